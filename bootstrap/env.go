@@ -1,0 +1,49 @@
+package bootstrap
+
+import (
+	"time"
+
+	"github.com/otelswitch/otelswitch/internal/envconf"
+)
+
+// Every variable bootstrap itself reads. Each backend reads its own.
+const (
+	envEnvironment        = "ENVIRONMENT"
+	envBackend            = "TELEMETRY_BACKEND"
+	envServiceName        = "OTEL_SERVICE_NAME"
+	envServiceVersion     = "SERVICE_VERSION"
+	envResourceAttributes = "OTEL_RESOURCE_ATTRIBUTES"
+	envSampler            = "OTEL_TRACES_SAMPLER"
+	envSamplerArg         = "OTEL_TRACES_SAMPLER_ARG"
+	envPropagators        = "OTEL_PROPAGATORS"
+	envLogFormat          = "TELEMETRY_LOG_FORMAT"
+	envLogLevel           = "TELEMETRY_LOG_LEVEL"
+	envShutdownTimeout    = "TELEMETRY_SHUTDOWN_TIMEOUT"
+	envExportTimeout      = "TELEMETRY_EXPORT_TIMEOUT"
+)
+
+// Env is what bootstrap reads from the environment. The tags name each
+// variable in full; docs/configuration.md is generated from them.
+type Env struct {
+	Environment        string         `envconfig:"ENVIRONMENT" default:"development" desc:"development, staging, production or test: selects the profile (default backend, sampler, batching, TLS policy, log format)."`
+	Backend            string         `envconfig:"TELEMETRY_BACKEND" desc:"Backend, or comma list for fan-out: jaeger, datadog, newrelic, elastic, otlp, stdout, none. Unset: the profile's default (development: jaeger; test: none; staging and production: detected from the vendor credentials that are set)."`
+	ServiceName        string         `envconfig:"OTEL_SERVICE_NAME" desc:"service.name. Default: service.name in OTEL_RESOURCE_ATTRIBUTES, else unknown_service:<executable>."`
+	ServiceVersion     string         `envconfig:"SERVICE_VERSION" desc:"service.version. Default: service.version in OTEL_RESOURCE_ATTRIBUTES, else the main module's version."`
+	ResourceAttributes string         `envconfig:"OTEL_RESOURCE_ATTRIBUTES" desc:"Extra resource attributes: key1=value1,key2=value2, values percent-encoded where needed."`
+	Sampler            string         `envconfig:"OTEL_TRACES_SAMPLER" desc:"always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio. Default from the profile."`
+	SamplerArg         string         `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"Ratio for the traceidratio samplers, a number from 0 to 1."`
+	Propagators        string         `envconfig:"OTEL_PROPAGATORS" desc:"Comma list: tracecontext, baggage, b3, b3multi, jaeger, datadog, none. Default tracecontext,baggage, plus datadog when a datadog backend is chosen."`
+	SDKDisabled        bool           `envconfig:"OTEL_SDK_DISABLED" desc:"true: install no-op providers; Init still returns a working handle."`
+	Metrics            bool           `envconfig:"TELEMETRY_METRICS" default:"true" desc:"false: no metrics are exported."`
+	AllowInsecure      bool           `envconfig:"TELEMETRY_ALLOW_INSECURE" desc:"true: allow plaintext to hosts that are not loopback in staging and production."`
+	ShutdownTimeout    *time.Duration `envconfig:"TELEMETRY_SHUTDOWN_TIMEOUT" desc:"Bound on Shutdown, flushing included. Default from the profile (5s development, 10s staging and production)."`
+	ExportTimeout      *time.Duration `envconfig:"TELEMETRY_EXPORT_TIMEOUT" desc:"Bound on each export call. Default from the profile."`
+	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
+	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+}
+
+func readEnv(lookup envconf.LookupFunc) (Env, error) {
+	var e Env
+	err := envconf.Process(lookup, &e)
+	return e, err
+}

@@ -1,0 +1,281 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/profiles"
+)
+
+// Init reads the environment, builds the telemetry pipeline it describes and,
+// unless WithoutGlobals is given, installs it globally. It returns every
+// configuration problem at once and leaves nothing running when it fails.
+// It does not wait on the network: backends connect on their first export.
+func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
+	c := newConfig(opts)
+	if c.registry == nil {
+		c.registry = DefaultRegistry()
+	}
+	e, err := readEnv(c.lookup)
+	if c.environment != "" {
+		e.Environment = c.environment
+	}
+	profile, perr := profiles.Lookup(e.Environment)
+	if err = errors.Join(err, perr); perr != nil {
+		return nil, err
+	}
+	s, names, serr := settings(ctx, e, c, profile)
+	if err = errors.Join(err, serr); err != nil {
+		return nil, err
+	}
+
+	if e.SDKDisabled {
+		return disabled(e, c, s, profile)
+	}
+
+	// Read and build every backend before giving up, so one run of Init shows
+	// every problem.
+	var backends []*exporters.Backend
+	var errs []error
+	for _, name := range names {
+		f, _ := c.registry.Lookup(name) // resolveBackends checked the names
+		b, err := f.New(ctx, s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		backends = append(backends, b)
+	}
+	if err := errors.Join(errs...); err != nil {
+		shutdownAll(ctx, backends)
+		return nil, err
+	}
+
+	t, err := assemble(e, c, s, profile, backends)
+	if err != nil {
+		shutdownAll(ctx, backends)
+		return nil, err
+	}
+	if c.globals {
+		installGlobals(t)
+	}
+	t.logger.Debug("telemetry ready", "config", t.config)
+	return t, nil
+}
+
+// settings resolves everything the backends share and the backend names.
+func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporters.Settings, []string, error) {
+	var errs []error
+	names, err := resolveBackends(e, c, p)
+	errs = append(errs, err)
+	res, name, version, err := newResource(ctx, e, c, p.Name)
+	errs = append(errs, err)
+	s := exporters.Settings{
+		Environment:    p.Name,
+		Lookup:         c.lookup,
+		Resource:       res,
+		ServiceName:    name,
+		ServiceVersion: version,
+		Strict:         p.Strict,
+		AllowInsecure:  e.AllowInsecure,
+		Batch:          exporters.Batch{Delay: p.BatchDelay, MaxQueue: p.MaxQueue, MaxExport: p.MaxExport},
+		ExportTimeout:  p.ExportTimeout,
+		Metrics:        e.Metrics,
+		MetricInterval: p.MetricInterval,
+	}
+	if e.ExportTimeout != nil {
+		if *e.ExportTimeout <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envExportTimeout, *e.ExportTimeout))
+		}
+		s.ExportTimeout = *e.ExportTimeout
+	}
+	if e.ShutdownTimeout != nil && *e.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envShutdownTimeout, *e.ShutdownTimeout))
+	}
+	if e.LogFormat == "" {
+		e.LogFormat = p.LogFormat
+	}
+	// Sampler and propagators are built again in assemble, once the backends
+	// are known; checking them here puts their errors beside the others.
+	_, _, _, err = newSampler(e, p)
+	errs = append(errs, err)
+	_, _, err = newPropagator(e, nil)
+	errs = append(errs, err)
+	// The library's own diagnostics go through a logger without correlation
+	// until the pipeline exists; assemble replaces it.
+	logger, err := newLogger(c.logOutput, e.LogFormat, e.LogLevel, HexCorrelation)
+	errs = append(errs, err)
+	s.Logger = logger
+	return s, names, errors.Join(errs...)
+}
+
+// resolveBackends turns TELEMETRY_BACKEND, or the profile's default, into
+// backend names.
+func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
+	known := c.registry.Names()
+	if e.Backend != "" {
+		names := splitList(e.Backend)
+		var errs []error
+		for i, n := range names {
+			if _, ok := c.registry.Lookup(n); !ok {
+				errs = append(errs, fmt.Errorf("%s=%q: unknown backend %q; want one of %s", envBackend, e.Backend, n, strings.Join(known, ", ")))
+			}
+			if slices.Contains(names[:i], n) {
+				errs = append(errs, fmt.Errorf("%s=%q: %q is listed twice", envBackend, e.Backend, n))
+			}
+		}
+		if len(names) == 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: no backend named; want one or more of %s", envBackend, e.Backend, strings.Join(known, ", ")))
+		}
+		if len(names) > 1 && slices.Contains(names, "none") {
+			errs = append(errs, fmt.Errorf("%s=%q: none cannot be combined with other backends", envBackend, e.Backend))
+		}
+		return names, errors.Join(errs...)
+	}
+	if len(p.Backends) > 0 {
+		return p.Backends, nil
+	}
+	var found []string
+	for _, n := range known {
+		if f, _ := c.registry.Lookup(n); f.Detect(c.lookup) {
+			found = append(found, n)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found, nil
+	case 0:
+		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL)", envBackend, p.Name, envBackend, strings.Join(known, ", "))
+	default:
+		return nil, fmt.Errorf("%s is unset and credentials for several vendors are set (%s); set %s to choose, e.g. %s=%s, or list them to send to each", envBackend, strings.Join(found, ", "), envBackend, envBackend, strings.Join(found, ","))
+	}
+}
+
+// assemble builds the providers around the backends.
+func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
+	sampler, samplerName, ratio, serr := newSampler(e, p)
+	var wanted []string
+	for _, b := range backends {
+		wanted = append(wanted, b.Propagators...)
+	}
+	prop, propNames, perr := newPropagator(e, wanted)
+	if err := errors.Join(serr, perr); err != nil {
+		return nil, err
+	}
+	logger, err := newLogger(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
+	if err != nil {
+		return nil, err
+	}
+	t := newTelemetry(e, c, s, p, logger)
+	t.backends = backends
+	t.propagator = prop
+	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
+
+	topts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource)}
+	for _, b := range backends {
+		if b.SpanProcessor != nil {
+			t.processors = append(t.processors, b.SpanProcessor)
+		}
+		t.config.Backends = append(t.config.Backends, b.Name)
+		t.config.Exporters[b.Name] = b.Config
+	}
+	if p.Record {
+		t.recorder = tracetest.NewSpanRecorder()
+		t.processors = append(t.processors, t.recorder)
+	}
+	t.processors = append(t.processors, c.processors...)
+	for _, sp := range t.processors {
+		topts = append(topts, sdktrace.WithSpanProcessor(sp))
+	}
+	t.sdkTracer = sdktrace.NewTracerProvider(topts...)
+	t.tracerProvider = t.sdkTracer
+
+	if e.Metrics {
+		mopts := []sdkmetric.Option{sdkmetric.WithResource(s.Resource)}
+		for _, b := range backends {
+			if b.MetricReader != nil {
+				mopts = append(mopts, sdkmetric.WithReader(b.MetricReader))
+			}
+		}
+		t.sdkMeter = sdkmetric.NewMeterProvider(mopts...)
+		t.meterProvider = t.sdkMeter
+	}
+	return t, nil
+}
+
+// newTelemetry fills what every handle has, enabled or not.
+func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, logger *slog.Logger) *Telemetry {
+	shutdownTimeout := p.ShutdownTimeout
+	if e.ShutdownTimeout != nil {
+		shutdownTimeout = *e.ShutdownTimeout
+	}
+	return &Telemetry{
+		tracerProvider:  tracenoop.NewTracerProvider(),
+		meterProvider:   metricnoop.NewMeterProvider(),
+		logger:          logger,
+		shutdownTimeout: shutdownTimeout,
+		config: Config{
+			Environment:     p.Name,
+			ServiceName:     s.ServiceName,
+			ServiceVersion:  s.ServiceVersion,
+			Metrics:         e.Metrics,
+			SDKDisabled:     e.SDKDisabled,
+			AllowInsecure:   e.AllowInsecure,
+			ExportTimeout:   Duration(s.ExportTimeout),
+			ShutdownTimeout: Duration(shutdownTimeout),
+			LogFormat:       firstNonEmpty(e.LogFormat, p.LogFormat),
+			Exporters:       map[string]any{},
+		},
+	}
+}
+
+// disabled returns the handle of OTEL_SDK_DISABLED=true: no-op providers, the
+// propagator still set so context keeps flowing through the service.
+func disabled(e Env, c config, s exporters.Settings, p profiles.Profile) (*Telemetry, error) {
+	prop, propNames, err := newPropagator(e, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := newTelemetry(e, c, s, p, s.Logger)
+	t.propagator = prop
+	t.config.Propagators = propNames
+	t.config.Sampler = "always_off"
+	if c.globals {
+		installGlobals(t)
+	}
+	return t, nil
+}
+
+func installGlobals(t *Telemetry) {
+	otel.SetTracerProvider(t.tracerProvider)
+	otel.SetMeterProvider(t.meterProvider)
+	otel.SetTextMapPropagator(t.propagator)
+	logger := t.logger
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("opentelemetry error", "error", err.Error())
+	}))
+	slog.SetDefault(t.logger)
+}
+
+func shutdownAll(ctx context.Context, backends []*exporters.Backend) {
+	for _, b := range backends {
+		if b.SpanProcessor != nil {
+			_ = b.SpanProcessor.Shutdown(ctx)
+		}
+		if b.MetricReader != nil {
+			_ = b.MetricReader.Shutdown(ctx)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+)
+
+// HexCorrelation is the default log correlation: the W3C hex trace_id and
+// span_id, which Jaeger, Grafana and most OTLP backends link on.
+func HexCorrelation(sc trace.SpanContext) []slog.Attr {
+	return []slog.Attr{
+		slog.String("trace_id", sc.TraceID().String()),
+		slog.String("span_id", sc.SpanID().String()),
+	}
+}
+
+// correlator merges the fields every chosen backend correlates on, so a
+// fanned-out service logs what each vendor needs, each key once.
+func correlator(backends []*exporters.Backend) func(trace.SpanContext) []slog.Attr {
+	var fns []func(trace.SpanContext) []slog.Attr
+	for _, b := range backends {
+		if b.Correlate != nil {
+			fns = append(fns, b.Correlate)
+		}
+	}
+	if len(fns) == 0 {
+		return HexCorrelation
+	}
+	return func(sc trace.SpanContext) []slog.Attr {
+		var out []slog.Attr
+		for _, fn := range fns {
+			for _, a := range fn(sc) {
+				if !slices.ContainsFunc(out, func(b slog.Attr) bool { return b.Key == a.Key }) {
+					out = append(out, a)
+				}
+			}
+		}
+		return out
+	}
+}
+
+// correlatingHandler adds the active span's correlation fields to every
+// record logged with a context.
+type correlatingHandler struct {
+	slog.Handler
+	correlate func(trace.SpanContext) []slog.Attr
+}
+
+func (h correlatingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(h.correlate(sc)...)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h correlatingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return correlatingHandler{h.Handler.WithAttrs(attrs), h.correlate}
+}
+
+func (h correlatingHandler) WithGroup(name string) slog.Handler {
+	return correlatingHandler{h.Handler.WithGroup(name), h.correlate}
+}
+
+func newLogger(w io.Writer, format, level string, correlate func(trace.SpanContext) []slog.Attr) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%s=%q: unknown level; want debug, info, warn or error", envLogLevel, level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
+	switch format {
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("%s=%q: unknown format; want text or json", envLogFormat, format)
+	}
+	return slog.New(correlatingHandler{h, correlate}), nil
+}

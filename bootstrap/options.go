@@ -1,0 +1,83 @@
+package bootstrap
+
+import (
+	"io"
+	"os"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+)
+
+// Option configures Init. Environment variables are read first; options
+// override them.
+type Option interface{ apply(config) config }
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+type config struct {
+	lookup         func(string) (string, bool)
+	environment    string
+	serviceName    string
+	serviceVersion string
+	processors     []sdktrace.SpanProcessor
+	globals        bool
+	logOutput      io.Writer
+	registry       *exporters.Registry
+}
+
+func newConfig(opts []Option) config {
+	c := config{lookup: os.LookupEnv, globals: true, logOutput: os.Stderr}
+	for _, o := range opts {
+		c = o.apply(c)
+	}
+	return c
+}
+
+// WithLookupEnv reads variables through lookup instead of the process
+// environment, so tests never have to mutate it.
+func WithLookupEnv(lookup func(key string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = lookup; return c })
+}
+
+// WithEnvironment overrides the ENVIRONMENT variable.
+func WithEnvironment(name string) Option {
+	return optionFunc(func(c config) config { c.environment = name; return c })
+}
+
+// WithServiceName overrides the OTEL_SERVICE_NAME variable.
+func WithServiceName(name string) Option {
+	return optionFunc(func(c config) config { c.serviceName = name; return c })
+}
+
+// WithServiceVersion overrides the SERVICE_VERSION variable.
+func WithServiceVersion(version string) Option {
+	return optionFunc(func(c config) config { c.serviceVersion = version; return c })
+}
+
+// WithSpanProcessor adds a span processor beside the backends', such as an
+// in-memory recorder.
+func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return optionFunc(func(c config) config { c.processors = append(c.processors, p); return c })
+}
+
+// WithoutGlobals leaves the global providers, propagator and slog default
+// untouched; use the handle's instead. Tests that run several pipelines in one
+// process need it.
+func WithoutGlobals() Option {
+	return optionFunc(func(c config) config { c.globals = false; return c })
+}
+
+// WithLogOutput sends the trace-correlated logger's output to w instead of
+// standard error.
+func WithLogOutput(w io.Writer) Option {
+	return optionFunc(func(c config) config { c.logOutput = w; return c })
+}
+
+// WithRegistry replaces the backends Init knows, to add one of your own.
+// DefaultRegistry returns the built-in set to start from.
+func WithRegistry(r *exporters.Registry) Option {
+	return optionFunc(func(c config) config { c.registry = r; return c })
+}

@@ -1,0 +1,158 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+)
+
+// Telemetry is the handle Init returns.
+type Telemetry struct {
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	propagator     propagation.TextMapPropagator
+	logger         *slog.Logger
+	config         Config
+	recorder       *tracetest.SpanRecorder
+
+	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
+	sdkMeter   *sdkmetric.MeterProvider // nil when metrics are off
+	backends   []*exporters.Backend
+	processors []sdktrace.SpanProcessor // every processor, the backends' included
+
+	shutdownTimeout time.Duration
+	stopped         atomic.Bool
+}
+
+// TracerProvider returns the provider every span goes through.
+func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.tracerProvider }
+
+// MeterProvider returns the provider whose metrics the backends export.
+func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.meterProvider }
+
+// Propagator returns the propagator OTEL_PROPAGATORS selected.
+func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propagator }
+
+// Logger returns the trace-correlated logger: records logged with a context
+// carry the active span's IDs in the fields the chosen vendors link on.
+func (t *Telemetry) Logger() *slog.Logger { return t.logger }
+
+// Recorder returns the in-memory recorder of the test profile, which holds
+// every ended span, or nil in other environments.
+func (t *Telemetry) Recorder() *tracetest.SpanRecorder { return t.recorder }
+
+// Config returns the resolved configuration. Credentials print as
+// [REDACTED] under every printer and encoder.
+func (t *Telemetry) Config() Config { return t.config }
+
+// Stats returns, for each backend, what it exported and what it lost.
+func (t *Telemetry) Stats() []exporters.Stats {
+	out := make([]exporters.Stats, 0, len(t.backends))
+	for _, b := range t.backends {
+		out = append(out, b.Stats.Snapshot())
+	}
+	return out
+}
+
+// ForceFlush sends everything queued to every backend at once, so a slow
+// one does not eat the others' time, and waits for them or for ctx.
+func (t *Telemetry) ForceFlush(ctx context.Context) error {
+	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
+	for _, p := range t.processors {
+		fns = append(fns, p.ForceFlush)
+	}
+	if t.sdkMeter != nil {
+		fns = append(fns, t.sdkMeter.ForceFlush)
+	}
+	return concurrently(ctx, fns)
+}
+
+// Shutdown flushes and stops every backend, once. It returns by ctx's
+// deadline or TELEMETRY_SHUTDOWN_TIMEOUT, whichever comes first; what is
+// still queued then is dropped and counted in Stats.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	if !t.stopped.CompareAndSwap(false, true) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.shutdownTimeout)
+	defer cancel()
+	// The SDK shuts processors down one after another with one deadline, so
+	// a dead backend would leave the others none. Shut them down side by
+	// side first; the SDK's own pass then finds them stopped.
+	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
+	for _, p := range t.processors {
+		fns = append(fns, p.Shutdown)
+	}
+	if t.sdkMeter != nil {
+		fns = append(fns, t.sdkMeter.Shutdown)
+	}
+	err := concurrently(ctx, fns)
+	if t.sdkTracer != nil {
+		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("telemetry shutdown: %w", err)
+	}
+	return nil
+}
+
+func concurrently(ctx context.Context, fns []func(context.Context) error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Config is the configuration Init resolved. It prints as text and encodes
+// as JSON; credentials show as [REDACTED].
+type Config struct {
+	Environment     string         `json:"environment"`
+	Backends        []string       `json:"backends"`
+	ServiceName     string         `json:"service_name"`
+	ServiceVersion  string         `json:"service_version,omitempty"`
+	Sampler         string         `json:"sampler"`
+	SamplerRatio    float64        `json:"sampler_ratio,omitempty"`
+	Propagators     []string       `json:"propagators"`
+	Metrics         bool           `json:"metrics"`
+	SDKDisabled     bool           `json:"sdk_disabled"`
+	AllowInsecure   bool           `json:"allow_insecure"`
+	ExportTimeout   Duration       `json:"export_timeout"`
+	ShutdownTimeout Duration       `json:"shutdown_timeout"`
+	LogFormat       string         `json:"log_format"`
+	Exporters       map[string]any `json:"exporters"`
+}
+
+// String renders c as indented JSON, the one text form that also shows each
+// backend's settings.
+func (c Config) String() string {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Sprintf("config: %v", err)
+	}
+	return string(b)
+}
+
+// Duration prints and encodes as Go's duration text, such as "10s".
+type Duration time.Duration
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }

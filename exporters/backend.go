@@ -1,0 +1,87 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// ErrSignalNotSupported is returned, wrapped, by a backend asked for a signal
+// its vendor does not take over this transport.
+var ErrSignalNotSupported = errors.New("signal not supported by this backend")
+
+// Settings is what bootstrap resolves before it builds any backend: the
+// environment's profile and the pieces every backend shares.
+type Settings struct {
+	// Environment is the profile name: development, staging, production or test.
+	Environment string
+	// Lookup reads environment variables; backends read theirs through it.
+	Lookup func(key string) (string, bool)
+	// Resource describes the service; it is the one every backend sees.
+	Resource       *resource.Resource
+	ServiceName    string
+	ServiceVersion string
+	// Strict is set in staging and production: credentials are required and
+	// plaintext to a host that is not loopback is refused unless AllowInsecure.
+	Strict        bool
+	AllowInsecure bool
+	Batch         Batch
+	// ExportTimeout bounds each export call.
+	ExportTimeout time.Duration
+	// Metrics asks for a metric reader where the backend takes metrics.
+	Metrics        bool
+	MetricInterval time.Duration
+	// Logger receives the library's own diagnostics, such as failed exports.
+	Logger *slog.Logger
+}
+
+// Batch sizes a backend's queue.
+type Batch struct {
+	// Delay is the longest a span waits in the queue before it is sent.
+	Delay time.Duration
+	// MaxQueue bounds memory: spans beyond it are dropped and counted.
+	MaxQueue int
+	// MaxExport is the most spans sent in one export call.
+	MaxExport int
+}
+
+// Backend is one destination assembled by a Factory.
+type Backend struct {
+	// Name is the name the backend is registered under.
+	Name string
+	// Config is the backend's resolved configuration. Credentials in it are
+	// secret.String, so it can be printed and encoded as it is.
+	Config any
+	// SpanProcessor receives every span; usually NewBatchProcessor over an
+	// exporter.
+	SpanProcessor sdktrace.SpanProcessor
+	// MetricReader is nil when the backend takes no metrics.
+	MetricReader sdkmetric.Reader
+	// Correlate returns the log attributes the vendor joins logs to traces
+	// on; nil means the default hex trace_id and span_id.
+	Correlate func(trace.SpanContext) []slog.Attr
+	// Propagators names propagators this backend wants in the default
+	// OTEL_PROPAGATORS set, such as "datadog".
+	Propagators []string
+	// Stats counts what the backend sent and lost.
+	Stats *Counters
+}
+
+// Factory builds one kind of backend.
+type Factory interface {
+	// Spec returns a pointer to the zero configuration struct the backend
+	// reads with envconfig; the generated variable reference is made from it.
+	Spec() any
+	// Detect reports whether the variables that identify this vendor are set,
+	// for choosing a backend in staging and production.
+	Detect(lookup func(string) (string, bool)) bool
+	// New reads and validates the backend's variables and builds it. It must
+	// not wait on the network.
+	New(ctx context.Context, s Settings) (*Backend, error)
+}

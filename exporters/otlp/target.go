@@ -1,0 +1,153 @@
+package otlp
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/otelswitch/otelswitch/internal/secret"
+)
+
+// Protocols.
+const (
+	GRPC         = "grpc"
+	HTTPProtobuf = "http/protobuf"
+)
+
+// Compressions.
+const (
+	Gzip = "gzip"
+	None = "none"
+)
+
+// Target is one OTLP destination for one signal.
+type Target struct {
+	// Protocol is GRPC or HTTPProtobuf.
+	Protocol string
+	// URL is the full URL. For HTTPProtobuf its path is where the signal is
+	// posted (/v1/traces); for GRPC only the host and port count.
+	URL *url.URL
+	// Insecure sends in plaintext.
+	Insecure bool
+	// Headers go with every export; values are often credentials.
+	Headers     map[string]secret.String
+	Compression string
+	// Certificate, ClientCertificate and ClientKey are PEM files: the CA to
+	// trust instead of the system pool, and a client certificate for mTLS.
+	Certificate       string
+	ClientCertificate string
+	ClientKey         string
+	// EndpointVar names the variable the URL came from, for errors.
+	EndpointVar string
+}
+
+// ParseEndpoint reads an endpoint variable. It takes a URL with an http or
+// https scheme, or, for gRPC, a bare host:port as many deployments write it.
+// defaultPath is used for HTTP when the URL has none.
+func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, error) {
+	raw := value
+	if !strings.Contains(raw, "://") {
+		if protocol != GRPC {
+			return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318", variable, value)
+		}
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318 or, for gRPC, host:4317", variable, value)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%s=%q: unsupported scheme %q; want http or https", variable, value, u.Scheme)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s: credentials in the URL are not allowed; send them as headers", variable)
+	}
+	if port := u.Port(); port != "" {
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return nil, fmt.Errorf("%s=%q: malformed port %q", variable, value, port)
+		}
+	}
+	if protocol == HTTPProtobuf && (u.Path == "" || u.Path == "/") {
+		u.Path = defaultPath
+	}
+	return u, nil
+}
+
+// JoinPath appends the signal path to a base endpoint, as the specification
+// says for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
+func JoinPath(u *url.URL, signalPath string) *url.URL {
+	c := *u
+	c.Path = strings.TrimSuffix(c.Path, "/") + signalPath
+	return &c
+}
+
+// IsLoopback reports whether host names this machine.
+func IsLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// CheckTransport applies the TLS policy: in strict environments (staging and
+// production) plaintext is allowed to loopback hosts only, unless the user
+// set TELEMETRY_ALLOW_INSECURE=true.
+func (t Target) CheckTransport(strict, allowInsecure bool) error {
+	if !t.plaintext() || !strict || allowInsecure || IsLoopback(t.URL.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.URL.Redacted())
+}
+
+func (t Target) plaintext() bool { return t.Insecure || t.URL.Scheme == "http" }
+
+// tlsConfig returns the client TLS configuration: TLS 1.2 or later, system
+// roots unless Certificate names a CA file.
+func (t Target) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.Certificate != "" {
+		pem, err := os.ReadFile(t.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("read CA certificate: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA certificate %s: no PEM certificate in it", t.Certificate)
+		}
+		cfg.RootCAs = pool
+	}
+	if (t.ClientCertificate == "") != (t.ClientKey == "") {
+		return nil, errors.New("a client certificate needs both the certificate and the key")
+	}
+	if t.ClientCertificate != "" {
+		pair, err := tls.LoadX509KeyPair(t.ClientCertificate, t.ClientKey)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+func (t Target) headers() map[string]string {
+	h := make(map[string]string, len(t.Headers))
+	for k, v := range t.Headers {
+		h[k] = string(v)
+	}
+	return h
+}
+
+// exportTimeoutOrDefault keeps a zero timeout from meaning "no timeout".
+func exportTimeoutOrDefault(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 10 * time.Second
+	}
+	return d
+}
