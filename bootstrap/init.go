@@ -37,28 +37,13 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	s, names, serr := settings(ctx, e, c, profile)
-	if err = errors.Join(err, serr); err != nil {
-		return nil, err
-	}
-
-	if e.SDKDisabled {
+	if e.SDKDisabled && err == nil && serr == nil {
 		return disabled(e, c, s, profile)
 	}
-
-	// Read and build every backend before giving up, so one run of Init shows
-	// every problem.
-	var backends []*exporters.Backend
-	var errs []error
-	for _, name := range names {
-		f, _ := c.registry.Lookup(name) // resolveBackends checked the names
-		b, err := f.New(ctx, s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		backends = append(backends, b)
-	}
-	if err := errors.Join(errs...); err != nil {
+	// Read and build every backend even when something else is wrong, so one
+	// run of Init shows every problem.
+	backends, berr := buildBackends(ctx, c, s, names)
+	if err = errors.Join(err, serr, berr); err != nil {
 		shutdownAll(ctx, backends)
 		return nil, err
 	}
@@ -73,6 +58,24 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 	t.logger.Debug("telemetry ready", "config", t.config)
 	return t, nil
+}
+
+func buildBackends(ctx context.Context, c config, s exporters.Settings, names []string) ([]*exporters.Backend, error) {
+	var backends []*exporters.Backend
+	var errs []error
+	for _, name := range names {
+		f, ok := c.registry.Lookup(name)
+		if !ok {
+			continue // resolveBackends reported it
+		}
+		b, err := f.New(ctx, s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		backends = append(backends, b)
+	}
+	return backends, errors.Join(errs...)
 }
 
 // settings resolves everything the backends share and the backend names.

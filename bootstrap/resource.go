@@ -19,10 +19,9 @@ import (
 // OTEL_RESOURCE_ATTRIBUTES, then a default. deployment.environment.name is
 // always the ENVIRONMENT in force.
 func newResource(ctx context.Context, e Env, c config, environment string) (*resource.Resource, string, string, error) {
-	pairs, err := envconf.ParseList(envResourceAttributes, e.ResourceAttributes)
-	if err != nil {
-		return nil, "", "", err
-	}
+	// A malformed entry is reported, and the well-formed ones still used, so
+	// the backends can be checked in the same run.
+	pairs, perr := envconf.ParseList(envResourceAttributes, e.ResourceAttributes)
 	attrs := make([]attribute.KeyValue, 0, len(pairs)+3)
 	fromAttrs := map[string]string{}
 	for _, p := range pairs {
@@ -51,7 +50,7 @@ func newResource(ctx context.Context, e Env, c config, environment string) (*res
 	if err != nil {
 		return nil, "", "", fmt.Errorf("resource: %w", err)
 	}
-	return res, name, version, nil
+	return res, name, version, perr
 }
 
 func firstNonEmpty(values ...string) string {

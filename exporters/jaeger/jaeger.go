@@ -36,10 +36,12 @@ func (c Config) Validate() error {
 // Jaeger serves it out of the box.
 func (c Config) Target() (otlp.Target, error) {
 	var errs []error
-	if c.Protocol != otlp.GRPC && c.Protocol != otlp.HTTPProtobuf {
+	protocol := c.Protocol
+	if protocol != otlp.GRPC && protocol != otlp.HTTPProtobuf {
 		errs = append(errs, fmt.Errorf("JAEGER_PROTOCOL=%q: unknown protocol; want grpc or http/protobuf", c.Protocol))
+		protocol = otlp.GRPC // still check the endpoint, as the default reads it
 	}
-	u, err := otlp.ParseEndpoint("JAEGER_ENDPOINT", c.Endpoint, c.Protocol, otlp.TracesPath)
+	u, err := otlp.ParseEndpoint("JAEGER_ENDPOINT", c.Endpoint, protocol, otlp.TracesPath)
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"text/template"
@@ -49,6 +50,11 @@ func Process(lookup LookupFunc, spec any) error {
 	}
 	var errs []error
 	for {
+		// A failed attempt may have filled fields, pointers included, that
+		// the next one must see unset.
+		if v := reflect.ValueOf(spec); v.Kind() == reflect.Pointer && !v.IsNil() {
+			v.Elem().SetZero()
+		}
 		err := envconfig.Process("", spec)
 		var pe *envconfig.ParseError
 		if !errors.As(err, &pe) || hidden[pe.KeyName] {
@@ -60,10 +66,10 @@ func Process(lookup LookupFunc, spec any) error {
 }
 
 func want(typeName string) string {
-	switch typeName {
+	switch strings.TrimPrefix(typeName, "*") {
 	case "bool":
 		return "want true or false"
-	case "time.Duration", "Duration":
+	case "time.Duration":
 		return "want a duration such as 500ms, 5s or 1m"
 	case "int", "int64", "int32":
 		return "want a whole number"

@@ -1,0 +1,194 @@
+package otlptest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+)
+
+// Request is one export the receiver accepted.
+type Request struct {
+	// Headers holds HTTP headers, or gRPC metadata, lower-cased.
+	Headers map[string][]string
+	// Gzip reports a gzip-encoded HTTP body.
+	Gzip  bool
+	Spans []*tracepb.ResourceSpans
+	// BodyBytes is the HTTP body's size as sent.
+	BodyBytes int
+}
+
+// Receiver records OTLP trace exports.
+type Receiver struct {
+	mu       sync.Mutex
+	requests []Request
+	arrived  chan struct{}
+}
+
+func newReceiver() *Receiver { return &Receiver{arrived: make(chan struct{}, 1)} }
+
+func (r *Receiver) add(req Request) {
+	r.mu.Lock()
+	r.requests = append(r.requests, req)
+	r.mu.Unlock()
+	select {
+	case r.arrived <- struct{}{}:
+	default:
+	}
+}
+
+// Requests returns what has arrived so far.
+func (r *Receiver) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.requests...)
+}
+
+// SpanNames returns the names of every span received, in arrival order.
+func (r *Receiver) SpanNames() []string {
+	var names []string
+	for _, req := range r.Requests() {
+		for _, rs := range req.Spans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					names = append(names, s.Name)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// WaitForSpans waits until at least n spans have arrived, or d has passed,
+// and returns the span names.
+func (r *Receiver) WaitForSpans(n int, d time.Duration) []string {
+	deadline := time.After(d)
+	for {
+		if names := r.SpanNames(); len(names) >= n {
+			return names
+		}
+		select {
+		case <-r.arrived:
+		case <-deadline:
+			return r.SpanNames()
+		}
+	}
+}
+
+// NewHTTP starts an OTLP/HTTP receiver; its URL is the server's URL and
+// traces are posted to URL + "/v1/traces".
+func NewHTTP(tb testing.TB) (*Receiver, *httptest.Server) {
+	tb.Helper()
+	r := newReceiver()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		size := len(body)
+		gz := req.Header.Get("Content-Encoding") == "gzip"
+		if gz {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err == nil {
+				body, err = io.ReadAll(zr)
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		var msg collectortrace.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &msg); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.add(Request{Headers: lower(req.Header), Gzip: gz, Spans: msg.ResourceSpans, BodyBytes: size})
+		out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(out)
+	}))
+	tb.Cleanup(srv.Close)
+	return r, srv
+}
+
+// NewGRPC starts an OTLP/gRPC receiver in plaintext and returns its
+// host:port.
+func NewGRPC(tb testing.TB) (*Receiver, string) {
+	tb.Helper()
+	r := newReceiver()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	collectortrace.RegisterTraceServiceServer(srv, traceService{r: r})
+	go func() { _ = srv.Serve(lis) }()
+	tb.Cleanup(srv.Stop)
+	return r, lis.Addr().String()
+}
+
+type traceService struct {
+	collectortrace.UnimplementedTraceServiceServer
+	r *Receiver
+}
+
+func (s traceService) Export(ctx context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	s.r.add(Request{Headers: md, Spans: req.ResourceSpans})
+	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+func lower(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+// Blackhole listens on loopback, accepts every connection and never answers:
+// the worst kind of dead backend, for it makes clients wait rather than fail.
+// It returns host:port.
+func Blackhole(tb testing.TB) string {
+	tb.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	tb.Cleanup(func() {
+		_ = lis.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return lis.Addr().String()
+}
