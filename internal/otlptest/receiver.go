@@ -93,7 +93,23 @@ func (r *Receiver) WaitForSpans(n int, d time.Duration) []string {
 func NewHTTP(tb testing.TB) (*Receiver, *httptest.Server) {
 	tb.Helper()
 	r := newReceiver()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	srv := httptest.NewServer(r.httpHandler())
+	tb.Cleanup(srv.Close)
+	return r, srv
+}
+
+// NewHTTPS is NewHTTP over TLS, with a certificate for 127.0.0.1 that only
+// srv.Certificate() makes trusted.
+func NewHTTPS(tb testing.TB) (*Receiver, *httptest.Server) {
+	tb.Helper()
+	r := newReceiver()
+	srv := httptest.NewTLSServer(r.httpHandler())
+	tb.Cleanup(srv.Close)
+	return r, srv
+}
+
+func (r *Receiver) httpHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -120,9 +136,7 @@ func NewHTTP(tb testing.TB) (*Receiver, *httptest.Server) {
 		out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(out)
-	}))
-	tb.Cleanup(srv.Close)
-	return r, srv
+	})
 }
 
 // NewGRPC starts an OTLP/gRPC receiver in plaintext and returns its
