@@ -1,0 +1,161 @@
+package elastic
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/envconf"
+	"github.com/otelswitch/otelswitch/internal/secret"
+)
+
+// The variables this package reads.
+const (
+	envServerURL   = "ELASTIC_APM_SERVER_URL"
+	envSecretToken = "ELASTIC_APM_SECRET_TOKEN"
+	envAPIKey      = "ELASTIC_APM_API_KEY"
+	envServiceName = "ELASTIC_APM_SERVICE_NAME"
+	envEnvironment = "ELASTIC_APM_ENVIRONMENT"
+	envProtocol    = "ELASTIC_OTLP_PROTOCOL"
+)
+
+// DefaultServerURL is where the backend sends outside staging and
+// production when ELASTIC_APM_SERVER_URL is unset: a local APM Server, the
+// Elastic agents' own default.
+const DefaultServerURL = "http://localhost:8200"
+
+// Config is what the elastic backend reads. The zero value of Protocol means
+// grpc.
+type Config struct {
+	ServerURL   string        `envconfig:"ELASTIC_APM_SERVER_URL" json:"server_url,omitempty" desc:"APM Server URL, such as https://apm.example.com:8200 (APM Server's default port) or an Elastic Cloud deployment's APM endpoint. Required in staging and production; elsewhere the default is http://localhost:8200. A path, allowed over http/protobuf only, is a prefix for /v1/traces and /v1/metrics."`
+	SecretToken secret.String `envconfig:"ELASTIC_APM_SECRET_TOKEN" json:"secret_token,omitempty" desc:"APM Server secret token, sent as Authorization: Bearer <token>. Staging and production need this or ELASTIC_APM_API_KEY, not both."`
+	APIKey      secret.String `envconfig:"ELASTIC_APM_API_KEY" json:"api_key,omitempty" desc:"APM agent API key, the base64 id:key credential Kibana shows, sent as Authorization: ApiKey <key>. Staging and production need this or ELASTIC_APM_SECRET_TOKEN, not both."`
+	ServiceName string        `envconfig:"ELASTIC_APM_SERVICE_NAME" json:"service_name,omitempty" desc:"service.name for Elastic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset."`
+	Environment string        `envconfig:"ELASTIC_APM_ENVIRONMENT" json:"environment,omitempty" desc:"Environment shown in Elastic (deployment.environment and deployment.environment.name) for this backend only. Default: deployment.environment from OTEL_RESOURCE_ATTRIBUTES, else ENVIRONMENT."`
+	Protocol    string        `envconfig:"ELASTIC_OTLP_PROTOCOL" default:"grpc" json:"protocol" desc:"grpc or http/protobuf; APM Server takes both on the same port. Prefer http/protobuf behind a proxy or load balancer."`
+}
+
+// ConfigFromEnv reads Config through lookup and validates it; strict is set
+// in staging and production.
+func ConfigFromEnv(lookup envconf.LookupFunc, strict bool) (Config, error) {
+	var c Config
+	if err := envconf.Process(lookup, &c); err != nil {
+		return Config{}, fmt.Errorf("elastic: %w", err)
+	}
+	return c, c.ValidateFor(strict)
+}
+
+// Validate reports every problem with c as staging and production see it,
+// where the URL and a credential are required.
+func (c Config) Validate() error { return c.ValidateFor(true) }
+
+// ValidateFor reports every problem with c in one error. When strict is
+// false (development and test) the URL and the credential may be left out.
+// Credentials never appear in an error.
+func (c Config) ValidateFor(strict bool) error {
+	_, _, err := c.Targets(strict)
+	return err
+}
+
+func (c Config) protocol() string { return cmp.Or(c.Protocol, otlp.GRPC) }
+
+// Targets resolves where traces and metrics go, with every problem with c in
+// one error; strict is set in staging and production.
+func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
+	var errs []error
+	proto := c.protocol()
+	if proto != otlp.GRPC && proto != otlp.HTTPProtobuf {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envProtocol, c.Protocol))
+		proto = otlp.GRPC
+	}
+
+	headers := map[string]secret.String{}
+	token, key := string(c.SecretToken), string(c.APIKey)
+	switch {
+	case token != "" && key != "":
+		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
+	case token != "":
+		headers["authorization"] = secret.String("Bearer " + token)
+	case key != "":
+		headers["authorization"] = secret.String("ApiKey " + key)
+	case strict:
+		errs = append(errs, fmt.Errorf("neither %s nor %s is set; staging and production need one to authorize with APM Server", envSecretToken, envAPIKey))
+	}
+	for _, cred := range []struct {
+		name, value string
+	}{{envSecretToken, token}, {envAPIKey, key}} {
+		if strings.ContainsFunc(cred.value, badHeaderRune) {
+			errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy it without spaces or line breaks", cred.name))
+		}
+	}
+
+	raw := c.ServerURL
+	switch {
+	case raw == "" && strict:
+		errs = append(errs, fmt.Errorf("%s is not set; staging and production need the APM Server URL, such as https://apm.example.com:8200", envServerURL))
+	case raw == "":
+		raw = DefaultServerURL
+	case !strings.Contains(raw, "://") && !hasUserinfo(raw):
+		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
+		raw = ""
+	}
+	if raw != "" {
+		tr, mt, err := targets(envServerURL, raw, proto)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			for _, t := range []*otlp.Target{&tr, &mt} {
+				t.Headers = headers
+				t.Compression = otlp.None
+			}
+			traces, metrics = tr, mt
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	return traces, metrics, nil
+}
+
+// targets resolves a base URL into the traces and metrics targets: over HTTP
+// the signal paths are appended to the URL's path; over gRPC only the host
+// and port count, so a path is refused rather than silently ignored.
+func targets(variable, base, protocol string) (traces, metrics otlp.Target, err error) {
+	if hasUserinfo(base) {
+		// Checked before parsing, whose errors quote the value.
+		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; use ELASTIC_APM_SECRET_TOKEN or ELASTIC_APM_API_KEY", variable)
+	}
+	u, err := otlp.ParseEndpoint(variable, base, protocol, "")
+	if err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	if protocol == otlp.GRPC && strings.Trim(u.Path, "/") != "" {
+		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or set %s=http/protobuf", variable, u.Redacted(), u.Path, envProtocol)
+	}
+	traces = otlp.Target{Protocol: protocol, URL: u, EndpointVar: variable}
+	metrics = traces
+	if protocol == otlp.HTTPProtobuf {
+		traces.URL = otlp.JoinPath(u, otlp.TracesPath)
+		metrics.URL = otlp.JoinPath(u, otlp.MetricsPath)
+	}
+	return traces, metrics, nil
+}
+
+// badHeaderRune reports a rune that has no place in a credential sent as a
+// header value: whitespace, a copy-paste mistake, and control characters,
+// which could end the header and start another.
+func badHeaderRune(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// hasUserinfo reports whether raw, a URL or host:port, holds user
+// information (user:password@) before its host.
+func hasUserinfo(raw string) bool {
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		raw = rest
+	}
+	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
+		raw = raw[:i]
+	}
+	return strings.Contains(raw, "@")
+}

@@ -1,0 +1,210 @@
+package newrelic
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/envconf"
+	"github.com/otelswitch/otelswitch/internal/secret"
+)
+
+// The variables this package reads.
+const (
+	envLicenseKey  = "NEW_RELIC_LICENSE_KEY"
+	envAppName     = "NEW_RELIC_APP_NAME"
+	envRegion      = "NEW_RELIC_REGION"
+	envEndpoint    = "NEW_RELIC_OTLP_ENDPOINT"
+	envProtocol    = "NEW_RELIC_OTLP_PROTOCOL"
+	envCompression = "NEW_RELIC_OTLP_COMPRESSION"
+	envMode        = "NEW_RELIC_MODE"
+)
+
+// Modes.
+const (
+	// ModeOTLP sends OTLP to New Relic's native OTLP endpoint.
+	ModeOTLP = "otlp"
+	// ModeAgent is planned: spans fed to the New Relic Go agent.
+	ModeAgent = "agent"
+)
+
+// Regions and the hosts of their OTLP endpoints, from New Relic's "New Relic
+// OTLP endpoint" page.
+var regionHosts = map[string]string{
+	"us":      "otlp.nr-data.net",
+	"eu":      "otlp.eu01.nr-data.net",
+	"fedramp": "gov-otlp.nr-data.net",
+}
+
+const regionNames = "us, eu or fedramp"
+
+// licenseKeyLen is the length of a New Relic licence key ("a 40-character
+// hexadecimal string", New Relic API keys page). Keys of another length are
+// accepted with a warning, in case New Relic changes the format.
+const licenseKeyLen = 40
+
+// Config is what the newrelic backend reads. The zero value of every field
+// but LicenseKey means its default.
+type Config struct {
+	LicenseKey  secret.String `envconfig:"NEW_RELIC_LICENSE_KEY" json:"license_key" desc:"Required. The account's licence key (API keys page, type Ingest - License), sent as the api-key header."`
+	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used."`
+	Region      string        `envconfig:"NEW_RELIC_REGION" default:"us" json:"region" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net."`
+	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended. Plaintext to a host that is not loopback is refused in staging and production."`
+	Protocol    string        `envconfig:"NEW_RELIC_OTLP_PROTOCOL" default:"http/protobuf" json:"protocol" desc:"http/protobuf (port 4318, New Relic's recommendation) or grpc (port 4317)."`
+	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
+	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp, the only mode today. agent (the New Relic Go agent) is planned and refused for now."`
+}
+
+// ConfigFromEnv reads Config through lookup and validates it.
+func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
+	var c Config
+	if err := envconf.Process(lookup, &c); err != nil {
+		return Config{}, fmt.Errorf("newrelic: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem with c in one error. The licence key is
+// required in every environment: New Relic refuses data without it. It never
+// appears in an error.
+func (c Config) Validate() error {
+	_, _, err := c.Targets()
+	return err
+}
+
+// Warnings returns doubts about c that are not errors, for the log.
+func (c Config) Warnings() []string {
+	var w []string
+	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && !strings.ContainsFunc(string(c.LicenseKey), badHeaderRune) {
+		w = append(w, fmt.Sprintf("%s is not %d characters long, as New Relic licence keys are; check that it is a licence (Ingest - License) key and not a user key", envLicenseKey, licenseKeyLen))
+	}
+	return w
+}
+
+func (c Config) region() string {
+	if c.Region == "" {
+		return "us"
+	}
+	return strings.ToLower(strings.TrimSpace(c.Region))
+}
+
+func (c Config) protocol() string    { return cmp.Or(c.Protocol, otlp.HTTPProtobuf) }
+func (c Config) compression() string { return cmp.Or(c.Compression, otlp.Gzip) }
+func (c Config) mode() string        { return cmp.Or(c.Mode, ModeOTLP) }
+
+// ServiceName returns the first name of NEW_RELIC_APP_NAME, trimmed; the New
+// Relic agents take up to three names separated by semicolons, the first
+// being the app's own.
+func (c Config) ServiceName() string {
+	first, _, _ := strings.Cut(c.AppName, ";")
+	return strings.TrimSpace(first)
+}
+
+// Targets resolves where traces and metrics go, with every problem with c in
+// one error.
+func (c Config) Targets() (traces, metrics otlp.Target, err error) {
+	var errs []error
+	switch key := string(c.LicenseKey); {
+	case key == "":
+		errs = append(errs, fmt.Errorf("%s is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)", envLicenseKey))
+	case strings.ContainsFunc(key, badHeaderRune):
+		errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy the key without spaces or line breaks", envLicenseKey))
+	}
+
+	switch mode := c.mode(); mode {
+	case ModeOTLP:
+	case ModeAgent:
+		errs = append(errs, fmt.Errorf("%s=%q: the agent mode is planned but not available yet; use otlp", envMode, c.Mode))
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: unknown mode; want otlp (agent is planned)", envMode, c.Mode))
+	}
+
+	proto := c.protocol()
+	if proto != otlp.HTTPProtobuf && proto != otlp.GRPC {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want http/protobuf or grpc", envProtocol, c.Protocol))
+		proto = otlp.HTTPProtobuf
+	}
+	comp := c.compression()
+	if comp != otlp.Gzip && comp != otlp.None {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; want gzip or none", envCompression, c.Compression))
+	}
+
+	host, ok := regionHosts[c.region()]
+	if !ok {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
+	}
+	base, endpointVar := "", envEndpoint
+	switch {
+	case c.Endpoint != "":
+		base = c.Endpoint
+	case ok:
+		port := "4318"
+		if proto == otlp.GRPC {
+			port = "4317"
+		}
+		base, endpointVar = "https://"+host+":"+port, envRegion
+	}
+	if base != "" {
+		t, m, err := targets(endpointVar, base, proto)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			headers := map[string]secret.String{"api-key": c.LicenseKey}
+			for _, tt := range []*otlp.Target{&t, &m} {
+				tt.Headers = headers
+				tt.Compression = comp
+			}
+			traces, metrics = t, m
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	return traces, metrics, nil
+}
+
+// targets resolves a base endpoint into the traces and metrics targets: over
+// HTTP the signal paths are appended to the base URL's path, as for
+// OTEL_EXPORTER_OTLP_ENDPOINT; over gRPC only the host and port count, so a
+// path is refused rather than silently ignored.
+func targets(variable, base, protocol string) (traces, metrics otlp.Target, err error) {
+	if hasUserinfo(base) {
+		// Checked before parsing, whose errors quote the value.
+		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; the licence key goes in NEW_RELIC_LICENSE_KEY", variable)
+	}
+	u, err := otlp.ParseEndpoint(variable, base, protocol, "")
+	if err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	if protocol == otlp.GRPC && strings.Trim(u.Path, "/") != "" {
+		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or use http/protobuf", variable, u.Redacted(), u.Path)
+	}
+	traces = otlp.Target{Protocol: protocol, URL: u, EndpointVar: variable}
+	metrics = traces
+	if protocol == otlp.HTTPProtobuf {
+		traces.URL = otlp.JoinPath(u, otlp.TracesPath)
+		metrics.URL = otlp.JoinPath(u, otlp.MetricsPath)
+	}
+	return traces, metrics, nil
+}
+
+// badHeaderRune reports a rune that has no place in a credential sent as a
+// header value: whitespace, which is a copy-paste mistake, and control
+// characters, which could end the header and start another.
+func badHeaderRune(r rune) bool {
+	return r <= ' ' || r == 0x7f
+}
+
+// hasUserinfo reports whether raw, a URL or host:port, holds user
+// information (user:password@) before its host.
+func hasUserinfo(raw string) bool {
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		raw = rest
+	}
+	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
+		raw = raw[:i]
+	}
+	return strings.Contains(raw, "@")
+}

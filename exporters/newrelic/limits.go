@@ -1,0 +1,404 @@
+package newrelic
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
+
+// New Relic's limits, from its "New Relic OTLP endpoint" page: attribute
+// names up to 255 characters, values up to 4095, arrays up to 64 entries,
+// and payloads smaller than 1 MB (10^6 bytes). Names and values are measured
+// here in bytes, which is never less than characters, so the limits hold
+// however New Relic counts.
+const (
+	maxNameBytes    = 255
+	maxValueBytes   = 4095
+	maxArrayLen     = 64
+	maxPayloadBytes = 1_000_000
+)
+
+// payloadBudget is what the estimated size of one export request may reach.
+// The estimate is already an upper bound; the margin covers transport
+// framing such as gRPC's message header.
+var payloadBudget = maxPayloadBytes - 4096
+
+// limitExporter keeps New Relic's limits on a copy of each span and splits
+// each export so that no request exceeds the payload limit. Spans that need
+// no change pass through as they are.
+type limitExporter struct {
+	next     sdktrace.SpanExporter
+	budget   int
+	resource *resourceCache
+}
+
+func newLimitExporter(next sdktrace.SpanExporter, res *resourceCache) *limitExporter {
+	return &limitExporter{next: next, budget: payloadBudget, resource: res}
+}
+
+// ExportSpans sends spans in as many requests as the payload limit needs.
+// A failed request does not stop the others; the errors are joined.
+func (e *limitExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	limited := make([]sdktrace.ReadOnlySpan, len(spans))
+	for i, s := range spans {
+		limited[i] = fit(e.limit(s), e.budget)
+	}
+	var errs []error
+	for _, batch := range split(limited, e.budget) {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if err := e.next.ExportSpans(ctx, batch); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown shuts the wrapped exporter down.
+func (e *limitExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
+
+// limit returns s with New Relic's attribute limits applied to its
+// attributes, its events' and links' attributes and its resource. Span
+// names, event names and the status description are held to the value
+// limit too.
+func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
+	res := e.resource.get(s.Resource())
+	attrs, droppedAttrs, attrsChanged := limitAttributes(s.Attributes())
+	name, nameCut := truncate(s.Name(), maxValueBytes)
+	events, eventsChanged := limitEvents(s.Events())
+	links, linksChanged := limitLinks(s.Links())
+	status := s.Status()
+	var statusCut bool
+	status.Description, statusCut = truncate(status.Description, maxValueBytes)
+	if !attrsChanged && !nameCut && !eventsChanged && !linksChanged && !statusCut && res == s.Resource() {
+		return s
+	}
+	return &limitedSpan{
+		ReadOnlySpan:  s,
+		name:          name,
+		attrs:         attrs,
+		events:        events,
+		links:         links,
+		status:        status,
+		res:           res,
+		droppedAttrs:  s.DroppedAttributes() + droppedAttrs,
+		droppedEvents: s.DroppedEvents(),
+		droppedLinks:  s.DroppedLinks(),
+	}
+}
+
+// limitedSpan is a span as New Relic is sent it.
+type limitedSpan struct {
+	sdktrace.ReadOnlySpan
+	name          string
+	attrs         []attribute.KeyValue
+	events        []sdktrace.Event
+	links         []sdktrace.Link
+	status        sdktrace.Status
+	res           *resource.Resource
+	droppedAttrs  int
+	droppedEvents int
+	droppedLinks  int
+}
+
+var _ sdktrace.ReadOnlySpan = (*limitedSpan)(nil)
+
+func (s *limitedSpan) Name() string                     { return s.name }
+func (s *limitedSpan) Attributes() []attribute.KeyValue { return s.attrs }
+func (s *limitedSpan) Events() []sdktrace.Event         { return s.events }
+func (s *limitedSpan) Links() []sdktrace.Link           { return s.links }
+func (s *limitedSpan) Status() sdktrace.Status          { return s.status }
+func (s *limitedSpan) Resource() *resource.Resource     { return s.res }
+func (s *limitedSpan) DroppedAttributes() int           { return s.droppedAttrs }
+func (s *limitedSpan) DroppedEvents() int               { return s.droppedEvents }
+func (s *limitedSpan) DroppedLinks() int                { return s.droppedLinks }
+
+// asLimited returns a copy of s that fit may change.
+func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {
+	if ls, ok := s.(*limitedSpan); ok {
+		c := *ls
+		return &c
+	}
+	return &limitedSpan{
+		ReadOnlySpan:  s,
+		name:          s.Name(),
+		attrs:         s.Attributes(),
+		events:        s.Events(),
+		links:         s.Links(),
+		status:        s.Status(),
+		res:           s.Resource(),
+		droppedAttrs:  s.DroppedAttributes(),
+		droppedEvents: s.DroppedEvents(),
+		droppedLinks:  s.DroppedLinks(),
+	}
+}
+
+// limitAttributes applies the limits to kvs. It returns kvs itself when
+// nothing changes, and how many attributes it dropped.
+func limitAttributes(kvs []attribute.KeyValue) ([]attribute.KeyValue, int, bool) {
+	var out []attribute.KeyValue
+	dropped := 0
+	for i, kv := range kvs {
+		v, keep, changed := limitKeyValue(kv)
+		if !changed {
+			if out != nil {
+				out = append(out, kv)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]attribute.KeyValue, i, len(kvs))
+			copy(out, kvs[:i])
+		}
+		if keep {
+			out = append(out, v)
+		} else {
+			dropped++
+		}
+	}
+	if out == nil {
+		return kvs, 0, false
+	}
+	return out, dropped, true
+}
+
+// limitKeyValue applies the limits to one attribute: a name that is too long
+// drops it, since a cut name could collide with another; strings are cut,
+// arrays shortened. Maps, byte arrays and mixed arrays, which New Relic does
+// not take ("complex types like maps of maps, object arrays, and
+// heterogeneous arrays are not supported"), are sent as their text form.
+func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
+	if len(kv.Key) > maxNameBytes {
+		return kv, false, true
+	}
+	switch v := kv.Value; v.Type() {
+	case attribute.STRING:
+		if s, cut := truncate(v.AsString(), maxValueBytes); cut {
+			return attribute.String(string(kv.Key), s), true, true
+		}
+	case attribute.STRINGSLICE:
+		ss := v.AsStringSlice()
+		changed := len(ss) > maxArrayLen
+		ss = ss[:min(len(ss), maxArrayLen)]
+		for i := range ss {
+			var cut bool
+			if ss[i], cut = truncate(ss[i], maxValueBytes); cut {
+				changed = true
+			}
+		}
+		if changed {
+			return attribute.StringSlice(string(kv.Key), ss), true, true
+		}
+	case attribute.BOOLSLICE:
+		if b := v.AsBoolSlice(); len(b) > maxArrayLen {
+			return attribute.BoolSlice(string(kv.Key), b[:maxArrayLen]), true, true
+		}
+	case attribute.INT64SLICE:
+		if n := v.AsInt64Slice(); len(n) > maxArrayLen {
+			return attribute.Int64Slice(string(kv.Key), n[:maxArrayLen]), true, true
+		}
+	case attribute.FLOAT64SLICE:
+		if f := v.AsFloat64Slice(); len(f) > maxArrayLen {
+			return attribute.Float64Slice(string(kv.Key), f[:maxArrayLen]), true, true
+		}
+	case attribute.BYTESLICE, attribute.SLICE, attribute.MAP:
+		s, _ := truncate(v.String(), maxValueBytes)
+		return attribute.String(string(kv.Key), s), true, true
+	}
+	return kv, true, false
+}
+
+func limitEvents(events []sdktrace.Event) ([]sdktrace.Event, bool) {
+	var out []sdktrace.Event
+	for i, ev := range events {
+		attrs, dropped, attrsChanged := limitAttributes(ev.Attributes)
+		name, nameCut := truncate(ev.Name, maxValueBytes)
+		if !attrsChanged && !nameCut {
+			if out != nil {
+				out = append(out, ev)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]sdktrace.Event, i, len(events))
+			copy(out, events[:i])
+		}
+		ev.Name, ev.Attributes = name, attrs
+		ev.DroppedAttributeCount += dropped
+		out = append(out, ev)
+	}
+	if out == nil {
+		return events, false
+	}
+	return out, true
+}
+
+func limitLinks(links []sdktrace.Link) ([]sdktrace.Link, bool) {
+	var out []sdktrace.Link
+	for i, l := range links {
+		attrs, dropped, changed := limitAttributes(l.Attributes)
+		if !changed {
+			if out != nil {
+				out = append(out, l)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]sdktrace.Link, i, len(links))
+			copy(out, links[:i])
+		}
+		l.Attributes = attrs
+		l.DroppedAttributeCount += dropped
+		out = append(out, l)
+	}
+	if out == nil {
+		return links, false
+	}
+	return out, true
+}
+
+// truncate cuts s to at most maxBytes bytes without splitting a UTF-8
+// sequence.
+func truncate(s string, maxBytes int) (string, bool) {
+	if len(s) <= maxBytes {
+		return s, false
+	}
+	i := maxBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i], true
+}
+
+// fit makes a span that alone would exceed the payload budget small enough,
+// by dropping its largest attributes, events and links first and counting
+// them as dropped: the span, its timing and its place in the trace are kept.
+func fit(s sdktrace.ReadOnlySpan, budget int) sdktrace.ReadOnlySpan {
+	fixed := requestOverhead + resourceOverhead(s.Resource()) + scopeOverhead(s.InstrumentationScope())
+	excess := fixed + spanSize(s) - budget
+	if excess <= 0 {
+		return s
+	}
+	ls := asLimited(s)
+	const (
+		kindAttr = iota
+		kindEvent
+		kindLink
+	)
+	type item struct{ kind, index, size int }
+	var items []item
+	for i, kv := range ls.attrs {
+		items = append(items, item{kindAttr, i, attributeSize(kv)})
+	}
+	for i, ev := range ls.events {
+		items = append(items, item{kindEvent, i, eventSize(ev)})
+	}
+	for i, l := range ls.links {
+		items = append(items, item{kindLink, i, linkSize(l)})
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(b.size, a.size) })
+	drop := map[[2]int]bool{}
+	for _, it := range items {
+		if excess <= 0 {
+			break
+		}
+		drop[[2]int{it.kind, it.index}] = true
+		excess -= it.size
+	}
+	ls.attrs = keep(ls.attrs, kindAttr, drop, &ls.droppedAttrs)
+	ls.events = keep(ls.events, kindEvent, drop, &ls.droppedEvents)
+	ls.links = keep(ls.links, kindLink, drop, &ls.droppedLinks)
+	return ls
+}
+
+func keep[T any](in []T, kind int, drop map[[2]int]bool, dropped *int) []T {
+	out := make([]T, 0, len(in))
+	for i, v := range in {
+		if drop[[2]int{kind, i}] {
+			*dropped++
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// resourceCache rewrites resources for New Relic, remembering the last one:
+// every span of a provider shares one resource.
+type resourceCache struct {
+	rewrite func(*resource.Resource) *resource.Resource
+
+	mu      sync.Mutex
+	in, out *resource.Resource
+	done    bool
+}
+
+func newResourceCache(rewrite func(*resource.Resource) *resource.Resource) *resourceCache {
+	return &resourceCache{rewrite: rewrite}
+}
+
+func (c *resourceCache) get(r *resource.Resource) *resource.Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done || r != c.in {
+		c.in, c.out, c.done = r, c.rewrite(r), true
+	}
+	return c.out
+}
+
+// rewriteResource returns the resource New Relic is sent: with its
+// attributes held to the limits and, when the service would otherwise be
+// unknown_service, service.name taken from NEW_RELIC_APP_NAME. It returns r
+// itself when nothing changes.
+func rewriteResource(appName string) func(*resource.Resource) *resource.Resource {
+	return func(r *resource.Resource) *resource.Resource {
+		if r == nil {
+			return nil
+		}
+		attrs := r.Attributes()
+		rename := false
+		if appName != "" {
+			name, ok := r.Set().Value(semconv.ServiceNameKey)
+			rename = !ok || strings.HasPrefix(name.AsString(), "unknown_service")
+		}
+		limited, _, changed := limitAttributes(attrs)
+		if !changed && !rename {
+			return r
+		}
+		if rename {
+			limited = append(slices.Clip(limited), semconv.ServiceName(appName))
+			limited, _, _ = limitAttributes(limited)
+		}
+		return resource.NewWithAttributes(r.SchemaURL(), limited...)
+	}
+}
+
+// metricExporter sends metrics with the resource New Relic is sent spans
+// with.
+type metricExporter struct {
+	sdkmetric.Exporter
+	resource *resourceCache
+}
+
+func (m metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	r := m.resource.get(rm.Resource)
+	if r == rm.Resource {
+		return m.Exporter.Export(ctx, rm)
+	}
+	c := *rm
+	c.Resource = r
+	return m.Exporter.Export(ctx, &c)
+}
