@@ -232,18 +232,25 @@ func TestConfigIsPrintable(t *testing.T) {
 }
 
 func TestForceFlushDeliversAtOnce(t *testing.T) {
-	live, srv := otlptest.NewHTTP(t)
-	tel, _ := initEnv(t, env{"ENVIRONMENT": "production", "TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, "TELEMETRY_METRICS": "false"})
-	_, s := tel.TracerProvider().Tracer("t").Start(context.Background(), "op", trace.WithAttributes(attribute.Int("n", 1)))
-	s.End()
-	// Production batches for 5 s; ForceFlush must not wait for that.
-	if err := tel.ForceFlush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := live.SpanNames(); len(got) != 1 {
-		t.Fatalf("after ForceFlush the receiver has %v", got)
-	}
-	if st := tel.Stats()[0]; st.SpansExported != 1 || st.BytesSent == 0 || st.Exports != 1 {
-		t.Errorf("stats = %+v, want 1 span exported and bytes counted", st)
+	for _, compression := range []string{"none", "gzip"} {
+		t.Run(compression, func(t *testing.T) {
+			live, srv := otlptest.NewHTTP(t)
+			tel, _ := initEnv(t, env{"ENVIRONMENT": "production", "TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
+				"OTEL_EXPORTER_OTLP_COMPRESSION": compression, "TELEMETRY_METRICS": "false"})
+			_, s := tel.TracerProvider().Tracer("t").Start(context.Background(), "op", trace.WithAttributes(attribute.Int("n", 1)))
+			s.End()
+			// Production batches for 5 s; ForceFlush must not wait for that.
+			if err := tel.ForceFlush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			reqs := live.Requests()
+			if len(reqs) != 1 || reqs[0].Gzip != (compression == "gzip") {
+				t.Fatalf("after ForceFlush the receiver has %d requests (gzip %v)", len(reqs), len(reqs) > 0 && reqs[0].Gzip)
+			}
+			st := tel.Stats()[0]
+			if st.SpansExported != 1 || st.Exports != 1 || st.BytesSent != int64(reqs[0].BodyBytes) {
+				t.Errorf("stats = %+v, want 1 span exported and %d bytes sent", st, reqs[0].BodyBytes)
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ type Config struct {
 	TracesHeaders  secret.String `envconfig:"OTEL_EXPORTER_OTLP_TRACES_HEADERS" desc:"Headers for traces, replacing OTEL_EXPORTER_OTLP_HEADERS."`
 	MetricsHeaders secret.String `envconfig:"OTEL_EXPORTER_OTLP_METRICS_HEADERS" desc:"Headers for metrics, replacing OTEL_EXPORTER_OTLP_HEADERS."`
 
-	Timeout        *int `envconfig:"OTEL_EXPORTER_OTLP_TIMEOUT" desc:"Export timeout in milliseconds (default 10000)."`
+	Timeout        *int `envconfig:"OTEL_EXPORTER_OTLP_TIMEOUT" desc:"Export timeout in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile."`
 	TracesTimeout  *int `envconfig:"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT" desc:"Export timeout for traces, in milliseconds."`
 	MetricsTimeout *int `envconfig:"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT" desc:"Export timeout for metrics, in milliseconds."`
 
@@ -86,7 +86,33 @@ func (c Config) Targets() (tr, mt Target, timeout time.Duration, err error) {
 	errs = append(errs, e)
 	mt, _, e = c.target(metrics, c.MetricsEndpoint, c.MetricsProtocol, c.MetricsHeaders, c.MetricsTimeout, c.MetricsCompression, c.MetricsInsecure, c.MetricsCertificate)
 	errs = append(errs, e)
-	return tr, mt, trTimeout, errors.Join(errs...)
+	return tr, mt, trTimeout, joinUnique(errs...)
+}
+
+// joinUnique joins errs, each message once: a bad general variable is found
+// by both the traces and the metrics target.
+func joinUnique(errs ...error) error {
+	var out []error
+	seen := map[string]bool{}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		for _, e := range unwrapJoined(err) {
+			if !seen[e.Error()] {
+				seen[e.Error()] = true
+				out = append(out, e)
+			}
+		}
+	}
+	return errors.Join(out...)
+}
+
+func unwrapJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Validate reports every problem with the configuration.

@@ -90,7 +90,7 @@ func TestConfigRejects(t *testing.T) {
 		{"header name not a token", env{"OTEL_EXPORTER_OTLP_HEADERS": "bad name=v"},
 			[]string{`OTEL_EXPORTER_OTLP_HEADERS: "bad name" is not a valid HTTP header name`}},
 		{"credentials in the URL", env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://user:pass@collector"},
-			[]string{"OTEL_EXPORTER_OTLP_ENDPOINT: credentials in the URL are not allowed"}},
+			[]string{`OTEL_EXPORTER_OTLP_ENDPOINT="https://[REDACTED]@collector": credentials in the URL are not allowed`}},
 		{"several problems together", env{"OTEL_EXPORTER_OTLP_PROTOCOL": "x", "OTEL_EXPORTER_OTLP_COMPRESSION": "y", "OTEL_EXPORTER_OTLP_TIMEOUT": "0"},
 			[]string{`PROTOCOL="x"`, `COMPRESSION="y"`, `TIMEOUT=0`}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -146,17 +147,31 @@ func (t Target) httpClient(tlsCfg *tls.Config, timeout time.Duration, counters *
 	return &http.Client{Transport: rt, Timeout: timeout}
 }
 
-// countingTransport adds each request body's length, as sent, to counters.
+// countingTransport adds each request body's size, as sent, to counters. The
+// gzip path of the OTLP exporter leaves ContentLength unknown, so the body is
+// counted as the transport reads it.
 type countingTransport struct {
 	next     http.RoundTripper
 	counters *exporters.Counters
 }
 
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.ContentLength > 0 {
-		c.counters.AddBytes(r.ContentLength)
+	if r.Body != nil && r.Body != http.NoBody {
+		r = r.Clone(r.Context())
+		r.Body = &countingBody{ReadCloser: r.Body, counters: c.counters}
 	}
 	return c.next.RoundTrip(r)
+}
+
+type countingBody struct {
+	io.ReadCloser
+	counters *exporters.Counters
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.counters.AddBytes(int64(n))
+	return n, err
 }
 
 // wireCounter is a gRPC stats handler that adds the compressed size of every

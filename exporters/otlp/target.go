@@ -51,32 +51,53 @@ type Target struct {
 // https scheme, or, for gRPC, a bare host:port as many deployments write it.
 // defaultPath is used for HTTP when the URL has none.
 func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, error) {
+	shown := redactUserinfo(value)
 	raw := value
 	if !strings.Contains(raw, "://") {
 		if protocol != GRPC {
-			return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318", variable, value)
+			return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318", variable, shown)
 		}
 		raw = "https://" + raw
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318 or, for gRPC, host:4317", variable, value)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%s=%q: unsupported scheme %q; want http or https", variable, value, u.Scheme)
+		return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318 or, for gRPC, host:4317", variable, shown)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%s: credentials in the URL are not allowed; send them as headers", variable)
+		return nil, fmt.Errorf("%s=%q: credentials in the URL are not allowed; send them as headers", variable, shown)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%s=%q: unsupported scheme %q; want http or https", variable, shown, u.Scheme)
 	}
 	if port := u.Port(); port != "" {
 		if _, err := net.LookupPort("tcp", port); err != nil {
-			return nil, fmt.Errorf("%s=%q: malformed port %q", variable, value, port)
+			return nil, fmt.Errorf("%s=%q: malformed port %q", variable, shown, port)
 		}
 	}
 	if protocol == HTTPProtobuf && (u.Path == "" || u.Path == "/") {
 		u.Path = defaultPath
 	}
 	return u, nil
+}
+
+// redactUserinfo hides whatever stands between the scheme and the last '@'
+// of the authority, so that an error quoting an endpoint never shows a
+// password, even one in a URL too broken to parse.
+func redactUserinfo(value string) string {
+	_, rest, ok := strings.Cut(value, "://")
+	if !ok {
+		rest = value
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return value
+	}
+	start := len(value) - len(rest)
+	return value[:start] + secret.Redacted + value[start+at:]
 }
 
 // JoinPath appends the signal path to a base endpoint, as the specification

@@ -84,3 +84,24 @@ func TestParseHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEndpointNeverShowsCredentials(t *testing.T) {
+	for _, value := range []string{
+		"https://user:hunter2@collector:4318",
+		"ftp://user:hunter2@collector",
+		"https://user:hunter2@",
+		"user:hunter2@collector:4317",
+		"https://user:hunter2@host:port/x",
+	} {
+		for _, proto := range []string{otlp.GRPC, otlp.HTTPProtobuf} {
+			_, err := otlp.ParseEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", value, proto, otlp.TracesPath)
+			if err == nil {
+				t.Errorf("ParseEndpoint(%q, %s) accepted credentials in the URL", value, proto)
+				continue
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("ParseEndpoint(%q, %s) error shows the password: %v", value, proto, err)
+			}
+		}
+	}
+}
