@@ -1,0 +1,5 @@
+//go:build !unix
+
+package lab
+
+func signalStop(int, bool) error { return errUnsupported }
