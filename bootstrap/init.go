@@ -118,7 +118,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	errs = append(errs, err)
 	// The library's own diagnostics go through a logger without correlation
 	// until the pipeline exists; assemble replaces it.
-	logger, err := newLogger(c.logOutput, e.LogFormat, e.LogLevel, HexCorrelation)
+	logger, err := newLogger(c.logOutput, e.LogFormat, e.LogLevel, nil)
 	errs = append(errs, err)
 	s.Logger = logger
 	return s, names, errors.Join(errs...)
@@ -206,14 +206,19 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.tracerProvider = t.sdkTracer
 
 	if e.Metrics {
-		mopts := []sdkmetric.Option{sdkmetric.WithResource(s.Resource)}
+		var readers []sdkmetric.Option
 		for _, b := range backends {
 			if b.MetricReader != nil {
-				mopts = append(mopts, sdkmetric.WithReader(b.MetricReader))
+				readers = append(readers, sdkmetric.WithReader(b.MetricReader))
 			}
 		}
-		t.sdkMeter = sdkmetric.NewMeterProvider(mopts...)
-		t.meterProvider = t.sdkMeter
+		// When no backend takes metrics (jaeger, none, stdout), the no-op
+		// provider stays: the SDK's, with no reader, still resolves the
+		// attributes of every measurement, for nothing (docs/performance.md).
+		if len(readers) > 0 {
+			t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
+			t.meterProvider = t.sdkMeter
+		}
 	}
 	return t, nil
 }

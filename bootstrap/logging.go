@@ -12,26 +12,27 @@ import (
 	"github.com/otelswitch/otelswitch/exporters"
 )
 
-// HexCorrelation is the default log correlation: the W3C hex trace_id and
-// span_id, which Jaeger, Grafana and most OTLP backends link on.
-func HexCorrelation(sc trace.SpanContext) []slog.Attr {
-	return []slog.Attr{
-		slog.String("trace_id", sc.TraceID().String()),
-		slog.String("span_id", sc.SpanID().String()),
-	}
-}
-
 // correlator merges the fields every chosen backend correlates on, so a
-// fanned-out service logs what each vendor needs, each key once.
+// fanned-out service logs what each vendor needs, each key once. A backend
+// without fields of its own links on the default hex IDs. It returns nil
+// when those are all there is: correlatingHandler adds them itself.
 func correlator(backends []*exporters.Backend) func(trace.SpanContext) []slog.Attr {
 	var fns []func(trace.SpanContext) []slog.Attr
+	hex := false
 	for _, b := range backends {
-		if b.Correlate != nil {
+		switch {
+		case b.Correlate != nil:
 			fns = append(fns, b.Correlate)
+		case !hex:
+			hex = true
+			fns = append(fns, exporters.HexCorrelation)
 		}
 	}
-	if len(fns) == 0 {
-		return HexCorrelation
+	switch {
+	case len(fns) == 0 || len(fns) == 1 && hex:
+		return nil // the default, which correlatingHandler adds itself
+	case len(fns) == 1:
+		return fns[0]
 	}
 	return func(sc trace.SpanContext) []slog.Attr {
 		var out []slog.Attr
@@ -50,12 +51,18 @@ func correlator(backends []*exporters.Backend) func(trace.SpanContext) []slog.At
 // record logged with a context.
 type correlatingHandler struct {
 	slog.Handler
+	// correlate returns the fields; nil means exporters.HexCorrelation's, which Handle
+	// adds without the slice exporters.HexCorrelation allocates on every record.
 	correlate func(trace.SpanContext) []slog.Attr
 }
 
 func (h correlatingHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		r.AddAttrs(h.correlate(sc)...)
+		if h.correlate == nil {
+			r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		} else {
+			r.AddAttrs(h.correlate(sc)...)
+		}
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -254,3 +254,46 @@ func TestForceFlushDeliversAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// In a fan-out every vendor's correlation fields are logged, each once.
+func TestLoggerCorrelatesForEveryBackend(t *testing.T) {
+	key := env{"NEW_RELIC_LICENSE_KEY": "0123456789012345678901234567890123456789", "TELEMETRY_LOG_FORMAT": "json"}
+	tests := []struct {
+		backends string
+		want     []string
+		not      []string
+	}{
+		{"jaeger", []string{"trace_id", "span_id"}, []string{"trace.id"}},
+		{"newrelic", []string{"trace.id", "span.id"}, []string{"trace_id"}},
+		{"jaeger,newrelic,elastic", []string{"trace_id", "span_id", "trace.id", "span.id"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.backends, func(t *testing.T) {
+			e := env{"TELEMETRY_BACKEND": tt.backends}
+			for k, v := range key {
+				e[k] = v
+			}
+			tel, logs := initEnv(t, e)
+			ctx, s := tel.TracerProvider().Tracer("t").Start(context.Background(), "op")
+			tel.Logger().InfoContext(ctx, "inside")
+			s.End()
+			var rec map[string]any
+			if err := json.Unmarshal(logs.Bytes(), &rec); err != nil {
+				t.Fatalf("log = %q: %v", logs.String(), err)
+			}
+			for _, k := range tt.want {
+				if rec[k] == nil {
+					t.Errorf("record %v has no %s", rec, k)
+				}
+			}
+			for _, k := range tt.not {
+				if rec[k] != nil {
+					t.Errorf("record %v has %s", rec, k)
+				}
+			}
+			if n := strings.Count(logs.String(), `"trace_id"`); n > 1 {
+				t.Errorf("trace_id logged %d times", n)
+			}
+		})
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/contrib/propagators/b3"
 	"go.opentelemetry.io/contrib/propagators/jaeger"
 	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/otelswitch/otelswitch/exporters/datadog"
 )
 
 // propagatorsByName are the OTEL_PROPAGATORS values Init understands.
@@ -18,7 +20,8 @@ var propagatorsByName = map[string]func() propagation.TextMapPropagator{
 	"b3multi": func() propagation.TextMapPropagator {
 		return b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader))
 	},
-	"jaeger": func() propagation.TextMapPropagator { return jaeger.Jaeger{} },
+	"jaeger":     func() propagation.TextMapPropagator { return jaeger.Jaeger{} },
+	datadog.Name: func() propagation.TextMapPropagator { return datadog.Propagator{} },
 }
 
 func propagatorNames() string {

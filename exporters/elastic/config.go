@@ -97,48 +97,21 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s is not set; staging and production need the APM Server URL, such as https://apm.example.com:8200", envServerURL))
 	case raw == "":
 		raw = DefaultServerURL
-	case !strings.Contains(raw, "://") && !hasUserinfo(raw):
+	case !strings.Contains(raw, "://") && !otlp.HasUserinfo(raw):
+		// A URL with credentials is refused as such by BaseTargets.
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
 	if raw != "" {
-		tr, mt, err := targets(envServerURL, raw, proto)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			for _, t := range []*otlp.Target{&tr, &mt} {
-				t.Headers = headers
-				t.Compression = otlp.None
-			}
-			traces, metrics = tr, mt
-		}
+		t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None}
+		traces, metrics, err = otlp.BaseTargets(envServerURL, raw, t, otlp.Hints{
+			Credentials: "use " + envSecretToken + " or " + envAPIKey,
+			GRPCPath:    "set " + envProtocol + "=http/protobuf",
+		})
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err
-	}
-	return traces, metrics, nil
-}
-
-// targets resolves a base URL into the traces and metrics targets: over HTTP
-// the signal paths are appended to the URL's path; over gRPC only the host
-// and port count, so a path is refused rather than silently ignored.
-func targets(variable, base, protocol string) (traces, metrics otlp.Target, err error) {
-	if hasUserinfo(base) {
-		// Checked before parsing, whose errors quote the value.
-		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; use ELASTIC_APM_SECRET_TOKEN or ELASTIC_APM_API_KEY", variable)
-	}
-	u, err := otlp.ParseEndpoint(variable, base, protocol, "")
-	if err != nil {
-		return otlp.Target{}, otlp.Target{}, err
-	}
-	if protocol == otlp.GRPC && strings.Trim(u.Path, "/") != "" {
-		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or set %s=http/protobuf", variable, u.Redacted(), u.Path, envProtocol)
-	}
-	traces = otlp.Target{Protocol: protocol, URL: u, EndpointVar: variable}
-	metrics = traces
-	if protocol == otlp.HTTPProtobuf {
-		traces.URL = otlp.JoinPath(u, otlp.TracesPath)
-		metrics.URL = otlp.JoinPath(u, otlp.MetricsPath)
 	}
 	return traces, metrics, nil
 }
@@ -147,15 +120,3 @@ func targets(variable, base, protocol string) (traces, metrics otlp.Target, err 
 // header value: whitespace, a copy-paste mistake, and control characters,
 // which could end the header and start another.
 func badHeaderRune(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// hasUserinfo reports whether raw, a URL or host:port, holds user
-// information (user:password@) before its host.
-func hasUserinfo(raw string) bool {
-	if _, rest, ok := strings.Cut(raw, "://"); ok {
-		raw = rest
-	}
-	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
-		raw = raw[:i]
-	}
-	return strings.Contains(raw, "@")
-}

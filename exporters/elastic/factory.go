@@ -2,12 +2,6 @@ package elastic
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -41,42 +35,15 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	if s.Metrics {
-		// NewBackend checks the traces target; the metrics one is built here,
-		// so check it here, before anything starts.
-		if err := mt.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
-			return nil, err
-		}
-	}
-	res := &resourceCache{rewrite: rewriteResource(c.ServiceName, c.Environment)}
 	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
-		Traces: tr,
-		Wrap: func(e sdktrace.SpanExporter) sdktrace.SpanExporter {
-			return spanExporter{next: e, resource: res}
-		},
+		Traces:      tr,
+		Metrics:     &mt,
+		Temporality: otlp.Delta,
+		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {
 		return nil, err
 	}
-	b.Correlate = Correlate
-	if s.Metrics {
-		mexp, err := otlp.NewMetricExporter(ctx, mt, s.ExportTimeout, otlp.Delta)
-		if err != nil {
-			_ = b.SpanProcessor.Shutdown(ctx)
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
-		b.MetricReader = sdkmetric.NewPeriodicReader(metricExporter{Exporter: mexp, resource: res},
-			sdkmetric.WithInterval(s.MetricInterval),
-			sdkmetric.WithTimeout(s.ExportTimeout))
-	}
+	b.Correlate = exporters.ECSCorrelation
 	return b, nil
-}
-
-// Correlate returns the ECS fields Elastic links logs to traces on:
-// trace.id and span.id, in hex.
-func Correlate(sc trace.SpanContext) []slog.Attr {
-	return []slog.Attr{
-		slog.String("trace.id", sc.TraceID().String()),
-		slog.String("span.id", sc.SpanID().String()),
-	}
 }

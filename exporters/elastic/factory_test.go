@@ -20,7 +20,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/trace"
 	collectormetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
@@ -237,17 +236,6 @@ func TestMetricsAreDeltaWithAuthorization(t *testing.T) {
 	}
 	if !found {
 		t.Error("metrics resource lacks deployment.environment")
-	}
-}
-
-func TestCorrelate(t *testing.T) {
-	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{0xab, 1}, SpanID: trace.SpanID{0xcd, 2}})
-	got := map[string]string{}
-	for _, a := range elastic.Correlate(sc) {
-		got[a.Key] = a.Value.String()
-	}
-	if got["trace.id"] != "ab010000000000000000000000000000" || got["span.id"] != "cd02000000000000" || len(got) != 2 {
-		t.Errorf("Correlate = %v", got)
 	}
 }
 

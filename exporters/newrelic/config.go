@@ -147,45 +147,15 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		base, endpointVar = "https://"+host+":"+port, envRegion
 	}
 	if base != "" {
-		t, m, err := targets(endpointVar, base, proto)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			headers := map[string]secret.String{"api-key": c.LicenseKey}
-			for _, tt := range []*otlp.Target{&t, &m} {
-				tt.Headers = headers
-				tt.Compression = comp
-			}
-			traces, metrics = t, m
-		}
+		t := otlp.Target{Protocol: proto, Headers: map[string]secret.String{"api-key": c.LicenseKey}, Compression: comp}
+		traces, metrics, err = otlp.BaseTargets(endpointVar, base, t, otlp.Hints{
+			Credentials: "the licence key goes in " + envLicenseKey,
+			GRPCPath:    "use http/protobuf",
+		})
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err
-	}
-	return traces, metrics, nil
-}
-
-// targets resolves a base endpoint into the traces and metrics targets: over
-// HTTP the signal paths are appended to the base URL's path, as for
-// OTEL_EXPORTER_OTLP_ENDPOINT; over gRPC only the host and port count, so a
-// path is refused rather than silently ignored.
-func targets(variable, base, protocol string) (traces, metrics otlp.Target, err error) {
-	if hasUserinfo(base) {
-		// Checked before parsing, whose errors quote the value.
-		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; the licence key goes in NEW_RELIC_LICENSE_KEY", variable)
-	}
-	u, err := otlp.ParseEndpoint(variable, base, protocol, "")
-	if err != nil {
-		return otlp.Target{}, otlp.Target{}, err
-	}
-	if protocol == otlp.GRPC && strings.Trim(u.Path, "/") != "" {
-		return otlp.Target{}, otlp.Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or use http/protobuf", variable, u.Redacted(), u.Path)
-	}
-	traces = otlp.Target{Protocol: protocol, URL: u, EndpointVar: variable}
-	metrics = traces
-	if protocol == otlp.HTTPProtobuf {
-		traces.URL = otlp.JoinPath(u, otlp.TracesPath)
-		metrics.URL = otlp.JoinPath(u, otlp.MetricsPath)
 	}
 	return traces, metrics, nil
 }
@@ -195,16 +165,4 @@ func targets(variable, base, protocol string) (traces, metrics otlp.Target, err 
 // characters, which could end the header and start another.
 func badHeaderRune(r rune) bool {
 	return r <= ' ' || r == 0x7f
-}
-
-// hasUserinfo reports whether raw, a URL or host:port, holds user
-// information (user:password@) before its host.
-func hasUserinfo(raw string) bool {
-	if _, rest, ok := strings.Cut(raw, "://"); ok {
-		raw = rest
-	}
-	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
-		raw = raw[:i]
-	}
-	return strings.Contains(raw, "@")
 }

@@ -2,12 +2,6 @@ package newrelic
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -41,47 +35,21 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	if s.Metrics {
-		// NewBackend checks the traces target; the metrics one is built here,
-		// so check it here, before anything starts.
-		if err := mt.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
-			return nil, err
-		}
-	}
 	if s.Logger != nil {
 		for _, w := range c.Warnings() {
 			s.Logger.Warn(w, "backend", Name)
 		}
 	}
-	res := newResourceCache(rewriteResource(c.ServiceName()))
 	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
-		Traces: tr,
-		Wrap: func(e sdktrace.SpanExporter) sdktrace.SpanExporter {
-			return newLimitExporter(e, res)
-		},
+		Traces:      tr,
+		Metrics:     &mt,
+		Temporality: otlp.Delta,
+		Wrap:        newLimitExporter,
+		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {
 		return nil, err
 	}
-	b.Correlate = Correlate
-	if s.Metrics {
-		mexp, err := otlp.NewMetricExporter(ctx, mt, s.ExportTimeout, otlp.Delta)
-		if err != nil {
-			_ = b.SpanProcessor.Shutdown(ctx)
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
-		b.MetricReader = sdkmetric.NewPeriodicReader(metricExporter{Exporter: mexp, resource: res},
-			sdkmetric.WithInterval(s.MetricInterval),
-			sdkmetric.WithTimeout(s.ExportTimeout))
-	}
+	b.Correlate = exporters.ECSCorrelation
 	return b, nil
-}
-
-// Correlate returns the fields New Relic links logs to traces on, its logs
-// in context attributes: trace.id and span.id, in hex.
-func Correlate(sc trace.SpanContext) []slog.Attr {
-	return []slog.Attr{
-		slog.String("trace.id", sc.TraceID().String()),
-		slog.String("span.id", sc.SpanID().String()),
-	}
 }

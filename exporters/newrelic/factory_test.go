@@ -346,21 +346,6 @@ func TestMetricsAreDeltaWithTheLicenceKey(t *testing.T) {
 	}
 }
 
-func TestCorrelate(t *testing.T) {
-	sc := trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
-		SpanID:  trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
-	})
-	got := map[string]string{}
-	for _, a := range newrelic.Correlate(sc) {
-		got[a.Key] = a.Value.String()
-	}
-	want := map[string]string{"trace.id": "4bf92f3577b34da6a3ce929d0e0e4736", "span.id": "00f067aa0ba902b7"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("Correlate = %v, want %v", got, want)
-	}
-}
-
 // canary is a licence key that must never be printed.
 const canary = "CANARY0123456789abcdef0123456789abcdNRAL"
 

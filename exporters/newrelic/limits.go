@@ -6,12 +6,9 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -38,13 +35,12 @@ var payloadBudget = maxPayloadBytes - 4096
 // each export so that no request exceeds the payload limit. Spans that need
 // no change pass through as they are.
 type limitExporter struct {
-	next     sdktrace.SpanExporter
-	budget   int
-	resource *resourceCache
+	next   sdktrace.SpanExporter
+	budget int
 }
 
-func newLimitExporter(next sdktrace.SpanExporter, res *resourceCache) *limitExporter {
-	return &limitExporter{next: next, budget: payloadBudget, resource: res}
+func newLimitExporter(next sdktrace.SpanExporter) sdktrace.SpanExporter {
+	return &limitExporter{next: next, budget: payloadBudget}
 }
 
 // ExportSpans sends spans in as many requests as the payload limit needs.
@@ -71,11 +67,10 @@ func (e *limitExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 func (e *limitExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
 
 // limit returns s with New Relic's attribute limits applied to its
-// attributes, its events' and links' attributes and its resource. Span
-// names, event names and the status description are held to the value
-// limit too.
+// attributes and its events' and links' attributes; its resource is held to
+// them by rewriteResource. Span names, event names and the status
+// description are held to the value limit too.
 func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
-	res := e.resource.get(s.Resource())
 	attrs, droppedAttrs, attrsChanged := limitAttributes(s.Attributes())
 	name, nameCut := truncate(s.Name(), maxValueBytes)
 	events, eventsChanged := limitEvents(s.Events())
@@ -83,7 +78,7 @@ func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	status := s.Status()
 	var statusCut bool
 	status.Description, statusCut = truncate(status.Description, maxValueBytes)
-	if !attrsChanged && !nameCut && !eventsChanged && !linksChanged && !statusCut && res == s.Resource() {
+	if !attrsChanged && !nameCut && !eventsChanged && !linksChanged && !statusCut {
 		return s
 	}
 	return &limitedSpan{
@@ -93,7 +88,6 @@ func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 		events:        events,
 		links:         links,
 		status:        status,
-		res:           res,
 		droppedAttrs:  s.DroppedAttributes() + droppedAttrs,
 		droppedEvents: s.DroppedEvents(),
 		droppedLinks:  s.DroppedLinks(),
@@ -108,7 +102,6 @@ type limitedSpan struct {
 	events        []sdktrace.Event
 	links         []sdktrace.Link
 	status        sdktrace.Status
-	res           *resource.Resource
 	droppedAttrs  int
 	droppedEvents int
 	droppedLinks  int
@@ -121,7 +114,6 @@ func (s *limitedSpan) Attributes() []attribute.KeyValue { return s.attrs }
 func (s *limitedSpan) Events() []sdktrace.Event         { return s.events }
 func (s *limitedSpan) Links() []sdktrace.Link           { return s.links }
 func (s *limitedSpan) Status() sdktrace.Status          { return s.status }
-func (s *limitedSpan) Resource() *resource.Resource     { return s.res }
 func (s *limitedSpan) DroppedAttributes() int           { return s.droppedAttrs }
 func (s *limitedSpan) DroppedEvents() int               { return s.droppedEvents }
 func (s *limitedSpan) DroppedLinks() int                { return s.droppedLinks }
@@ -139,7 +131,6 @@ func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {
 		events:        s.Events(),
 		links:         s.Links(),
 		status:        s.Status(),
-		res:           s.Resource(),
 		droppedAttrs:  s.DroppedAttributes(),
 		droppedEvents: s.DroppedEvents(),
 		droppedLinks:  s.DroppedLinks(),
@@ -336,33 +327,11 @@ func keep[T any](in []T, kind int, drop map[[2]int]bool, dropped *int) []T {
 	return out
 }
 
-// resourceCache rewrites resources for New Relic, remembering the last one:
-// every span of a provider shares one resource.
-type resourceCache struct {
-	rewrite func(*resource.Resource) *resource.Resource
-
-	mu      sync.Mutex
-	in, out *resource.Resource
-	done    bool
-}
-
-func newResourceCache(rewrite func(*resource.Resource) *resource.Resource) *resourceCache {
-	return &resourceCache{rewrite: rewrite}
-}
-
-func (c *resourceCache) get(r *resource.Resource) *resource.Resource {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.done || r != c.in {
-		c.in, c.out, c.done = r, c.rewrite(r), true
-	}
-	return c.out
-}
-
 // rewriteResource returns the resource New Relic is sent: with its
 // attributes held to the limits and, when the service would otherwise be
 // unknown_service, service.name taken from NEW_RELIC_APP_NAME. It returns r
-// itself when nothing changes.
+// itself when nothing changes. It is the backend's otlp.Pipeline.Resource,
+// so spans and metrics are sent with it and other backends are not.
 func rewriteResource(appName string) func(*resource.Resource) *resource.Resource {
 	return func(r *resource.Resource) *resource.Resource {
 		if r == nil {
@@ -384,21 +353,4 @@ func rewriteResource(appName string) func(*resource.Resource) *resource.Resource
 		}
 		return resource.NewWithAttributes(r.SchemaURL(), limited...)
 	}
-}
-
-// metricExporter sends metrics with the resource New Relic is sent spans
-// with.
-type metricExporter struct {
-	sdkmetric.Exporter
-	resource *resourceCache
-}
-
-func (m metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	r := m.resource.get(rm.Resource)
-	if r == rm.Resource {
-		return m.Exporter.Export(ctx, rm)
-	}
-	c := *rm
-	c.Resource = r
-	return m.Exporter.Export(ctx, &c)
 }

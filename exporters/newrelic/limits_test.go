@@ -300,7 +300,7 @@ func TestLimitExporterSendsAHugeSpanWithinTheLimit(t *testing.T) {
 	res := resource.NewSchemaless(attribute.String("service.name", "books"))
 	spans := []sdktrace.ReadOnlySpan{stub("small", nil, res), stub("huge", attrs, res), stub("small-2", nil, res)}
 	rec := &recordingExporter{}
-	e := newLimitExporter(rec, newResourceCache(rewriteResource("")))
+	e := newLimitExporter(rec)
 	if err := e.ExportSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}

@@ -84,8 +84,26 @@ func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, err
 // of the authority, so that an error quoting an endpoint never shows a
 // password, even one in a URL too broken to parse.
 func redactUserinfo(value string) string {
-	_, rest, ok := strings.Cut(value, "://")
+	start, end, ok := userinfo(value)
 	if !ok {
+		return value
+	}
+	return value[:start] + secret.Redacted + value[end:]
+}
+
+// HasUserinfo reports whether value, a URL or host:port, holds user
+// information (user:password@) before its host, even when it is too broken
+// to parse.
+func HasUserinfo(value string) bool {
+	_, _, ok := userinfo(value)
+	return ok
+}
+
+// userinfo returns where the user information of value starts and ends:
+// between the scheme, if any, and the last '@' of the authority.
+func userinfo(value string) (start, end int, ok bool) {
+	_, rest, found := strings.Cut(value, "://")
+	if !found {
 		rest = value
 	}
 	authority := rest
@@ -94,10 +112,46 @@ func redactUserinfo(value string) string {
 	}
 	at := strings.LastIndex(authority, "@")
 	if at < 0 {
-		return value
+		return 0, 0, false
 	}
-	start := len(value) - len(rest)
-	return value[:start] + secret.Redacted + value[start+at:]
+	start = len(value) - len(rest)
+	return start, start + at, true
+}
+
+// Hints finish two of BaseTargets' errors with the vendor's own advice.
+type Hints struct {
+	// Credentials says where credentials go instead of the URL, such as
+	// "use ELASTIC_APM_SECRET_TOKEN or ELASTIC_APM_API_KEY".
+	Credentials string
+	// GRPCPath says what to do instead of giving gRPC a URL path, such as
+	// "use http/protobuf".
+	GRPCPath string
+}
+
+// BaseTargets resolves a vendor's base URL, read from variable, into the
+// traces and metrics targets, each a copy of t with the URL and EndpointVar
+// set: over HTTP the signal paths are appended to the URL's path, as for
+// OTEL_EXPORTER_OTLP_ENDPOINT; over gRPC only the host and port count, so a
+// path is refused rather than silently ignored. A URL holding credentials is
+// refused as such, whatever else is wrong with it.
+func BaseTargets(variable, base string, t Target, hints Hints) (traces, metrics Target, err error) {
+	if HasUserinfo(base) {
+		return Target{}, Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; %s", variable, hints.Credentials)
+	}
+	u, err := ParseEndpoint(variable, base, t.Protocol, "")
+	if err != nil {
+		return Target{}, Target{}, err
+	}
+	if t.Protocol == GRPC && strings.Trim(u.Path, "/") != "" {
+		return Target{}, Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or %s", variable, u.Redacted(), u.Path, hints.GRPCPath)
+	}
+	t.URL, t.EndpointVar = u, variable
+	traces, metrics = t, t
+	if t.Protocol == HTTPProtobuf {
+		traces.URL = JoinPath(u, TracesPath)
+		metrics.URL = JoinPath(u, MetricsPath)
+	}
+	return traces, metrics, nil
 }
 
 // JoinPath appends the signal path to a base endpoint, as the specification

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/secret"
 )
 
 func TestParseEndpoint(t *testing.T) {
@@ -101,6 +102,47 @@ func TestParseEndpointNeverShowsCredentials(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("ParseEndpoint(%q, %s) error shows the password: %v", value, proto, err)
+			}
+		}
+	}
+}
+
+func TestBaseTargets(t *testing.T) {
+	hints := otlp.Hints{Credentials: "use VENDOR_TOKEN", GRPCPath: "set VENDOR_PROTOCOL=http/protobuf"}
+	tests := []struct {
+		base, protocol  string
+		traces, metrics string
+		wantErr         string
+	}{
+		{"https://v.example:4318", otlp.HTTPProtobuf, "https://v.example:4318/v1/traces", "https://v.example:4318/v1/metrics", ""},
+		{"https://gw.example/v/", otlp.HTTPProtobuf, "https://gw.example/v/v1/traces", "https://gw.example/v/v1/metrics", ""},
+		{"https://v.example:4317/", otlp.GRPC, "https://v.example:4317/", "https://v.example:4317/", ""},
+		{"v.example:4317", otlp.GRPC, "https://v.example:4317", "https://v.example:4317", ""},
+		{"https://gw.example/v", otlp.GRPC, "", "", `VENDOR_URL="https://gw.example/v": gRPC cannot use a URL path; remove "/v", or set VENDOR_PROTOCOL=http/protobuf`},
+		{"v.example:4318", otlp.HTTPProtobuf, "", "", `VENDOR_URL="v.example:4318": malformed endpoint; want a URL such as https://host:4318`},
+		{"https://u:hunter2@v.example", otlp.HTTPProtobuf, "", "", "VENDOR_URL: credentials in the URL are not allowed; use VENDOR_TOKEN"},
+		{"u:hunter2@v.example:4318", otlp.HTTPProtobuf, "", "", "VENDOR_URL: credentials in the URL are not allowed; use VENDOR_TOKEN"},
+		{"https://u:hunter2@", otlp.GRPC, "", "", "VENDOR_URL: credentials in the URL are not allowed; use VENDOR_TOKEN"},
+	}
+	for _, tt := range tests {
+		tmpl := otlp.Target{Protocol: tt.protocol, Compression: otlp.Gzip, Headers: map[string]secret.String{"k": "v"}}
+		tr, mt, err := otlp.BaseTargets("VENDOR_URL", tt.base, tmpl, hints)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("BaseTargets(%q, %s) error = %v, want %q", tt.base, tt.protocol, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("BaseTargets(%q, %s): %v", tt.base, tt.protocol, err)
+			continue
+		}
+		if tr.URL.String() != tt.traces || mt.URL.String() != tt.metrics {
+			t.Errorf("BaseTargets(%q, %s) = %s, %s; want %s, %s", tt.base, tt.protocol, tr.URL, mt.URL, tt.traces, tt.metrics)
+		}
+		for _, target := range []otlp.Target{tr, mt} {
+			if target.EndpointVar != "VENDOR_URL" || target.Protocol != tt.protocol || target.Compression != otlp.Gzip || target.Headers["k"] != "v" {
+				t.Errorf("BaseTargets(%q, %s) target = %+v; want the template's fields and VENDOR_URL", tt.base, tt.protocol, target)
 			}
 		}
 	}

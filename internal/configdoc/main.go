@@ -41,6 +41,7 @@ func main() {
 
 // pages names the guide page of each backend that has one.
 var pages = map[string]string{
+	"datadog":  "datadog.md",
 	"jaeger":   "jaeger.md",
 	"newrelic": "newrelic.md",
 	"elastic":  "elastic.md",

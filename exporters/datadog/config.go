@@ -1,0 +1,265 @@
+package datadog
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/envconf"
+)
+
+// The variables this package reads. The DD_ ones are named and behave as
+// Datadog's own tracers document them, so deployments that already set them
+// (Unified Service Tagging, the Admission Controller) work unchanged.
+const (
+	envMode         = "DATADOG_MODE"
+	envAgentHost    = "DD_AGENT_HOST"
+	envAgentPort    = "DD_TRACE_AGENT_PORT"
+	envAgentURL     = "DD_TRACE_AGENT_URL"
+	envService      = "DD_SERVICE"
+	envEnv          = "DD_ENV"
+	envVersion      = "DD_VERSION"
+	envTags         = "DD_TAGS"
+	envOTLPEndpoint = "DATADOG_OTLP_ENDPOINT"
+	envOTLPProtocol = "DATADOG_OTLP_PROTOCOL"
+	// envResourceAttributes is bootstrap's variable; native mode reads it
+	// only to turn it into span tags when DD_TAGS is unset, as dd-trace-go
+	// does.
+	envResourceAttributes = "OTEL_RESOURCE_ATTRIBUTES"
+)
+
+// Modes.
+const (
+	// ModeNative mirrors every span into dd-trace-go, which sends it to the
+	// Agent's trace intake (port 8126).
+	ModeNative = "native"
+	// ModeOTLP sends OTLP to the Agent's OTLP ingest (port 4317 or 4318).
+	ModeOTLP = "otlp"
+)
+
+// Defaults of the Agent's listeners.
+const (
+	defaultAgentHost = "localhost"
+	defaultAgentPort = 8126
+	otlpGRPCPort     = "4317"
+	otlpHTTPPort     = "4318"
+)
+
+// Config is what the datadog backend reads.
+type Config struct {
+	Mode         string `envconfig:"DATADOG_MODE" default:"native" json:"mode" desc:"native: dd-trace-go sends to the Datadog Agent's trace intake (DD_TRACE_AGENT_URL, or DD_AGENT_HOST and DD_TRACE_AGENT_PORT). otlp: OTLP to the Agent's OTLP ingest (DATADOG_OTLP_ENDPOINT)."`
+	AgentHost    string `envconfig:"DD_AGENT_HOST" json:"agent_host,omitempty" desc:"Host of the Datadog Agent (default localhost). Also the default host of DATADOG_OTLP_ENDPOINT. Setting it selects datadog in staging and production when TELEMETRY_BACKEND is unset."`
+	AgentPort    int    `envconfig:"DD_TRACE_AGENT_PORT" default:"8126" json:"agent_port" desc:"Port of the Agent's trace intake (native mode)."`
+	AgentURL     string `envconfig:"DD_TRACE_AGENT_URL" json:"agent_url,omitempty" desc:"URL of the Agent's trace intake, http://host:8126, https://... or unix:///var/run/datadog/apm.socket; wins over DD_AGENT_HOST and DD_TRACE_AGENT_PORT (native mode). Setting it selects datadog in staging and production."`
+	Service      string `envconfig:"DD_SERVICE" json:"service,omitempty" desc:"Datadog service. Wins over service in DD_TAGS and over the OTel service.name (OTEL_SERVICE_NAME, WithServiceName)."`
+	Env          string `envconfig:"DD_ENV" json:"env,omitempty" desc:"Datadog env. Wins over env in DD_TAGS and over ENVIRONMENT."`
+	Version      string `envconfig:"DD_VERSION" json:"version,omitempty" desc:"Datadog version. Wins over version in DD_TAGS and over the OTel service.version (SERVICE_VERSION, WithServiceVersion)."`
+	Tags         string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
+	OTLPEndpoint string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
+	OTLPProtocol string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+}
+
+// ConfigFromEnv reads Config through lookup and validates it.
+func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
+	var c Config
+	if err := envconf.Process(lookup, &c); err != nil {
+		return Config{}, fmt.Errorf("datadog: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem with c in one error, each naming its
+// variable.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Mode {
+	case ModeNative:
+		_, err := c.Agent()
+		errs = append(errs, err)
+	case ModeOTLP:
+		_, err := c.OTLPTarget()
+		errs = append(errs, err)
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeNative, ModeOTLP))
+	}
+	if c.AgentPort < 1 || c.AgentPort > 65535 {
+		errs = append(errs, fmt.Errorf("%s=%d: want a port from 1 to 65535", envAgentPort, c.AgentPort))
+	}
+	if h := c.AgentHost; h != "" && (strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil) {
+		errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", envAgentHost, h))
+	}
+	if err := validateTags(c.Tags); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Agent is where native mode sends traces.
+type Agent struct {
+	// URL is the trace intake: http or https with host and port, or unix
+	// with the socket's path.
+	URL *url.URL
+	// Var names the variable URL came from, for errors.
+	Var string
+}
+
+// Socket returns the Unix socket's path, or "" for an HTTP agent.
+func (a Agent) Socket() string {
+	if a.URL.Scheme == "unix" {
+		return a.URL.Path
+	}
+	return ""
+}
+
+// Plaintext reports whether spans travel unencrypted over the network: plain
+// http to a host. A Unix socket never leaves the machine.
+func (a Agent) Plaintext() bool { return a.URL.Scheme == "http" }
+
+// CheckTransport applies the TLS policy of every backend: in strict
+// environments (staging and production) plaintext is allowed only to
+// loopback hosts or a Unix socket, unless TELEMETRY_ALLOW_INSECURE=true.
+func (a Agent) CheckTransport(strict, allowInsecure bool) error {
+	if !a.Plaintext() || !strict || allowInsecure || otlp.IsLoopback(a.URL.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; "+
+		"point %s at the Agent's socket (unix:///var/run/datadog/apm.socket), or set TELEMETRY_ALLOW_INSECURE=true "+
+		"if the network between the service and the Agent is trusted", a.Var, a.URL.Redacted(), envAgentURL)
+}
+
+// Agent resolves the trace intake the way dd-trace-go does:
+// DD_TRACE_AGENT_URL, else http://DD_AGENT_HOST:DD_TRACE_AGENT_PORT, else
+// http://localhost:8126.
+func (c Config) Agent() (Agent, error) {
+	if c.AgentURL != "" {
+		u, err := url.Parse(c.AgentURL)
+		if err != nil {
+			return Agent{}, fmt.Errorf("%s=%q: malformed URL; want http://host:8126 or unix:///path/to/apm.socket", envAgentURL, c.AgentURL)
+		}
+		switch u.Scheme {
+		case "http", "https":
+			if u.Host == "" || u.Opaque != "" {
+				return Agent{}, fmt.Errorf("%s=%q: no host; want http://host:8126", envAgentURL, c.AgentURL)
+			}
+			if p := u.Port(); p != "" {
+				if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+					return Agent{}, fmt.Errorf("%s=%q: malformed port %q", envAgentURL, c.AgentURL, p)
+				}
+			}
+			if u.User != nil {
+				return Agent{}, fmt.Errorf("%s: credentials in the URL are not allowed; the Agent needs none", envAgentURL)
+			}
+			return Agent{URL: &url.URL{Scheme: u.Scheme, Host: u.Host}, Var: envAgentURL}, nil
+		case "unix":
+			if u.Path == "" {
+				return Agent{}, fmt.Errorf("%s=%q: no socket path; want unix:///var/run/datadog/apm.socket", envAgentURL, c.AgentURL)
+			}
+			return Agent{URL: &url.URL{Scheme: "unix", Path: u.Path}, Var: envAgentURL}, nil
+		default:
+			return Agent{}, fmt.Errorf("%s=%q: unsupported scheme %q; want http, https or unix", envAgentURL, c.AgentURL, u.Scheme)
+		}
+	}
+	host := cmp.Or(c.AgentHost, defaultAgentHost)
+	port := c.AgentPort
+	if port == 0 {
+		port = defaultAgentPort
+	}
+	v := envAgentHost
+	if c.AgentHost == "" {
+		v = envAgentPort
+	}
+	return Agent{URL: &url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(port))}, Var: v}, nil
+}
+
+// OTLPTarget resolves where otlp mode sends traces: DATADOG_OTLP_ENDPOINT,
+// else the Agent's host (DD_AGENT_HOST or localhost) on 4317 for grpc or
+// 4318 for http/protobuf, plaintext, as the Agent listens by default.
+func (c Config) OTLPTarget() (otlp.Target, error) {
+	var errs []error
+	proto := c.OTLPProtocol
+	if proto != otlp.GRPC && proto != otlp.HTTPProtobuf {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envOTLPProtocol, proto))
+		proto = otlp.GRPC
+	}
+	endpoint, endpointVar := c.OTLPEndpoint, envOTLPEndpoint
+	if endpoint == "" {
+		port := otlpGRPCPort
+		if proto == otlp.HTTPProtobuf {
+			port = otlpHTTPPort
+		}
+		endpoint = "http://" + net.JoinHostPort(cmp.Or(c.AgentHost, defaultAgentHost), port)
+		if c.AgentHost != "" {
+			endpointVar = envAgentHost
+		}
+	}
+	u, err := otlp.ParseEndpoint(endpointVar, endpoint, proto, otlp.TracesPath)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return otlp.Target{}, err
+	}
+	return otlp.Target{
+		Protocol:    proto,
+		URL:         u,
+		Insecure:    !strings.Contains(endpoint, "://"),
+		Compression: otlp.None,
+		EndpointVar: endpointVar,
+	}, nil
+}
+
+// otlpMetricsTarget is t for metrics: the same host, /v1/metrics in place of
+// /v1/traces over HTTP.
+func otlpMetricsTarget(t otlp.Target) otlp.Target {
+	m := t
+	if t.Protocol == otlp.HTTPProtobuf {
+		u := *t.URL
+		u.Path = strings.TrimSuffix(u.Path, otlp.TracesPath) + otlp.MetricsPath
+		m.URL = &u
+	}
+	return m
+}
+
+// tag is one DD_TAGS entry.
+type tag struct{ key, value string }
+
+// parseTags reads DD_TAGS as dd-trace-go does: key:value pairs separated
+// by commas, or by spaces when there is no comma; a key without a value
+// gets the empty value.
+func parseTags(s string) []tag {
+	sep := " "
+	if strings.Contains(s, ",") {
+		sep = ","
+	}
+	var tags []tag
+	for _, item := range strings.Split(s, sep) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(item, ":")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if k == "" {
+			continue
+		}
+		tags = append(tags, tag{k, v})
+	}
+	return tags
+}
+
+func validateTags(s string) error {
+	for _, r := range s {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return fmt.Errorf("%s: holds a control character (CR, LF or other)", envTags)
+		}
+	}
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' }) {
+		if k, _, _ := strings.Cut(strings.TrimSpace(item), ":"); strings.TrimSpace(item) != "" && strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%s=%q: entry %q has no key; want key:value", envTags, s, strings.TrimSpace(item))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package datadog sends spans to Datadog through the Datadog Agent, in one
+// of two modes chosen by DATADOG_MODE:
+//
+//   - native (the default): every span is mirrored into dd-trace-go v2,
+//     which sends it to the Agent's trace intake at DD_TRACE_AGENT_URL, or
+//     DD_AGENT_HOST and DD_TRACE_AGENT_PORT (default localhost:8126). The
+//     processor starts a dd-trace-go span when the OTel span starts, with the
+//     same 128-bit trace ID, span ID, parent and start time, and finishes it
+//     when the OTel span ends, so the trace tree, local roots and top-level
+//     spans are the ones dd-trace-go makes for its own spans.
+//   - otlp: OTLP to the Agent's OTLP ingest (DATADOG_OTLP_ENDPOINT, default
+//     DD_AGENT_HOST or localhost on 4317, gRPC, plaintext), traces and
+//     metrics with delta temporality.
+//
+// Either way the backend sits beside the others on the one SDK
+// TracerProvider, so TELEMETRY_BACKEND=jaeger,datadog shows the same IDs in
+// both. Service, env and version follow DD_SERVICE, DD_ENV, DD_VERSION and
+// DD_TAGS before the OpenTelemetry resource (ResolveIdentity); Correlate
+// gives the trace-correlated logger dd.trace_id, dd.span_id, dd.service,
+// dd.env and dd.version; and Propagator, registered as "datadog", reads
+// and writes the x-datadog-* headers, so requests from services traced by
+// plain dd-trace-go join the same traces.
+//
+// dd-trace-go's tracer is process-wide: one Telemetry at a time may run
+// native mode (ErrTracerInUse), and the application must not call
+// tracer.Start itself. Init never waits on the Agent: dd-trace-go starts in
+// the background, and Shutdown keeps its deadline even when tracer.Stop
+// would wait on an Agent that does not answer.
+//
+// docs/datadog.md describes both modes, the Agent settings, the variables
+// and the mapping of OTel spans onto Datadog's fields.
+package datadog

@@ -1,0 +1,145 @@
+package datadog
+
+import (
+	"context"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp"
+)
+
+// Name is the backend's name in TELEMETRY_BACKEND, and the propagator's in
+// OTEL_PROPAGATORS.
+const Name = "datadog"
+
+// Factory builds the datadog backend.
+type Factory struct{}
+
+var _ exporters.Factory = Factory{}
+
+// Spec implements exporters.Factory.
+func (Factory) Spec() any { return &Config{} }
+
+// Detect implements exporters.Factory: a Datadog Agent is configured when
+// DD_AGENT_HOST or DD_TRACE_AGENT_URL is set. DD_API_KEY alone is not
+// enough: it means agentless submission, which this backend does not do.
+func (Factory) Detect(lookup func(string) (string, bool)) bool {
+	for _, k := range []string{envAgentHost, envAgentURL} {
+		if v, ok := lookup(k); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend.
+type resolved struct {
+	Config
+	Identity Identity `json:"identity"`
+	// Endpoint is where spans go: the trace intake or the OTLP ingest.
+	Endpoint string `json:"endpoint"`
+}
+
+// New implements exporters.Factory. Native mode starts dd-trace-go in the
+// background: New never waits on the Agent.
+func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
+	c, err := ConfigFromEnv(s.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	id := ResolveIdentity(c, s)
+	switch c.Mode {
+	case ModeOTLP:
+		return newOTLP(ctx, c, id, s)
+	default:
+		return newNative(c, id, s)
+	}
+}
+
+func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
+	agent, err := c.Agent()
+	if err != nil {
+		return nil, err
+	}
+	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
+		return nil, err
+	}
+	stats := exporters.NewCounters(Name)
+	p := newNativeProcessor(s, stats)
+	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p)); err != nil {
+		return nil, err
+	}
+	return &exporters.Backend{
+		Name:          Name,
+		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted()},
+		SpanProcessor: p,
+		Correlate:     Correlate(id),
+		Propagators:   []string{Name},
+		Stats:         stats,
+	}, nil
+}
+
+// tracerOptions configures dd-trace-go from the backend's configuration
+// alone: explicit options win over the DD_ variables dd-trace-go would
+// otherwise read from the process environment.
+func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant) []tracer.StartOption {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	agentURL := a.URL.String()
+	if sock := a.Socket(); sock != "" {
+		agentURL = "unix://" + sock
+	}
+	opts := []tracer.StartOption{
+		tracer.WithAgentURL(agentURL),
+		tracer.WithHTTPClient(newHTTPClient(a, timeout, acc)),
+		tracer.WithService(id.Service),
+		tracer.WithEnv(id.Env),
+		// otelswitch's sampler decides; every mirrored span carries its
+		// decision as the sampling priority.
+		tracer.WithTraceEnabled(true),
+		// Each payload is sent once, so each outcome counts once.
+		tracer.WithSendRetries(0),
+		// Spans are read after they finish (a late child's parent).
+		tracer.WithSpanPool(false),
+		tracer.WithLogStartup(false),
+		// AppSec and profiler code hotspots need dd-trace-go's own
+		// integrations; for mirrored spans they would only load the WAF
+		// (about 150 ms of tracer.Start) and relabel goroutines.
+		tracer.WithAppSecEnabled(false),
+		tracer.WithProfilerCodeHotspots(false),
+		tracer.WithProfilerEndpoints(false),
+	}
+	if id.Version != "" {
+		opts = append(opts, tracer.WithServiceVersion(id.Version))
+	}
+	for _, t := range tags {
+		opts = append(opts, tracer.WithGlobalTag(t.Key, t.Value))
+	}
+	return opts
+}
+
+func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
+	t, err := c.OTLPTarget()
+	if err != nil {
+		return nil, err
+	}
+	m := otlpMetricsTarget(t)
+	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
+		Traces:      t,
+		Metrics:     &m,
+		Temporality: otlp.Delta,
+		// The Agent reads service, env and version from the resource; only
+		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
+		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },
+	}, s)
+	if err != nil {
+		return nil, err
+	}
+	b.Correlate = Correlate(id)
+	b.Propagators = []string{Name}
+	return b, nil
+}

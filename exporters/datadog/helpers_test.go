@@ -1,0 +1,157 @@
+package datadog_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/lab"
+)
+
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// syncBuffer collects log output that goroutines may write after a test
+// has returned, when t.Log would panic.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// settings are what bootstrap would resolve for the books service in the
+// test environment, reading env instead of the process environment.
+func settings(t testing.TB, env map[string]string) exporters.Settings {
+	t.Helper()
+	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() && logs.String() != "" {
+			t.Logf("library log:\n%s", logs)
+		}
+	})
+	return exporters.Settings{
+		Environment: "test",
+		Lookup:      mapLookup(env),
+		Resource: resource.NewWithAttributes(semconv.SchemaURL,
+			semconv.ServiceName("books"),
+			semconv.ServiceVersion("1.2.3"),
+			semconv.DeploymentEnvironmentNameKey.String("test"),
+		),
+		ServiceName:    "books",
+		ServiceVersion: "1.2.3",
+		Batch:          exporters.Batch{Delay: 50 * time.Millisecond, MaxQueue: 2048, MaxExport: 512},
+		ExportTimeout:  2 * time.Second,
+		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+}
+
+// spanTree is the workload of the lab tests: a server root, an internal
+// child, a database client child and a failing span under the internal one.
+type spanTree struct {
+	TraceID                            string
+	Root, Internal, Client, Failed     string // span IDs
+	RootSpan, InternalSpan, ClientSpan trace.Span
+	FailedSpan                         trace.Span
+}
+
+var errRender = errors.New("template books.html: no such file")
+
+// makeTree records the workload through tp and ends every span.
+func makeTree(tp trace.TracerProvider) spanTree {
+	tr := tp.Tracer("github.com/otelswitch/otelswitch/exporters/datadog_test")
+	ctx, root := tr.Start(context.Background(), "GET /books/{id}",
+		trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(
+			semconv.HTTPRequestMethodGet,
+			semconv.HTTPRoute("/books/{id}"),
+			semconv.URLPath("/books/42"),
+			semconv.URLScheme("http"),
+		))
+	ictx, internal := tr.Start(ctx, "load book", trace.WithAttributes(attribute.Int("book.id", 42)))
+	_, client := tr.Start(ictx, "SELECT books", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("db.system", "sqlite"),
+			semconv.DBQueryText("SELECT * FROM books WHERE id = ?"),
+		))
+	time.Sleep(2 * time.Millisecond)
+	client.End()
+	_, failed := tr.Start(ictx, "render book")
+	failed.RecordError(errRender, trace.WithStackTrace(true))
+	failed.SetStatus(codes.Error, "render failed")
+	failed.End()
+	internal.End()
+	root.SetAttributes(semconv.HTTPResponseStatusCode(500))
+	root.SetStatus(codes.Error, "")
+	root.End()
+	return spanTree{
+		TraceID:      root.SpanContext().TraceID().String(),
+		Root:         root.SpanContext().SpanID().String(),
+		Internal:     internal.SpanContext().SpanID().String(),
+		Client:       client.SpanContext().SpanID().String(),
+		Failed:       failed.SpanContext().SpanID().String(),
+		RootSpan:     root,
+		InternalSpan: internal,
+		ClientSpan:   client,
+		FailedSpan:   failed,
+	}
+}
+
+// byID indexes received spans of the trace by span ID.
+func byID(spans []lab.Span, traceID string) map[string]lab.Span {
+	m := map[string]lab.Span{}
+	for _, s := range spans {
+		if s.TraceID == traceID {
+			m[s.SpanID] = s
+		}
+	}
+	return m
+}
+
+func describe(s lab.Span) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s trace=%s span=%s parent=%s kind=%v status=%v %q\n", s.Name, s.TraceID, s.SpanID, s.ParentSpanID, s.Kind, s.Status, s.StatusMsg)
+	for _, m := range []struct {
+		name  string
+		attrs map[string]any
+	}{{"resource", s.Resource}, {"span", s.Attributes}} {
+		keys := make([]string, 0, len(m.attrs))
+		for k := range m.attrs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := fmt.Sprintf("%#v", m.attrs[k])
+			if len(v) > 100 {
+				v = v[:100] + "..."
+			}
+			fmt.Fprintf(&b, "  %s %s = %s\n", m.name, k, v)
+		}
+	}
+	return b.String()
+}

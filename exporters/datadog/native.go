@@ -1,0 +1,598 @@
+package datadog
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+)
+
+// ErrTracerInUse is returned when native mode is asked for while
+// another Telemetry in the process still runs it: dd-trace-go's tracer is
+// process-wide, so two could not keep their spans apart.
+var ErrTracerInUse = errors.New("datadog: native mode is already running in this process (dd-trace-go's tracer is process-wide); shut the other Telemetry down first, or use DATADOG_MODE=otlp")
+
+// maxLive bounds the spans mirrored at once. dd-trace-go keeps at most 100
+// 000 spans of one trace; beyond this many open spans (spans that were never
+// ended, usually) new spans are mirrored when they end instead, each on its
+// own.
+const maxLive = 1 << 17
+
+// owner serialises dd-trace-go's process-wide tracer between native
+// backends: one runs at a time, and the next starts dd-trace-go only once
+// the previous one has stopped it, so a late tracer.Stop can never stop a
+// newer tracer.
+var owner struct {
+	mu     sync.Mutex
+	active *nativeProcessor
+	// stopped is closed when the most recent backend's tracer has stopped.
+	stopped <-chan struct{}
+}
+
+// nativeProcessor mirrors every sampled span into dd-trace-go: it starts a
+// dd-trace-go span in OnStart, with the OTel span's trace ID, span ID,
+// parent and start time, and finishes it in OnEnd with the Datadog mapping
+// of the span's name, attributes, events, links and status. dd-trace-go
+// then groups the spans into traces, marks local roots and top-level spans,
+// and sends them as it would its own.
+type nativeProcessor struct {
+	stats  *exporters.Counters
+	logger *slog.Logger
+	opts   []tracer.StartOption
+
+	ready    atomic.Bool // tracer.Start has returned and the tracer is ours
+	failed   atomic.Bool // tracer.Start failed or never ran: spans are dropped
+	stopping atomic.Bool // Shutdown has begun: nothing more goes to dd-trace-go
+	started  chan struct{}
+	stopReq  chan struct{}
+	done     chan struct{} // closed once tracer.Stop has returned, or Start never ran
+	stopOnce sync.Once
+	startErr error // set before started is closed
+
+	live  sync.Map // trace.SpanID -> *mirrored, until its local trace completes
+	nlive atomic.Int64
+
+	// pending holds spans that ended before dd-trace-go had started, at most
+	// maxPending; they are mirrored once it has.
+	pendingMu  sync.Mutex
+	pending    []sdktrace.ReadOnlySpan
+	maxPending int
+
+	// Accounting. Every span handed over is counted as queued (Enqueued).
+	// The transport counts each payload the Agent answers as exported or
+	// dropped. Whatever is still queued once dd-trace-go has stopped, or
+	// when Shutdown's deadline passes, is dropped.
+	acctMu    sync.Mutex
+	final     bool
+	completed atomic.Int64 // spans in local traces that have completed, which dd-trace-go can send
+	resolved  atomic.Int64 // spans in payloads with a final outcome
+	inflight  atomic.Int64 // payloads being sent
+	failing   bool
+}
+
+// mirrored is one OTel span's dd-trace-go span.
+type mirrored struct {
+	dd    *tracer.Span
+	local *localTrace
+}
+
+// localTrace is the part of a trace that runs in this process, what
+// dd-trace-go sends as one chunk once every span in it has finished.
+type localTrace struct {
+	mu       sync.Mutex
+	open     int
+	finished int
+	ids      []trace.SpanID
+}
+
+func (lt *localTrace) start(id trace.SpanID) {
+	lt.mu.Lock()
+	lt.open++
+	lt.ids = append(lt.ids, id)
+	lt.mu.Unlock()
+}
+
+// finish records one finished span; when it was the last open one, it
+// returns the size of the chunk dd-trace-go now sends and the spans to
+// forget.
+func (lt *localTrace) finish() (chunk int, ids []trace.SpanID) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	lt.open--
+	lt.finished++
+	if lt.open > 0 {
+		return 0, nil
+	}
+	chunk, ids = lt.finished, lt.ids
+	lt.finished, lt.ids = 0, nil
+	return chunk, ids
+}
+
+func newNativeProcessor(s exporters.Settings, stats *exporters.Counters) *nativeProcessor {
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &nativeProcessor{
+		stats:      stats,
+		logger:     logger,
+		started:    make(chan struct{}),
+		stopReq:    make(chan struct{}),
+		done:       make(chan struct{}),
+		maxPending: max(s.Batch.MaxQueue, 1),
+	}
+}
+
+// launch takes dd-trace-go's process-wide tracer and starts it with opts in
+// the background. It fails with ErrTracerInUse while another backend holds
+// the tracer.
+func (p *nativeProcessor) launch(opts []tracer.StartOption) error {
+	p.opts = append(opts, tracer.WithLogger(ddLogger{p.logger}))
+	owner.mu.Lock()
+	if owner.active != nil {
+		owner.mu.Unlock()
+		return ErrTracerInUse
+	}
+	prev := owner.stopped
+	owner.active, owner.stopped = p, p.done
+	owner.mu.Unlock()
+
+	go p.run(prev)
+	return nil
+}
+
+// run starts dd-trace-go away from the caller's goroutine (tracer.Start
+// waits on the Agent's /info), and stops it when Shutdown asks.
+func (p *nativeProcessor) run(prev <-chan struct{}) {
+	defer close(p.done)
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-p.stopReq:
+			p.startErr = errors.New("shut down before dd-trace-go started")
+			close(p.started)
+			return
+		}
+	}
+	select {
+	case <-p.stopReq:
+		p.startErr = errors.New("shut down before dd-trace-go started")
+		close(p.started)
+		return
+	default:
+	}
+	if err := tracer.Start(p.opts...); err != nil {
+		p.startErr = err
+		p.fail()
+		close(p.started)
+		p.logger.Warn("datadog: dd-trace-go did not start; spans are being dropped", "error", err.Error())
+		return
+	}
+	p.ready.Store(true)
+	p.replayPending()
+	close(p.started)
+	<-p.stopReq
+	tracer.Stop()
+}
+
+// OnStart implements sdktrace.SpanProcessor.
+func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	if !s.SpanContext().IsSampled() || !p.ready.Load() || p.stopping.Load() || p.nlive.Load() >= maxLive {
+		return
+	}
+	p.start(s, nil)
+}
+
+// start begins s's dd-trace-go span. extra, when set, is searched for the
+// parent before the live spans (replayed spans' parents are there).
+func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored) *mirrored {
+	sc := s.SpanContext()
+	parent := s.Parent()
+	sid := sc.SpanID()
+	cfg := tracer.StartSpanConfig{
+		SpanID:    binary.BigEndian.Uint64(sid[:]),
+		StartTime: s.StartTime(),
+	}
+	var local *localTrace
+	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
+		pm := extra[parent.SpanID()]
+		if pm == nil {
+			if v, ok := p.live.Load(parent.SpanID()); ok {
+				pm = v.(*mirrored)
+			}
+		}
+		if pm != nil {
+			cfg.Parent, local = pm.dd.Context(), pm.local
+		}
+	}
+	if cfg.Parent == nil {
+		// A root, a remote parent, or a local one that is not mirrored:
+		// dd-trace-go starts a new local trace, as it does for a context it
+		// extracted from headers, with the OTel trace ID and sampling
+		// decision.
+		cfg.Parent = tracer.FromGenericCtx(newParentContext(sc, parent))
+		local = &localTrace{}
+	}
+	a := attrs(s.Attributes())
+	if svc := a.str(tagServiceName); svc != "" {
+		// dd-trace-go decides top-level spans when they start, by service.
+		cfg.Tags = map[string]any{ext.ServiceName: svc}
+	}
+	// The operation name is set when the span ends, from its final
+	// attributes.
+	dd := tracer.StartSpan(s.Name(), tracer.WithStartSpanConfig(&cfg))
+	if dd == nil {
+		return nil // tracing disabled in dd-trace-go
+	}
+	m := &mirrored{dd: dd, local: local}
+	local.start(sc.SpanID())
+	if extra != nil {
+		extra[sc.SpanID()] = m
+	} else {
+		p.live.Store(sc.SpanID(), m)
+		p.nlive.Add(1)
+	}
+	return m
+}
+
+// OnEnd implements sdktrace.SpanProcessor.
+func (p *nativeProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !s.SpanContext().IsSampled() {
+		return
+	}
+	if p.stopping.Load() || p.failed.Load() {
+		p.stats.Dropped(1, false)
+		return
+	}
+	var m *mirrored
+	if v, ok := p.live.Load(s.SpanContext().SpanID()); ok {
+		m = v.(*mirrored)
+	} else {
+		if !p.ready.Load() && p.addPending(s) {
+			return
+		}
+		// Started before dd-trace-go was ready, or beyond maxLive.
+		if m = p.start(s, nil); m == nil {
+			p.stats.Dropped(1, false)
+			return
+		}
+	}
+	p.stats.Enqueued(1)
+	p.finish(m, s)
+}
+
+// fail drops the pending spans: dd-trace-go will not send them.
+func (p *nativeProcessor) fail() {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	p.failed.Store(true)
+	if n := len(p.pending); n > 0 {
+		p.stats.Dropped(n, true)
+	}
+	p.pending = nil
+}
+
+// addPending keeps s until dd-trace-go has started. It returns false when
+// dd-trace-go became ready meanwhile, so the caller mirrors s itself.
+func (p *nativeProcessor) addPending(s sdktrace.ReadOnlySpan) bool {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	if p.ready.Load() {
+		return false
+	}
+	if p.failed.Load() || len(p.pending) >= p.maxPending {
+		p.stats.Dropped(1, false)
+		return true
+	}
+	p.pending = append(p.pending, s)
+	p.stats.Enqueued(1)
+	return true
+}
+
+// replayPending mirrors the spans that ended while dd-trace-go was starting:
+// started in start order, so parents come first and share their local trace
+// with their children, then finished in end order.
+func (p *nativeProcessor) replayPending() {
+	p.pendingMu.Lock()
+	spans := p.pending
+	p.pending = nil
+	p.pendingMu.Unlock()
+	if len(spans) == 0 {
+		return
+	}
+	slices.SortStableFunc(spans, func(a, b sdktrace.ReadOnlySpan) int { return a.StartTime().Compare(b.StartTime()) })
+	started := make(map[trace.SpanID]*mirrored, len(spans))
+	ms := make([]*mirrored, len(spans))
+	for i, s := range spans {
+		ms[i] = p.start(s, started)
+	}
+	order := make([]int, len(spans))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return spans[a].EndTime().Compare(spans[b].EndTime()) })
+	for _, i := range order {
+		if ms[i] == nil {
+			p.stats.Dropped(1, true)
+			continue
+		}
+		p.finish(ms[i], spans[i])
+	}
+}
+
+// finish applies the Datadog mapping to m's span and finishes it.
+func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
+	dd := m.dd
+	a := attrs(s.Attributes())
+	kind := s.SpanKind()
+	dd.SetOperationName(operationName(kind, a))
+	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, a))
+	dd.SetTag(ext.SpanType, spanType(kind, a))
+	dd.SetTag(ext.SpanKind, spanKindName(kind))
+	for _, kv := range a {
+		switch k := string(kv.Key); k {
+		case tagOperationName, tagResourceName, tagSpanType:
+			// Applied above.
+		case attrHTTPStatus:
+			dd.SetTag(ext.HTTPCode, httpStatusTag(kv.Value))
+		default:
+			dd.SetTag(k, kv.Value.AsInterface())
+		}
+	}
+	if e, ok := errorOf(s); ok {
+		dd.SetTag(ext.Error, true)
+		for _, f := range []struct{ key, value string }{
+			{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
+		} {
+			// An attribute the application set itself wins, as in dd-trace-go.
+			if f.value != "" && a.str(f.key) == "" {
+				dd.SetTag(f.key, f.value)
+			}
+		}
+	}
+	for _, ev := range s.Events() {
+		evAttrs := make(map[string]any, len(ev.Attributes))
+		for _, kv := range ev.Attributes {
+			evAttrs[string(kv.Key)] = kv.Value.AsInterface()
+		}
+		dd.AddEvent(ev.Name, tracer.WithSpanEventTimestamp(ev.Time), tracer.WithSpanEventAttributes(evAttrs))
+	}
+	for _, l := range s.Links() {
+		dd.AddLink(spanLink(l))
+	}
+	dd.Finish(tracer.FinishTime(s.EndTime()))
+
+	chunk, ids := m.local.finish()
+	if chunk > 0 {
+		p.completed.Add(int64(chunk))
+		for _, id := range ids {
+			if _, ok := p.live.LoadAndDelete(id); ok {
+				p.nlive.Add(-1)
+			}
+		}
+	}
+}
+
+func spanLink(l sdktrace.Link) tracer.SpanLink {
+	tid, sid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+	var attrs map[string]string
+	if len(l.Attributes) > 0 {
+		attrs = make(map[string]string, len(l.Attributes))
+		for _, kv := range l.Attributes {
+			attrs[string(kv.Key)] = kv.Value.String()
+		}
+	}
+	return tracer.SpanLink{
+		TraceID:     binary.BigEndian.Uint64(tid[8:]),
+		TraceIDHigh: binary.BigEndian.Uint64(tid[:8]),
+		SpanID:      binary.BigEndian.Uint64(sid[:]),
+		Attributes:  attrs,
+		Tracestate:  l.SpanContext.TraceState().String(),
+		// The high bit says the flags are set, as dd-trace-go's OTel support
+		// writes them.
+		Flags: uint32(l.SpanContext.TraceFlags()) | 1<<31,
+	}
+}
+
+// sending implements accountant.
+func (p *nativeProcessor) sending(delta int) { p.inflight.Add(int64(delta)) }
+
+// payload implements accountant.
+func (p *nativeProcessor) payload(spans int, bytes int64, took time.Duration, err error, final bool) {
+	p.stats.AddBytes(bytes)
+	p.acctMu.Lock()
+	defer p.acctMu.Unlock()
+	if p.final {
+		return
+	}
+	n := max(spans, 0)
+	if !final {
+		n = 0 // dd-trace-go sends it again; its spans stay queued
+	} else if spans > 0 {
+		p.resolved.Add(int64(spans))
+	}
+	p.stats.Exported(n, took, err)
+	switch {
+	case err != nil && !p.failing:
+		p.failing = true
+		p.logger.Warn("telemetry export failing; spans are being dropped", "backend", "datadog", "spans", n, "error", err.Error())
+	case err == nil && p.failing:
+		p.failing = false
+		p.logger.Info("telemetry export recovered", "backend", "datadog")
+	}
+}
+
+// ForceFlush asks dd-trace-go to send every completed local trace and waits
+// until the Agent has answered for them, or for ctx. Spans whose local trace
+// is still open cannot be sent yet: dd-trace-go sends a trace's spans
+// together. When dd-trace-go has nothing in flight and sends nothing more
+// after being asked a few times, it has dropped the rest itself (its queue
+// was full), and ForceFlush returns; Shutdown counts those spans.
+func (p *nativeProcessor) ForceFlush(ctx context.Context) error {
+	select {
+	case <-p.started:
+	case <-p.done:
+	case <-ctx.Done():
+		return fmt.Errorf("flush datadog: dd-trace-go has not connected to the Agent yet: %w", ctx.Err())
+	}
+	if !p.ready.Load() || p.stopping.Load() {
+		return nil
+	}
+	const (
+		poll      = 10 * time.Millisecond
+		reflush   = 20  // polls between flush requests
+		idleLimit = 100 // polls without progress or a payload in flight
+	)
+	target := p.completed.Load()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	last, idle := p.resolved.Load(), 0
+	for i := 0; p.resolved.Load() < target; i++ {
+		if i%reflush == 0 {
+			// dd-trace-go's worker may take a completed trace off its queue
+			// after a flush request, so ask again now and then.
+			flushAsync()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("flush datadog: %w", ctx.Err())
+		case <-p.done:
+			return nil
+		case <-tick.C:
+		}
+		if r := p.resolved.Load(); r != last || p.inflight.Load() > 0 {
+			last, idle = r, 0
+		} else if idle++; idle >= idleLimit {
+			return nil
+		}
+	}
+	return nil
+}
+
+// flushAsync asks dd-trace-go to send what it holds without waiting on the
+// caller's goroutine: tracer.Flush blocks until its worker takes the request.
+func flushAsync() { go tracer.Flush() }
+
+// Shutdown stops dd-trace-go, which sends what it holds, and waits for it
+// or for ctx: against an Agent that never answers tracer.Stop takes as long
+// as the export timeout, and Shutdown returns at its deadline regardless.
+// Spans that did not reach the Agent by then are counted as dropped.
+func (p *nativeProcessor) Shutdown(ctx context.Context) error {
+	var err error
+	p.stopOnce.Do(func() {
+		p.stopping.Store(true)
+		owner.mu.Lock()
+		if owner.active == p {
+			owner.active = nil
+		}
+		owner.mu.Unlock()
+		close(p.stopReq)
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			err = fmt.Errorf("shutdown datadog: %w", ctx.Err())
+		}
+		p.settle()
+	})
+	return err
+}
+
+// settle ends the accounting: whatever is queued now never reached the
+// Agent.
+func (p *nativeProcessor) settle() {
+	p.acctMu.Lock()
+	defer p.acctMu.Unlock()
+	p.final = true
+	if q := p.stats.Snapshot().SpansQueued; q > 0 {
+		p.stats.Dropped(int(q), true)
+	}
+}
+
+// newParentContext describes the parent dd-trace-go gives a span that
+// starts a local trace: the OTel trace ID, the parent's span ID (zero for a
+// root), the sampling decision as a priority, and what the Datadog
+// propagator kept in the dd tracestate member.
+func newParentContext(sc, parent trace.SpanContext) *parentContext {
+	state := sc.TraceState()
+	var pid uint64
+	if parent.IsValid() {
+		sid := parent.SpanID()
+		pid = binary.BigEndian.Uint64(sid[:])
+		state = parent.TraceState()
+	}
+	st := parseState(state.Get(traceStateKey))
+	pc := &parentContext{
+		traceID:  sc.TraceID(),
+		spanID:   pid,
+		priority: float64(st.priorityFor(sc.IsSampled())),
+		origin:   st.origin,
+	}
+	if len(st.tags) > 0 {
+		pc.tags = make(map[string]string, len(st.tags))
+		for _, t := range st.tags {
+			pc.tags[t.key] = t.value
+		}
+	}
+	return pc
+}
+
+// parentContext implements the interfaces tracer.FromGenericCtx reads a
+// foreign span context through: ddtrace.SpanContext, plus the sampling
+// decision and the v1 adapter's origin and propagating tags, which is how
+// dd-trace-go's own OpenTelemetry support hands it OTel contexts.
+type parentContext struct {
+	traceID  trace.TraceID
+	spanID   uint64
+	priority float64
+	origin   string
+	tags     map[string]string
+}
+
+func (c *parentContext) SpanID() uint64                            { return c.spanID }
+func (c *parentContext) TraceID() string                           { return hex.EncodeToString(c.traceID[:]) }
+func (c *parentContext) TraceIDBytes() [16]byte                    { return c.traceID }
+func (c *parentContext) TraceIDLower() uint64                      { return binary.BigEndian.Uint64(c.traceID[8:]) }
+func (c *parentContext) ForeachBaggageItem(func(k, v string) bool) {}
+
+// SamplingDecision is dd-trace-go's decisionKeep (2) or decisionDrop (1).
+func (c *parentContext) SamplingDecision() uint32 {
+	if c.priority > 0 {
+		return 2
+	}
+	return 1
+}
+
+// Priority is the sampling priority, kept as dd-trace-go's sampling
+// priority tag.
+func (c *parentContext) Priority() *float64                 { p := c.priority; return &p }
+func (c *parentContext) Origin() string                     { return c.origin }
+func (c *parentContext) PropagatingTags() map[string]string { return c.tags }
+func (c *parentContext) Tags() map[string]string            { return nil }
+
+// ddLogger sends dd-trace-go's log lines to the library's logger: errors and
+// warnings as warnings, the rest at debug level.
+type ddLogger struct{ l *slog.Logger }
+
+func (d ddLogger) Log(msg string) {
+	msg = strings.TrimSpace(msg)
+	switch {
+	case strings.Contains(msg, " ERROR: "), strings.Contains(msg, " WARN: "):
+		d.l.Warn("dd-trace-go: " + msg)
+	default:
+		d.l.Debug("dd-trace-go: " + msg)
+	}
+}

@@ -1,0 +1,87 @@
+package otlp
+
+import (
+	"context"
+	"sync"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// resourceCache applies a Pipeline's Resource rewrite, remembering the last
+// resource it was given: every span and metric export of a provider shares
+// one resource.
+type resourceCache struct {
+	rewrite func(*resource.Resource) *resource.Resource
+
+	mu      sync.Mutex
+	in, out *resource.Resource
+	done    bool
+}
+
+func (c *resourceCache) get(r *resource.Resource) *resource.Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done || r != c.in {
+		c.in, c.out, c.done = r, c.rewrite(r), true
+	}
+	return c.out
+}
+
+// resourceSpanExporter sends spans with the backend's resource, leaving the
+// spans other backends see untouched.
+type resourceSpanExporter struct {
+	next     sdktrace.SpanExporter
+	resource *resourceCache
+}
+
+func (e resourceSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var out []sdktrace.ReadOnlySpan
+	for i, s := range spans {
+		r := e.resource.get(s.Resource())
+		if r == s.Resource() {
+			if out != nil {
+				out = append(out, s)
+			}
+			continue
+		}
+		if out == nil {
+			out = make([]sdktrace.ReadOnlySpan, i, len(spans))
+			copy(out, spans[:i])
+		}
+		out = append(out, resourceSpan{s, r})
+	}
+	if out == nil {
+		out = spans
+	}
+	return e.next.ExportSpans(ctx, out)
+}
+
+func (e resourceSpanExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
+
+// resourceSpan is a span with another resource.
+type resourceSpan struct {
+	sdktrace.ReadOnlySpan
+	res *resource.Resource
+}
+
+func (s resourceSpan) Resource() *resource.Resource { return s.res }
+
+// resourceMetricExporter sends metrics with the resource the backend's spans
+// are sent with.
+type resourceMetricExporter struct {
+	sdkmetric.Exporter
+	resource *resourceCache
+}
+
+func (m resourceMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	r := m.resource.get(rm.Resource)
+	if r == rm.Resource {
+		return m.Exporter.Export(ctx, rm)
+	}
+	c := *rm
+	c.Resource = r
+	return m.Exporter.Export(ctx, &c)
+}
