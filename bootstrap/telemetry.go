@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,23 @@ func (t *Telemetry) Recorder() *tracetest.SpanRecorder { return t.recorder }
 // Config returns the resolved configuration. Credentials print as
 // [REDACTED] under every printer and encoder.
 func (t *Telemetry) Config() Config { return t.config }
+
+// Format prints the handle as its resolved configuration, credentials
+// redacted, under every verb. Without it fmt would print the handle's
+// unexported fields, where a credential prints in full: fmt does not call
+// the redacting methods of a value it reaches through an unexported field.
+func (t *Telemetry) Format(f fmt.State, _ rune) {
+	if t == nil {
+		_, _ = io.WriteString(f, "<nil>")
+		return
+	}
+	b, err := json.Marshal(t.config)
+	if err != nil {
+		_, _ = fmt.Fprintf(f, "Telemetry(config: %v)", err)
+		return
+	}
+	_, _ = fmt.Fprintf(f, "Telemetry(%s)", b)
+}
 
 // Stats returns, for each backend, what it exported and what it lost.
 func (t *Telemetry) Stats() []exporters.Stats {

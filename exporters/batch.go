@@ -57,6 +57,11 @@ type batchProcessor struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// closing guards the queue: once Shutdown sets closed, no OnEnd can
+	// enqueue, so the final drain sees every span that got in.
+	closing sync.RWMutex
+	closed  bool
+
 	stopOnce sync.Once
 	failing  bool // run's view: the last export failed (for logging once)
 }
@@ -67,11 +72,11 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
 	}
-	select {
-	case <-p.stop:
+	p.closing.RLock()
+	defer p.closing.RUnlock()
+	if p.closed {
 		p.stats.Dropped(1, false)
 		return
-	default:
 	}
 	select {
 	case p.queue <- s:
@@ -180,6 +185,9 @@ func (p *batchProcessor) ForceFlush(ctx context.Context) error {
 func (p *batchProcessor) Shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
+		p.closing.Lock()
+		p.closed = true
+		p.closing.Unlock()
 		close(p.stop)
 		select {
 		case <-p.done:

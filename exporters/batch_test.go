@@ -110,3 +110,29 @@ func TestBatchProcessorIgnoresUnsampledSpans(t *testing.T) {
 		t.Errorf("stats = %+v, want nothing counted", got)
 	}
 }
+
+// Spans that end while Shutdown runs are either delivered or counted as
+// dropped; none is left counted as queued.
+func TestBatchProcessorAccountsForSpansEndingDuringShutdown(t *testing.T) {
+	for range 50 {
+		exp := tracetest.NewInMemoryExporter()
+		stats := exporters.NewCounters("mem")
+		p := exporters.NewBatchProcessor(exp, exporters.Batch{Delay: time.Millisecond, MaxQueue: 64, MaxExport: 8}, time.Second, stats, nil)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for range 200 {
+					_, s := tp.Tracer("t").Start(context.Background(), "op")
+					s.End()
+				}
+			})
+		}
+		_ = p.Shutdown(context.Background())
+		wg.Wait()
+		s := stats.Snapshot()
+		if s.SpansQueued != 0 || s.SpansExported+s.SpansDropped != 800 {
+			t.Fatalf("stats = %+v, want 800 spans exported or dropped and none left queued", s)
+		}
+	}
+}

@@ -53,7 +53,8 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracegrpc.WithCompressor(Gzip))
 		}
-		return otlptracegrpc.New(ctx, opts...)
+		exp, err := otlptracegrpc.New(ctx, opts...)
+		return maskSpanExporter(exp, err, t.Headers)
 	case HTTPProtobuf:
 		opts := []otlptracehttp.Option{
 			otlptracehttp.WithEndpointURL(t.URL.String()),
@@ -65,7 +66,8 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
 		}
-		return otlptracehttp.New(ctx, opts...)
+		exp, err := otlptracehttp.New(ctx, opts...)
+		return maskSpanExporter(exp, err, t.Headers)
 	default:
 		return nil, fmt.Errorf("protocol %q: want %s or %s", t.Protocol, GRPC, HTTPProtobuf)
 	}
@@ -116,7 +118,8 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 		if t.Compression == Gzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor(Gzip))
 		}
-		return otlpmetricgrpc.New(ctx, opts...)
+		exp, err := otlpmetricgrpc.New(ctx, opts...)
+		return maskMetricExporter(exp, err, t.Headers)
 	case HTTPProtobuf:
 		opts := []otlpmetrichttp.Option{
 			otlpmetrichttp.WithEndpointURL(t.URL.String()),
@@ -129,7 +132,8 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 		if t.Compression == Gzip {
 			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
 		}
-		return otlpmetrichttp.New(ctx, opts...)
+		exp, err := otlpmetrichttp.New(ctx, opts...)
+		return maskMetricExporter(exp, err, t.Headers)
 	default:
 		return nil, fmt.Errorf("protocol %q: want %s or %s", t.Protocol, GRPC, HTTPProtobuf)
 	}
