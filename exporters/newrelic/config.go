@@ -20,13 +20,18 @@ const (
 	envProtocol    = "NEW_RELIC_OTLP_PROTOCOL"
 	envCompression = "NEW_RELIC_OTLP_COMPRESSION"
 	envMode        = "NEW_RELIC_MODE"
+	// envHost is the Go agent's own variable for its collector host; it is
+	// read in agent mode only.
+	envHost = "NEW_RELIC_HOST"
 )
 
 // Modes.
 const (
 	// ModeOTLP sends OTLP to New Relic's native OTLP endpoint.
 	ModeOTLP = "otlp"
-	// ModeAgent is planned: spans fed to the New Relic Go agent.
+	// ModeAgent feeds spans to the New Relic Go agent (go-agent v3), which
+	// reports them to New Relic's collector as transactions, segments,
+	// errors and span events.
 	ModeAgent = "agent"
 )
 
@@ -49,12 +54,13 @@ const licenseKeyLen = 40
 // but LicenseKey means its default.
 type Config struct {
 	LicenseKey  secret.String `envconfig:"NEW_RELIC_LICENSE_KEY" json:"license_key" desc:"Required. The account's licence key (API keys page, type Ingest - License), sent as the api-key header."`
-	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used."`
-	Region      string        `envconfig:"NEW_RELIC_REGION" default:"us" json:"region" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net."`
+	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used; in agent mode all of them, up to three (the app and its rollups), as the Go agent takes them."`
+	Region      string        `envconfig:"NEW_RELIC_REGION" default:"us" json:"region" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: the one it picks from the key, collector.eu01.nr-data.net or gov-collector.newrelic.com."`
 	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended. Plaintext to a host that is not loopback is refused in staging and production."`
 	Protocol    string        `envconfig:"NEW_RELIC_OTLP_PROTOCOL" default:"http/protobuf" json:"protocol" desc:"http/protobuf (port 4318, New Relic's recommendation) or grpc (port 4317)."`
 	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
-	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp, the only mode today. agent (the New Relic Go agent) is planned and refused for now."`
+	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp: OTLP to New Relic's OTLP endpoint. agent: spans are fed to the New Relic Go agent (go-agent v3), which reports transactions, segments, errors and span events to New Relic's collector; the NEW_RELIC_OTLP_ variables do not apply."`
+	Host        string        `envconfig:"NEW_RELIC_HOST" json:"host,omitempty" desc:"Agent mode only: the collector host, host or host:port, that replaces the region's (the Go agent's own variable, e.g. for a proxy). The agent always uses https."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -70,13 +76,22 @@ func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
 // required in every environment: New Relic refuses data without it. It never
 // appears in an error.
 func (c Config) Validate() error {
+	if c.mode() == ModeAgent {
+		return c.validateAgent()
+	}
 	_, _, err := c.Targets()
 	return err
 }
 
 // Warnings returns doubts about c that are not errors, for the log.
 func (c Config) Warnings() []string {
+	if c.mode() == ModeAgent {
+		return c.agentWarnings()
+	}
 	var w []string
+	if c.Host != "" {
+		w = append(w, fmt.Sprintf("%s is set but applies to NEW_RELIC_MODE=agent only; it is ignored", envHost))
+	}
 	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && !strings.ContainsFunc(string(c.LicenseKey), badHeaderRune) {
 		w = append(w, fmt.Sprintf("%s is not %d characters long, as New Relic licence keys are; check that it is a licence (Ingest - License) key and not a user key", envLicenseKey, licenseKeyLen))
 	}
@@ -105,21 +120,8 @@ func (c Config) ServiceName() string {
 // Targets resolves where traces and metrics go, with every problem with c in
 // one error.
 func (c Config) Targets() (traces, metrics otlp.Target, err error) {
-	var errs []error
-	switch key := string(c.LicenseKey); {
-	case key == "":
-		errs = append(errs, fmt.Errorf("%s is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)", envLicenseKey))
-	case strings.ContainsFunc(key, badHeaderRune):
-		errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy the key without spaces or line breaks", envLicenseKey))
-	}
-
-	switch mode := c.mode(); mode {
-	case ModeOTLP:
-	case ModeAgent:
-		errs = append(errs, fmt.Errorf("%s=%q: the agent mode is planned but not available yet; use otlp", envMode, c.Mode))
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown mode; want otlp (agent is planned)", envMode, c.Mode))
-	}
+	errs := c.licenseKeyErrors()
+	errs = append(errs, c.modeError())
 
 	proto := c.protocol()
 	if proto != otlp.HTTPProtobuf && proto != otlp.GRPC {
@@ -158,6 +160,27 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		return otlp.Target{}, otlp.Target{}, err
 	}
 	return traces, metrics, nil
+}
+
+// licenseKeyErrors reports a missing or malformed licence key, in every
+// mode. The key itself never appears in an error.
+func (c Config) licenseKeyErrors() []error {
+	switch key := string(c.LicenseKey); {
+	case key == "":
+		return []error{fmt.Errorf("%s is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)", envLicenseKey)}
+	case strings.ContainsFunc(key, badHeaderRune):
+		return []error{fmt.Errorf("%s holds whitespace or a control character; copy the key without spaces or line breaks", envLicenseKey)}
+	}
+	return nil
+}
+
+// modeError reports an unknown NEW_RELIC_MODE, or nil.
+func (c Config) modeError() error {
+	switch c.mode() {
+	case ModeOTLP, ModeAgent:
+		return nil
+	}
+	return fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeOTLP, ModeAgent)
 }
 
 // badHeaderRune reports a rune that has no place in a credential sent as a

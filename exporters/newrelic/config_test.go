@@ -86,18 +86,16 @@ func TestConfigRejects(t *testing.T) {
 			[]string{`NEW_RELIC_OTLP_PROTOCOL="http/json": unknown protocol; want http/protobuf or grpc`}},
 		{"unknown compression", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_COMPRESSION": "zstd"},
 			[]string{`NEW_RELIC_OTLP_COMPRESSION="zstd": unknown compression; want gzip or none`}},
-		{"agent mode is planned", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_MODE": "agent"},
-			[]string{`NEW_RELIC_MODE="agent": the agent mode is planned but not available yet; use otlp`}},
 		{"unknown mode", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_MODE": "apm"},
-			[]string{`NEW_RELIC_MODE="apm": unknown mode; want otlp (agent is planned)`}},
+			[]string{`NEW_RELIC_MODE="apm": unknown mode; want otlp or agent`}},
 		{"malformed endpoint", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "otlp.nr-data.net"},
 			[]string{`NEW_RELIC_OTLP_ENDPOINT="otlp.nr-data.net": malformed endpoint`}},
 		{"endpoint with an unsupported scheme", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "ftp://otlp.nr-data.net"},
 			[]string{`NEW_RELIC_OTLP_ENDPOINT="ftp://otlp.nr-data.net": unsupported scheme "ftp"`}},
 		{"gRPC endpoint with a path", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_PROTOCOL": "grpc", "NEW_RELIC_OTLP_ENDPOINT": "https://gw.example:4317/nr"},
 			[]string{`NEW_RELIC_OTLP_ENDPOINT="https://gw.example:4317/nr": gRPC cannot use a URL path`}},
-		{"several problems together", env{"NEW_RELIC_REGION": "mars", "NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_MODE": "agent"},
-			[]string{"NEW_RELIC_LICENSE_KEY is not set", `NEW_RELIC_REGION="mars"`, `NEW_RELIC_OTLP_PROTOCOL="thrift"`, `NEW_RELIC_MODE="agent"`}},
+		{"several problems together", env{"NEW_RELIC_REGION": "mars", "NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_MODE": "apm"},
+			[]string{"NEW_RELIC_LICENSE_KEY is not set", `NEW_RELIC_REGION="mars"`, `NEW_RELIC_OTLP_PROTOCOL="thrift"`, `NEW_RELIC_MODE="apm"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

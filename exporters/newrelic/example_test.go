@@ -11,7 +11,6 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	// Output:
 	// NEW_RELIC_LICENSE_KEY is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)
-	// NEW_RELIC_MODE="agent": the agent mode is planned but not available yet; use otlp
 	// NEW_RELIC_REGION="mars": unknown region; want us, eu or fedramp
 }
 

@@ -11,7 +11,10 @@ import (
 const Name = "newrelic"
 
 // Factory builds the newrelic backend.
-type Factory struct{}
+type Factory struct {
+	// agent adjusts NEW_RELIC_MODE=agent, for tests.
+	agent *agentHooks
+}
 
 var _ exporters.Factory = Factory{}
 
@@ -26,12 +29,10 @@ func (Factory) Detect(lookup func(string) (string, bool)) bool {
 
 // New implements exporters.Factory. Traces and metrics go to the same
 // endpoint; metrics with delta temporality, which New Relic recommends.
-func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
+// With NEW_RELIC_MODE=agent, spans go to the New Relic Go agent instead,
+// which connects in the background.
+func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
 	c, err := ConfigFromEnv(s.Lookup)
-	if err != nil {
-		return nil, err
-	}
-	tr, mt, err := c.Targets()
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +40,13 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 		for _, w := range c.Warnings() {
 			s.Logger.Warn(w, "backend", Name)
 		}
+	}
+	if c.mode() == ModeAgent {
+		return newAgent(c, s, f.agent)
+	}
+	tr, mt, err := c.Targets()
+	if err != nil {
+		return nil, err
 	}
 	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
 		Traces:      tr,

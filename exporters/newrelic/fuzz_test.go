@@ -38,6 +38,10 @@ func FuzzConfig(f *testing.F) {
 			}
 			return
 		}
+		if c.Mode == newrelic.ModeAgent {
+			// Agent mode reads no OTLP variable.
+			return
+		}
 		tr, mt, err := c.Targets()
 		if err != nil {
 			t.Fatalf("Validate passed but Targets failed: %v", err)

@@ -1,0 +1,113 @@
+package newrelic
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	nr "github.com/newrelic/go-agent/v3/newrelic"
+
+	"github.com/otelswitch/otelswitch/exporters"
+)
+
+// agentHooks adjust agent mode for tests.
+type agentHooks struct {
+	// serverless runs the agent in its serverless mode, which connects to
+	// nothing and writes each harvest to this writer at ForceFlush and
+	// Shutdown.
+	serverless io.Writer
+	// rootCAs are trusted for the collector's certificate.
+	rootCAs *x509.CertPool
+	// options are applied after the backend's own.
+	options []nr.ConfigOption
+}
+
+// agentResolved is the configuration Telemetry.Config shows in agent mode.
+type agentResolved struct {
+	Config
+	// Application is the app name the agent reports under.
+	Application string `json:"application"`
+	// Collector is the host the agent connects to; empty means the one it
+	// picks from the licence key.
+	Collector string `json:"collector,omitempty"`
+}
+
+// agentAppName is the app name the agent reports under: the service name,
+// unless it is OpenTelemetry's unknown_service default and
+// NEW_RELIC_APP_NAME is set, whose names (up to three, separated by
+// semicolons: the app's and rollups) are then used as the Go agent uses
+// them.
+func agentAppName(c Config, s exporters.Settings) string {
+	name := s.ServiceName
+	if (name == "" || strings.HasPrefix(name, "unknown_service")) && c.ServiceName() != "" {
+		parts := strings.Split(c.AppName, ";")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return strings.Join(parts, ";")
+	}
+	if name == "" {
+		return "unknown_service:go"
+	}
+	return name
+}
+
+// newAgent builds the agent-mode backend: a span processor feeding a New
+// Relic Go agent. The agent connects in the background; nothing here waits
+// on the network.
+func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Backend, error) {
+	if hooks == nil {
+		hooks = &agentHooks{}
+	}
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Metrics {
+		logger.Debug("newrelic agent mode sends no OpenTelemetry metrics; the agent reports its own",
+			"backend", Name, "error", fmt.Errorf("metrics: %w", exporters.ErrSignalNotSupported).Error())
+	}
+	stats := exporters.NewCounters(Name)
+	acct := &agentAccounting{stats: stats, logger: logger}
+	ctx, cancel := context.WithCancel(context.Background())
+	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
+	appName := agentAppName(c, s)
+	host := c.agentHost()
+
+	opts := []nr.ConfigOption{
+		nr.ConfigAppName(appName),
+		nr.ConfigLicense(string(c.LicenseKey)),
+		nr.ConfigDistributedTracerEnabled(true),
+		// Code-level metrics would name the processor's code, not the
+		// application's.
+		nr.ConfigCodeLevelMetricsEnabled(false),
+		// Logs stay local, carrying trace.id and span.id.
+		nr.ConfigAppLogForwardingEnabled(false),
+		nr.ConfigLogger(agentLogger{logger}),
+		func(cfg *nr.Config) {
+			cfg.Host = host
+			cfg.Transport = transport
+			if hooks.serverless != nil {
+				cfg.ServerlessMode.Enabled = true
+			}
+		},
+	}
+	opts = append(opts, hooks.options...)
+	app, err := nr.NewApplication(opts...)
+	if err != nil {
+		cancel()
+		// The agent's own checks; Validate has made them unlikely.
+		return nil, fmt.Errorf("newrelic: NEW_RELIC_MODE=agent: %w", err)
+	}
+	p := newAgentProcessor(app, acct, logger, cancel, hooks.serverless)
+	return &exporters.Backend{
+		Name:          Name,
+		Config:        agentResolved{Config: c, Application: appName, Collector: host},
+		SpanProcessor: p,
+		Correlate:     exporters.ECSCorrelation,
+		Stats:         stats,
+	}, nil
+}

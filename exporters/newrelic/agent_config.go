@@ -1,0 +1,96 @@
+package newrelic
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Collector hosts of the Go agent by region, from New Relic's "New Relic
+// endpoints" page (APM agent data). The US host is left to the agent, which
+// picks it from the licence key (collector.newrelic.com, or the region a key
+// such as eu01xx... names).
+var agentRegionHosts = map[string]string{
+	"us":      "",
+	"eu":      "collector.eu01.nr-data.net",
+	"fedramp": "gov-collector.newrelic.com",
+}
+
+// maxAppNames is how many semicolon-separated names the Go agent accepts in
+// its app name: the app's own and two rollups.
+const maxAppNames = 3
+
+// validateAgent reports every problem with an agent-mode configuration. The
+// NEW_RELIC_OTLP_ variables do not apply and are not checked.
+func (c Config) validateAgent() error {
+	errs := c.licenseKeyErrors()
+	if n := len(c.LicenseKey); len(errs) == 0 && n != licenseKeyLen {
+		errs = append(errs, fmt.Errorf("%s is %d characters long; NEW_RELIC_MODE=agent needs a %d-character licence (Ingest - License) key, the only kind the Go agent accepts", envLicenseKey, n, licenseKeyLen))
+	}
+	if _, ok := agentRegionHosts[c.region()]; !ok {
+		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
+	}
+	if c.Host != "" {
+		if err := checkAgentHost(c.Host); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if strings.Count(c.AppName, ";") >= maxAppNames {
+		errs = append(errs, fmt.Errorf("%s=%q: at most %d names separated by semicolons", envAppName, c.AppName, maxAppNames))
+	}
+	return errors.Join(errs...)
+}
+
+// checkAgentHost accepts what the Go agent puts in its collector URL,
+// https://HOST/agent_listener/...: a host name or IP address, with an
+// optional port, and nothing else.
+func checkAgentHost(h string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%s=%q: %s; want a host name or host:port, such as collector.newrelic.com or 127.0.0.1:8443 (the agent always uses https)", envHost, h, why)
+	}
+	if strings.Contains(h, "://") {
+		return bad("a scheme is not allowed")
+	}
+	if strings.ContainsAny(h, "/?#@ \t\r\n") {
+		return bad("a path, user or space is not allowed")
+	}
+	host, port := h, ""
+	if strings.Contains(h, ":") {
+		var err error
+		if host, port, err = net.SplitHostPort(h); err != nil {
+			if net.ParseIP(h) == nil {
+				return bad("malformed host:port")
+			}
+			host, port = h, "" // a bare IPv6 address
+		}
+	}
+	if host == "" {
+		return bad("no host")
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("bad port")
+		}
+	}
+	return nil
+}
+
+// agentHost is the collector host the Go agent is given: NEW_RELIC_HOST,
+// else the region's. Empty means the agent's own choice from the key.
+func (c Config) agentHost() string {
+	if c.Host != "" {
+		return c.Host
+	}
+	return agentRegionHosts[c.region()]
+}
+
+// agentWarnings returns doubts about an agent-mode configuration: variables
+// that only the otlp mode reads.
+func (c Config) agentWarnings() []string {
+	if c.Endpoint != "" {
+		return []string{fmt.Sprintf("%s is set but NEW_RELIC_MODE=agent does not use it; the Go agent sends to New Relic's collector (%s overrides it)", envEndpoint, envHost)}
+	}
+	return nil
+}
