@@ -19,9 +19,17 @@ test: lab-build
 test-unit:
 	OTELSWITCH_LAB=off $(GO) test -count=1 ./...
 
-## bench: the benchmarks, reported side by side (docs/performance.md)
+## bench: the benchmarks, reported side by side (docs/performance.md): BENCH_COUNT
+## whole runs, so every variant is measured next to the others each time; raw
+## results in bench.out, medians and ratios in bench.md
+BENCH_COUNT ?= 5
+BENCH_PKGS ?= $(sort $(dir $(shell grep -rl --include='*_test.go' --exclude-dir=tools --exclude-dir=lab-data --exclude-dir=.git '^func Benchmark' .)))
 bench: lab-build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench.out
+	@rm -f bench.out; for i in $$(seq $(BENCH_COUNT)); do \
+	  echo "== bench run $$i of $(BENCH_COUNT)"; \
+	  $(GO) test -run '^$$' -bench . -benchmem -count 1 $(BENCH_PKGS) 2>&1 | tee -a bench.out; \
+	done; if grep -q '^\(FAIL\|panic:\)' bench.out; then echo "bench: a benchmark failed; see bench.out"; exit 1; fi
+	$(GO) run ./tools/bench/table < bench.out | tee bench.md
 
 ## compare: the same workload to several vendors at once, one table (docs/compare.md)
 compare: lab-build
