@@ -27,6 +27,7 @@ var commands = []command{
 	{"serve", "run the books service", runServe},
 	{"load", "drive a running service with a bounded request mix and summarize latency", runLoad},
 	{"demo", "run Jaeger and three chained instances, drive them, print what Jaeger stored (make run)", runDemo},
+	{"compare", "send the same workload to several vendors at once and compare them in one table (make compare)", runCompare},
 }
 
 func main() {

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/sample-app/internal/compare"
+	"github.com/otelswitch/otelswitch/sample-app/internal/load"
+)
+
+func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	backends := fs.String("backends", strings.Join(compare.DefaultBackends, ","), "backends to compare, comma-separated: "+strings.Join(compare.Names(), ", "))
+	duration := fs.Duration("duration", compare.DefaultDuration, "how long each run's workload lasts")
+	concurrency := fs.Int("concurrency", compare.DefaultConcurrency, "requests in flight at once")
+	seed := fs.Uint64("seed", load.DefaultSeed, "picks the request sequence; every run sends the same one")
+	mix := fs.String("mix", load.DefaultMix.String(), "relative weights of the requests, as for 'sample-app load'")
+	environment := fs.String("environment", compare.DefaultEnvironment, "ENVIRONMENT of every run: the profile's batching, queues and timeouts")
+	warmup := fs.Duration("warmup", compare.DefaultWarmup, "unreported run with telemetry off before the baseline; 0 skips it")
+	format := fs.String("format", "table", "table or json, on standard output")
+	htmlFile := fs.String("html", "", "also write a self-contained HTML page with the table and latency charts to this file")
+	logDir := fs.String("logs", "", "keep each run's application log and database in this directory")
+	reuse := fs.Bool("reuse-lab", true, "reuse a lab already running on the fixed ports (make lab) instead of starting one")
+	labDir := fs.String("lab-dir", "", "directory of the lab to reuse (default: lab-data/ at the repository root, where make lab keeps it)")
+	token := fs.String("lab-secret-token", os.Getenv("ELASTIC_APM_SECRET_TOKEN"), "secret token of the lab to reuse, which make lab prints (default $ELASTIC_APM_SECRET_TOKEN)")
+	fixed := fs.Bool("fixed-ports", true, "start the lab on its usual ports when they are free; otherwise on free ones")
+	keep := fs.Bool("keep-lab", false, "keep the lab this command started running after the report, until Ctrl-C")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprint(w, `Usage: sample-app compare [flags]
+
+What 'make compare' runs (docs/compare.md). Sends the same telemetry to
+several vendors and compares them in one table. Starts the backend lab, or
+reuses one that 'make lab' is running, points each backend at its stand-in
+there, and drives the books service (in this process) with one fixed, seeded
+workload: first with telemetry off (the baseline), then with each backend
+alone, then with all of them fanned out at once.
+
+A row per backend: spans made, sent, actually stored (counted from Jaeger's
+API and the collector's output, not from the sender), dropped, failed
+exports, bytes on the wire, export latency p50/p99, request latency and
+throughput against the baseline, and how the backend sees service, env and
+version. A backend that fails is marked failed with the reason; the others
+still run.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprintf(w, `
+Environment: OTELSWITCH_BIN (where the lab binaries are), ELASTIC_APM_SECRET_TOKEN
+(see -lab-secret-token). Every run's telemetry variables are set by the
+command itself; yours are not read. It sets DD_REMOTE_CONFIGURATION_ENABLED
+and DD_INSTRUMENTATION_TELEMETRY_ENABLED to false in its own process when
+unset: dd-trace-go reads them there, and the lab's Datadog stand-in serves
+neither.
+
+Examples:
+  sample-app compare --backends jaeger,datadog,newrelic,elastic --duration 30s
+  sample-app compare --duration 5s --format json > compare.json
+  sample-app compare --backends jaeger,datadog,datadog-otlp --html compare.html
+`)
+	}
+	if code := parseFlags(fs, args, stdout, stderr); code >= 0 {
+		return code
+	}
+	usageErr := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "sample-app compare: "+format+"\nRun 'sample-app compare -help' for usage.\n", args...)
+		return exitUsage
+	}
+	if *format != "table" && *format != "json" {
+		return usageErr("-format %q: want table or json", *format)
+	}
+	m, err := load.ParseMix(*mix)
+	if err != nil {
+		return usageErr("-mix: %v", err)
+	}
+	names := splitList(*backends)
+	for _, n := range names {
+		if !slices.Contains(compare.Names(), n) {
+			return usageErr("-backends: unknown backend %q; want some of %s", n, strings.Join(compare.Names(), ", "))
+		}
+	}
+	opts := []compare.Option{
+		compare.WithBackends(names...), compare.WithDuration(*duration), compare.WithConcurrency(*concurrency),
+		compare.WithSeed(*seed), compare.WithMix(m), compare.WithEnvironment(*environment),
+		compare.WithWarmup(*warmup), compare.WithProgress(stderr),
+	}
+	if *logDir != "" {
+		opts = append(opts, compare.WithLogDir(*logDir))
+	}
+	if slices.Contains(names, "datadog") || slices.Contains(names, "datadog-otlp") {
+		quietDatadog()
+	}
+
+	l, how, err := openLab(ctx, labOptions{reuse: *reuse, dir: *labDir, token: *token, fixed: *fixed})
+	if err != nil {
+		fmt.Fprintf(stderr, "sample-app compare: %v\n", err)
+		return exitFail
+	}
+	defer l.Close()
+	fmt.Fprintf(stderr, "compare: %s\n", how)
+	if l.SecretToken == "" && slices.Contains(names, "elastic") {
+		fmt.Fprintln(stderr, "compare: no secret token for the reused lab: elastic will be refused (401); pass -lab-secret-token, which make lab prints")
+	}
+
+	rep, err := compare.Run(ctx, l, opts...)
+	if rep == nil {
+		fmt.Fprintf(stderr, "sample-app %v\n", err)
+		return exitFail
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sample-app %v; reporting what was measured\n", err)
+	}
+	// From here a second Ctrl-C ends the process at once.
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
+	if *htmlFile != "" {
+		if werr := writeHTML(*htmlFile, rep); werr != nil {
+			fmt.Fprintf(stderr, "sample-app compare: %v\n", werr)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "compare: wrote %s\n", *htmlFile)
+	}
+	if *format == "json" {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteTable(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sample-app compare: %v\n", err)
+		return exitFail
+	}
+	if *keep && strings.HasPrefix(how, "started") {
+		fmt.Fprintf(stderr, "\ncompare: the lab keeps running (Jaeger API %s, files in %s); Ctrl-C stops it\n", l.JaegerUI, l.Dir)
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		<-stop
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+	}
+	if rep.Interrupted {
+		return exitFail
+	}
+	return exitOK
+}
+
+type labOptions struct {
+	reuse bool
+	dir   string
+	token string
+	fixed bool
+}
+
+// openLab reuses the lab `make lab` runs on the fixed ports when asked and
+// found, and otherwise starts one as the demo does. It says which.
+func openLab(ctx context.Context, o labOptions) (*lab.Lab, string, error) {
+	if o.reuse {
+		dir := o.dir
+		if dir == "" {
+			if root, err := lab.ModuleRoot(); err == nil {
+				dir = filepath.Join(root, "lab-data")
+			}
+		}
+		if dir != "" {
+			l, err := lab.Attach(ctx, lab.WithDir(dir), lab.WithSecretToken(o.token))
+			if err == nil {
+				return l, fmt.Sprintf("reusing the lab running on the fixed ports (Jaeger API %s, files in %s)", l.JaegerUI, l.Dir), nil
+			}
+			if !errors.Is(err, lab.ErrNotRunning) {
+				return nil, "", fmt.Errorf("a lab answers on the fixed ports but cannot be reused: %w (pass -lab-dir, or -reuse-lab=false)", err)
+			}
+		}
+	}
+	l, err := startLab(ctx, o.fixed)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, fmt.Sprintf("started the lab (Jaeger API %s, collector files in %s)", l.JaegerUI, l.Dir), nil
+}
+
+// quietDatadog turns off the dd-trace-go features the lab's Datadog
+// stand-in does not serve; dd-trace-go reads these from the process
+// environment only.
+func quietDatadog() {
+	for _, k := range []string{"DD_REMOTE_CONFIGURATION_ENABLED", "DD_INSTRUMENTATION_TELEMETRY_ENABLED"} {
+		if _, ok := os.LookupEnv(k); !ok {
+			os.Setenv(k, "false")
+		}
+	}
+}
+
+func writeHTML(path string, rep *compare.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

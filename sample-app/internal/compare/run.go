@@ -1,0 +1,352 @@
+package compare
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/bootstrap"
+	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/sample-app/internal/app"
+	"github.com/otelswitch/otelswitch/sample-app/internal/load"
+)
+
+// Run compares the backends against the lab l: a warm-up and a baseline
+// with telemetry off, a run per backend alone, then one with every backend
+// at once. It fails only on bad options, or when the baseline cannot run;
+// a backend that fails is reported in its Delivery. When ctx ends early it
+// returns what it measured so far, marked Interrupted, with ctx's error.
+func Run(ctx context.Context, l *lab.Lab, opts ...Option) (*Report, error) {
+	c := newConfig(opts)
+	bs, err := lookupBackends(c.backends)
+	if err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+	var errs []error
+	if c.duration <= 0 {
+		errs = append(errs, fmt.Errorf("duration %s: want more than 0", c.duration))
+	}
+	if c.concurrency <= 0 {
+		errs = append(errs, fmt.Errorf("concurrency %d: want at least 1", c.concurrency))
+	}
+	for name := range c.backendEnv {
+		if !slices.ContainsFunc(bs, func(b backend) bool { return b.name == name }) {
+			errs = append(errs, fmt.Errorf("variables for backend %q, which is not compared", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+	if c.mix == nil {
+		c.mix = load.DefaultMix
+	}
+	if c.runID == "" {
+		b := make([]byte, 2)
+		_, _ = rand.Read(b)
+		c.runID = hex.EncodeToString(b)
+	}
+	dir := c.logDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "sample-app-compare-"); err != nil {
+			return nil, fmt.Errorf("compare: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
+
+	r := &runner{c: c, l: l, dir: dir}
+	rep := &Report{
+		Started: time.Now().UTC().Truncate(time.Second),
+		Settings: Settings{
+			Backends: c.backends, Duration: c.duration, Concurrency: c.concurrency, Seed: c.seed,
+			Mix: c.mix.String(), Environment: c.environment, Version: c.version, RunID: c.runID,
+			Lab: "Jaeger " + l.JaegerUI + ", collector output in " + l.Dir,
+		},
+		Machine: thisMachine(),
+	}
+	interrupted := func() (*Report, error) {
+		rep.Interrupted = true
+		return rep, fmt.Errorf("compare: %w", ctx.Err())
+	}
+
+	total := len(bs) + 2 // baseline, each alone, fan-out
+	if c.warmup > 0 {
+		r.say("warm-up: %s with telemetry off, not reported", c.warmup)
+		if w := r.run(ctx, "warmup", nil, c.warmup); w.Err != "" {
+			return nil, fmt.Errorf("compare: warm-up: %s", w.Err)
+		}
+	}
+	r.say("run 1/%d: off, the baseline (OTEL_SDK_DISABLED=true)", total)
+	rep.Baseline = r.run(ctx, "off", nil, c.duration)
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if rep.Baseline.Err != "" {
+		return nil, fmt.Errorf("compare: baseline: %s", rep.Baseline.Err)
+	}
+	var fan []backend
+	for i, b := range bs {
+		r.say("run %d/%d: %s alone, to %s", i+2, total, b.name, b.standIn)
+		run := r.run(ctx, b.name, []backend{b}, c.duration)
+		run.Cost = costOf(run.Requests, rep.Baseline.Requests)
+		rep.Alone = append(rep.Alone, run)
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+		// A backend that could not even start would stop the fan-out's
+		// Init for everyone; one process runs one Datadog mode.
+		if run.Deliveries[0].StartErr == "" && !slices.ContainsFunc(fan, func(f backend) bool { return f.telemetry == b.telemetry }) {
+			fan = append(fan, b)
+		}
+	}
+	if len(fan) > 1 {
+		names := make([]string, len(fan))
+		for i, b := range fan {
+			names[i] = b.name
+		}
+		r.say("run %d/%d: fan-out to %s at once", total, total, strings.Join(names, ", "))
+		run := r.run(ctx, "fanout", fan, c.duration)
+		run.Name = "fan-out"
+		run.Cost = costOf(run.Requests, rep.Baseline.Requests)
+		rep.FanOut = &run
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+	}
+	return rep, nil
+}
+
+type runner struct {
+	c   config
+	l   *lab.Lab
+	dir string
+}
+
+func (r *runner) say(format string, args ...any) {
+	fmt.Fprintf(r.c.progress, "compare: "+format+"\n", args...)
+}
+
+// env is the environment of a run with members fanned out, or telemetry
+// off without any.
+func (r *runner) env(service string, members []backend) map[string]string {
+	env := map[string]string{
+		"ENVIRONMENT":       r.c.environment,
+		"OTEL_SERVICE_NAME": service,
+		"SERVICE_VERSION":   r.c.version,
+		app.EnvAddr:         "127.0.0.1:0",
+		app.EnvDatabaseURL:  "sqlite:" + filepath.Join(r.dir, service+".db"),
+	}
+	if len(members) == 0 {
+		// Off means off: no-op providers, not an SDK exporting nowhere
+		// (TELEMETRY_BACKEND=none alone still records every span). Strict
+		// profiles want a backend named even so.
+		env["OTEL_SDK_DISABLED"] = "true"
+		env["TELEMETRY_BACKEND"] = "none"
+	}
+	var names []string
+	for _, b := range members {
+		names = append(names, b.telemetry)
+		maps.Copy(env, b.env(r.l))
+	}
+	if len(names) > 0 {
+		env["TELEMETRY_BACKEND"] = strings.Join(names, ",")
+	}
+	maps.Copy(env, r.c.env)
+	for _, b := range members {
+		maps.Copy(env, r.c.backendEnv[b.name])
+	}
+	return env
+}
+
+// run starts an instance with members, drives it for d, shuts it down and
+// counts what each member stored.
+func (r *runner) run(ctx context.Context, name string, members []backend, d time.Duration) Pass {
+	service := fmt.Sprintf("compare-%s-%s", r.c.runID, name)
+	run := Pass{Name: name, Service: service}
+	for _, b := range members {
+		run.Backends = append(run.Backends, b.name)
+		run.Deliveries = append(run.Deliveries, Delivery{Backend: b.name, StoredExact: true})
+	}
+	fail := func(err error) Pass {
+		run.Err = err.Error()
+		for i := range run.Deliveries {
+			run.Deliveries[i].StartErr = err.Error()
+			run.Deliveries[i].judge(0)
+		}
+		return run
+	}
+
+	// Count only what arrives from now on.
+	counters := make([]counter, len(members))
+	for i, b := range members {
+		cnt, err := b.counter(r.l, service)
+		if err != nil {
+			return fail(err)
+		}
+		counters[i] = cnt
+		run.Deliveries[i].StoredFrom = cnt.from()
+	}
+
+	env := r.env(service, members)
+	logFile, err := os.Create(filepath.Join(r.dir, service+".log"))
+	if err != nil {
+		return fail(err)
+	}
+	defer logFile.Close()
+	made := &spanCounter{}
+	inst, err := app.Start(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(logFile), bootstrap.WithSpanProcessor(made))
+	if err != nil {
+		return fail(err)
+	}
+	cpuStart := processCPU()
+	var progress io.Writer
+	if r.c.progress != io.Discard {
+		progress = r.c.progress
+	}
+	res, lerr := load.Run(ctx, load.Config{
+		URL: inst.URL, Duration: d, Concurrency: r.c.concurrency, Seed: r.c.seed, Mix: r.c.mix,
+		Progress: progress,
+	})
+	cpu := processCPU() - cpuStart
+	// Shutdown flushes telemetry within TELEMETRY_SHUTDOWN_TIMEOUT.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	shutdownStart := time.Now()
+	serr := inst.Shutdown(sctx)
+	shutdownTook := time.Since(shutdownStart)
+	cancel()
+	if lerr != nil {
+		run.Err = lerr.Error()
+	} else if serr != nil {
+		run.Err = "shutting down: " + serr.Error()
+	}
+	run.Requests = requestsOf(res.Summary())
+	if run.Requests.Count > 0 {
+		run.Requests.CPU = cpu / time.Duration(run.Requests.Count)
+	}
+	for _, cnt := range counters {
+		if j, ok := cnt.(*jaegerCounter); ok {
+			j.expect(run.Requests.Count)
+		}
+	}
+	run.SpansMade = made.n.Load()
+
+	stats := inst.Telemetry.Stats()
+	for i, b := range members {
+		dl := &run.Deliveries[i]
+		for _, s := range stats {
+			if s.Backend == b.telemetry {
+				dl.Sent, dl.Dropped, dl.Queued = s.SpansExported, s.SpansDropped, s.SpansQueued
+				dl.Exports, dl.FailedExports, dl.Bytes = s.Exports, s.FailedExports, s.BytesSent
+				dl.ExportP50, dl.ExportP99, dl.LastError = s.ExportLatencyP50, s.ExportLatencyP99, s.LastError
+			}
+		}
+	}
+	settleStart := time.Now()
+	if len(members) > 0 {
+		r.settle(ctx, run.Deliveries, counters)
+	}
+	settleTook := time.Since(settleStart)
+	for i := range run.Deliveries {
+		run.Deliveries[i].judge(run.SpansMade)
+	}
+	r.say("  %d requests, %.0f req/s, p50 %s, p99 %s; %d spans made%s; shutdown took %s, counting %s", run.Requests.Count, run.Requests.RPS,
+		fmtDuration(run.Requests.P50), fmtDuration(run.Requests.P99), run.SpansMade, summarize(run.Deliveries),
+		shutdownTook.Round(time.Millisecond), settleTook.Round(time.Millisecond))
+	return run
+}
+
+func summarize(ds []Delivery) string {
+	var b strings.Builder
+	for _, d := range ds {
+		fmt.Fprintf(&b, "; %s sent %d, stored %d (%s)", d.Backend, d.Sent, d.Stored, d.Status)
+	}
+	return b.String()
+}
+
+// settleRounds is how many polls in a row must see the same count before a
+// count that is short of what was sent is taken as final.
+const settleRounds = 4
+
+// settlePoll is the time between polls.
+const settlePoll = 500 * time.Millisecond
+
+// settle polls the counters until each count reaches what its backend
+// sent, or stops changing, or WithSettle's bound passes.
+func (r *runner) settle(ctx context.Context, ds []Delivery, counters []counter) {
+	ctx, cancel := context.WithTimeout(ctx, r.c.settle)
+	defer cancel()
+	same := make([]int, len(ds))
+	last := make([]int64, len(ds))
+	for i := range last {
+		last[i] = -1
+	}
+	for {
+		pending := 0
+		for i, cnt := range counters {
+			if same[i] >= settleRounds {
+				continue
+			}
+			n, exact, seen, err := cnt.count(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					ds[i].StoreErr = "still changing when the wait ended: " + err.Error()
+					continue
+				}
+				ds[i].StoreErr = err.Error()
+				pending++
+				continue
+			}
+			ds[i].StoreErr = ""
+			ds[i].Stored, ds[i].StoredExact, ds[i].Seen = n, exact, seen
+			switch {
+			case n >= ds[i].Sent && n > 0 && ds[i].Queued == 0 && ds[i].FailedExports == 0:
+				same[i] = settleRounds // everything sent is there
+			case n == last[i]:
+				same[i]++
+			default:
+				same[i] = 0
+			}
+			last[i] = n
+			if same[i] < settleRounds {
+				pending++
+			}
+		}
+		if pending == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			// Still changing: what was counted is a lower bound.
+			for i := range ds {
+				if same[i] < settleRounds && ds[i].StoreErr == "" {
+					ds[i].StoredExact = false
+				}
+			}
+			return
+		case <-time.After(settlePoll):
+		}
+	}
+}
+
+// spanCounter counts the spans the application ends.
+type spanCounter struct{ n atomic.Int64 }
+
+func (c *spanCounter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (c *spanCounter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
+func (c *spanCounter) Shutdown(context.Context) error                  { return nil }
+func (c *spanCounter) ForceFlush(context.Context) error                { return nil }
