@@ -220,7 +220,7 @@ var templatePorts = map[string]portID{
 	"elasticBearerHTTP": portElasticBearerHTTP,
 	"elasticAPIKeyGRPC": portElasticAPIKeyGRPC,
 	"elasticAPIKeyHTTP": portElasticAPIKeyHTTP,
-	"datadog":           portDatadog,
+	"datadog":           portDatadogReceiver,
 	"collectorHealth":   portCollectorHealth,
 }
 

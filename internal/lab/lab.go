@@ -45,6 +45,7 @@ type Lab struct {
 	removeDir  bool
 	jaeger     *process
 	collector  *process
+	datadog    *datadogProxy // DatadogAgent: serialises posts to the receiver
 	httpClient *http.Client
 
 	closeOnce sync.Once
@@ -170,6 +171,9 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 	if err := l.waitHealthy(ctx, l.collector, "http://"+p.addr(portCollectorHealth)+"/"); err != nil {
 		return nil, err
 	}
+	if l.datadog, err = startDatadogProxy(p.addr(portDatadog), p.addr(portDatadogReceiver)); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -227,6 +231,9 @@ func (l *Lab) startError(p *process, err error) error {
 func (l *Lab) Close() error {
 	l.closeOnce.Do(func() {
 		var errs []error
+		if l.datadog != nil {
+			errs = append(errs, l.datadog.close())
+		}
 		for _, p := range []*process{l.collector, l.jaeger} {
 			if p != nil {
 				errs = append(errs, p.stop())
@@ -243,6 +250,9 @@ func (l *Lab) Close() error {
 // Wait blocks until ctx ends, returning nil, or until Jaeger or the
 // collector exits on its own, returning an error with the tail of its log.
 func (l *Lab) Wait(ctx context.Context) error {
+	if l.jaeger == nil || l.collector == nil {
+		return errors.New("lab: Wait needs a lab this process started, not one from Attach")
+	}
 	select {
 	case <-ctx.Done():
 		return nil

@@ -212,7 +212,7 @@ func TestWriteConfigs(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"127.0.0.1:14317", "127.0.0.1:8126", "otlp/elastic-apikey:", "scheme: ApiKey",
+		"127.0.0.1:14317", "127.0.0.1:28126", "otlp/elastic-apikey:", "scheme: ApiKey",
 		"${env:" + envCollectorAPIKey + "}", collectorFile(dir, SourceDatadog), "traces/datadog:",
 		"endpoint: 127.0.0.1:4317", // forwarding to Jaeger
 	} {

@@ -30,6 +30,7 @@ const (
 	portElasticAPIKeyGRPC
 	portElasticAPIKeyHTTP
 	portDatadog
+	portDatadogReceiver
 	portCollectorHealth
 	numPorts
 )
@@ -52,7 +53,8 @@ var portInfo = [numPorts]struct {
 	portElasticBearerHTTP: {"collector Elastic secret-token HTTP", 24318},
 	portElasticAPIKeyGRPC: {"collector Elastic API-key gRPC", 34317},
 	portElasticAPIKeyHTTP: {"collector Elastic API-key HTTP", 34318},
-	portDatadog:           {"collector Datadog agent intake", 8126},
+	portDatadog:           {"Datadog agent intake (lab proxy)", 8126},
+	portDatadogReceiver:   {"collector Datadog receiver", 28126},
 	portCollectorHealth:   {"collector health", 13134},
 }
 

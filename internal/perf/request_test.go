@@ -8,10 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,7 +123,7 @@ func otelHandler(b *testing.B, tp trace.TracerProvider, mp metric.MeterProvider,
 func ddHandler(b *testing.B, agent string) (http.Handler, *sink) {
 	b.Setenv("DD_INSTRUMENTATION_TELEMETRY_ENABLED", "false")
 	b.Setenv("DD_TRACE_STARTUP_LOGS", "false")
-	if err := tracer.Start(tracer.WithAgentAddr(oneAtATime(b, agent)), tracer.WithService(service), tracer.WithEnv(dev.Name),
+	if err := tracer.Start(tracer.WithAgentAddr(agent), tracer.WithService(service), tracer.WithEnv(dev.Name),
 		tracer.WithLogStartup(false), tracer.WithAppSecEnabled(false), tracer.WithSendRetries(0)); err != nil {
 		b.Fatal(err)
 	}
@@ -151,26 +148,6 @@ func ddHandler(b *testing.B, agent string) (http.Handler, *sink) {
 		return sd.Flush()
 	}
 	return httptrace.WrapHandler(booksMux(h), service, ""), &sink{flush: flush}
-}
-
-// oneAtATime forwards to the Datadog Agent intake at agent one request at a
-// time, and returns its own address. The lab's intake is the collector's
-// datadogreceiver with the Enable128BitTraceID gate on, and that keeps its
-// trace-ID cache in an LRU without a lock: two payloads at once (dd-trace-go
-// sends them side by side under this load) crash the collector with a
-// concurrent map access, after which dd-trace-go fails fast and looks
-// cheap. Forwarding costs this process a copy of each payload, about a
-// thousand traces at a time.
-func oneAtATime(b *testing.B, agent string) string {
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: agent})
-	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		proxy.ServeHTTP(w, r)
-	}))
-	b.Cleanup(srv.Close)
-	return srv.Listener.Addr().String()
 }
 
 // ddIDHandler adds Datadog's log correlation fields.
