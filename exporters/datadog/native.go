@@ -59,6 +59,7 @@ type nativeProcessor struct {
 	stopping atomic.Bool // Shutdown has begun: nothing more goes to dd-trace-go
 	started  chan struct{}
 	stopReq  chan struct{}
+	abandon  chan struct{} // closed when Shutdown's deadline passes
 	done     chan struct{} // closed once tracer.Stop has returned, or Start never ran
 	stopOnce sync.Once
 	startErr error // set before started is closed
@@ -132,6 +133,7 @@ func newNativeProcessor(s exporters.Settings, stats *exporters.Counters) *native
 		logger:     logger,
 		started:    make(chan struct{}),
 		stopReq:    make(chan struct{}),
+		abandon:    make(chan struct{}),
 		done:       make(chan struct{}),
 		maxPending: max(s.Batch.MaxQueue, 1),
 	}
@@ -159,21 +161,38 @@ func (p *nativeProcessor) launch(opts []tracer.StartOption) error {
 // waits on the Agent's /info), and stops it when Shutdown asks.
 func (p *nativeProcessor) run(prev <-chan struct{}) {
 	defer close(p.done)
+	// A Shutdown that comes before dd-trace-go has started still has spans
+	// to deliver when some ended meanwhile: start, send them, stop. Only
+	// with nothing pending, or once Shutdown's deadline has passed, is the
+	// start skipped.
+	giveUp := func() bool {
+		select {
+		case <-p.abandon:
+			return true
+		case <-p.stopReq:
+			return !p.hasPending()
+		default:
+			return false
+		}
+	}
 	if prev != nil {
 		select {
 		case <-prev:
+		case <-p.abandon:
 		case <-p.stopReq:
-			p.startErr = errors.New("shut down before dd-trace-go started")
-			close(p.started)
-			return
+			if p.hasPending() {
+				select {
+				case <-prev:
+				case <-p.abandon:
+				}
+			}
 		}
 	}
-	select {
-	case <-p.stopReq:
+	if giveUp() {
 		p.startErr = errors.New("shut down before dd-trace-go started")
+		p.fail()
 		close(p.started)
 		return
-	default:
 	}
 	if err := tracer.Start(p.opts...); err != nil {
 		p.startErr = err
@@ -187,6 +206,12 @@ func (p *nativeProcessor) run(prev <-chan struct{}) {
 	close(p.started)
 	<-p.stopReq
 	tracer.Stop()
+}
+
+func (p *nativeProcessor) hasPending() bool {
+	p.pendingMu.Lock()
+	defer p.pendingMu.Unlock()
+	return len(p.pending) > 0
 }
 
 // OnStart implements sdktrace.SpanProcessor.
@@ -504,6 +529,7 @@ func (p *nativeProcessor) Shutdown(ctx context.Context) error {
 		select {
 		case <-p.done:
 		case <-ctx.Done():
+			close(p.abandon)
 			err = fmt.Errorf("shutdown datadog: %w", ctx.Err())
 		}
 		p.settle()

@@ -18,7 +18,7 @@ func assertJaeger(t *testing.T, l *lab.Lab, want tree, service string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := l.WaitForJaegerTrace(ctx, want.TraceID, 4)
+	got, err := l.WaitForDirectJaegerTrace(ctx, want.TraceID, 4)
 	if err != nil {
 		t.Fatalf("Jaeger does not have trace %s: %v\n%s", want.TraceID, err, l.Logs(20))
 	}

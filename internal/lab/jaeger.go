@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,12 +104,31 @@ func (l *Lab) JaegerTrace(ctx context.Context, traceID string) (JaegerTrace, err
 // WaitForJaegerTrace polls Jaeger until the trace has at least minSpans
 // spans; see WaitFor for the deadline.
 func (l *Lab) WaitForJaegerTrace(ctx context.Context, traceID string, minSpans int) (JaegerTrace, error) {
+	return l.waitForJaegerSpans(ctx, traceID, minSpans, nil)
+}
+
+// WaitForDirectJaegerTrace is WaitForJaegerTrace for the spans sent straight
+// to Jaeger: it ignores, and leaves out of the result, the copies the
+// collector forwards (tagged lab.receiver). Jaeger acknowledges an export
+// before it stores it, so in a fan-out the forwarded copies can be stored
+// first; waiting for any minSpans spans would then return too early.
+func (l *Lab) WaitForDirectJaegerTrace(ctx context.Context, traceID string, minSpans int) (JaegerTrace, error) {
+	return l.waitForJaegerSpans(ctx, traceID, minSpans, func(s JaegerSpan) bool {
+		_, forwarded := s.Tags[AttrReceiver]
+		return !forwarded
+	})
+}
+
+func (l *Lab) waitForJaegerSpans(ctx context.Context, traceID string, minSpans int, keep func(JaegerSpan) bool) (JaegerTrace, error) {
 	var t JaegerTrace
 	err := WaitFor(ctx, func(ctx context.Context) (bool, error) {
 		var err error
 		t, err = l.JaegerTrace(ctx, traceID)
 		if err != nil {
 			return false, err
+		}
+		if keep != nil {
+			t.Spans = slices.DeleteFunc(t.Spans, func(s JaegerSpan) bool { return !keep(s) })
 		}
 		if len(t.Spans) < minSpans {
 			return false, fmt.Errorf("trace %s has %d spans in Jaeger, want %d", traceID, len(t.Spans), minSpans)
