@@ -71,8 +71,8 @@ func FuzzParseEndpoint(f *testing.F) {
 			if u != nil {
 				t.Fatal("an error and a URL")
 			}
-			if strings.Contains(value, "@") && strings.Contains(err.Error(), value) && strings.Contains(err.Error(), "credentials") {
-				t.Fatalf("the URL with its credentials is in the error: %v", err)
+			if ui := userinfo(value); ui != "" && strings.Contains(err.Error(), ui+"@") {
+				t.Fatalf("the URL's credentials %q are in the error: %v", ui, err)
 			}
 			return
 		}
@@ -141,4 +141,21 @@ func FuzzConfigTargets(f *testing.F) {
 			t.Fatalf("a header value is in the error: %v", err)
 		}
 	})
+}
+
+// userinfo returns what stands between the scheme and the last '@' of the
+// authority: the part of an endpoint that may be a credential.
+func userinfo(value string) string {
+	_, rest, ok := strings.Cut(value, "://")
+	if !ok {
+		rest = value
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at <= 0 {
+		return ""
+	}
+	return rest[:at]
 }
