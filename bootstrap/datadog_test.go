@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
 // The tests in this file run the datadog backend in native mode, which
@@ -83,37 +83,6 @@ func okAgent(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// hungAgent accepts connections and never answers.
-func hungAgent(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String()
 }
 
 // spanTree is the lab tests' workload: a server root, an internal child, a
@@ -241,8 +210,8 @@ func TestDatadogLogCorrelation(t *testing.T) {
 func TestDatadogInitAndShutdownAgainstAHungAgent(t *testing.T) {
 	e := env{
 		"TELEMETRY_BACKEND":          "jaeger,datadog",
-		"DD_TRACE_AGENT_URL":         hungAgent(t),
-		"JAEGER_ENDPOINT":            strings.TrimPrefix(hungAgent(t), "http://"),
+		"DD_TRACE_AGENT_URL":         "http://" + otlptest.Blackhole(t),
+		"JAEGER_ENDPOINT":            otlptest.Blackhole(t),
 		"TELEMETRY_SHUTDOWN_TIMEOUT": "1s",
 		"TELEMETRY_EXPORT_TIMEOUT":   "10s",
 	}

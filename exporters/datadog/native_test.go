@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/datadog"
+	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
 // Native-mode tests share dd-trace-go's process-wide tracer: none of them
@@ -299,43 +298,12 @@ func TestNativeIsExclusive(t *testing.T) {
 	_ = again.SpanProcessor.Shutdown(context.Background())
 }
 
-// blackHole accepts connections and never answers, like a hung Agent.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 // TestNativeAgainstAHungAgent: New returns at once and Shutdown at its
 // deadline, though dd-trace-go's own Start and Stop each wait for seconds
 // on an Agent that accepts connections and never answers; every span is
 // counted as dropped.
 func TestNativeAgainstAHungAgent(t *testing.T) {
-	s := settings(t, map[string]string{"DD_TRACE_AGENT_URL": "http://" + blackHole(t)})
+	s := settings(t, map[string]string{"DD_TRACE_AGENT_URL": "http://" + otlptest.Blackhole(t)})
 	s.ExportTimeout = 10 * time.Second
 	start := time.Now()
 	b, err := datadog.Factory{}.New(context.Background(), s)

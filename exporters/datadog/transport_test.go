@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tinylib/msgp/msgp"
+
+	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
 // v04Payload encodes traces of the given sizes as dd-trace-go's v0.4
@@ -165,39 +167,8 @@ func TestAgentTransport(t *testing.T) {
 	}
 }
 
-// silentListener accepts connections and never answers.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 func TestAgentTransportBoundsTheInfoProbe(t *testing.T) {
-	addr := silentListener(t)
+	addr := otlptest.Blackhole(t)
 	c := newHTTPClient(Agent{URL: &url.URL{Scheme: "http", Host: addr}}, 10*time.Second, &recorder{})
 	start := time.Now()
 	_, err := c.Get("http://" + addr + "/info")
@@ -207,7 +178,7 @@ func TestAgentTransportBoundsTheInfoProbe(t *testing.T) {
 }
 
 func TestAgentTransportTimesOutPayloads(t *testing.T) {
-	addr := silentListener(t)
+	addr := otlptest.Blackhole(t)
 	rec := &recorder{}
 	c := newHTTPClient(Agent{URL: &url.URL{Scheme: "http", Host: addr}}, 300*time.Millisecond, rec)
 	if _, err := postTraces(t, c, "http://"+addr, v04Payload(2)); err == nil {

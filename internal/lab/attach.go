@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // ErrNotRunning is wrapped by Attach's error when no lab answers on the
@@ -38,23 +36,7 @@ func Attach(ctx context.Context, opts ...Option) (*Lab, error) {
 	if c.ports != nil {
 		p = *c.ports
 	}
-	l := &Lab{
-		JaegerOTLPGRPC:    p.addr(portJaegerOTLPGRPC),
-		JaegerOTLPHTTP:    p.addr(portJaegerOTLPHTTP),
-		JaegerUI:          "http://" + p.addr(portJaegerUI),
-		CollectorOTLPGRPC: p.addr(portCollectorOTLPGRPC),
-		CollectorOTLPHTTP: p.addr(portCollectorOTLPHTTP),
-		ElasticBearerGRPC: p.addr(portElasticBearerGRPC),
-		ElasticBearerHTTP: p.addr(portElasticBearerHTTP),
-		ElasticAPIKeyGRPC: p.addr(portElasticAPIKeyGRPC),
-		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
-		DatadogAgent:      p.addr(portDatadog),
-		SecretToken:       c.secretToken,
-		APIKey:            c.apiKey,
-		Dir:               c.dir,
-		ports:             p,
-		httpClient:        &http.Client{Timeout: 10 * time.Second},
-	}
+	l := newLab(p, c)
 	for _, h := range []struct{ name, url string }{
 		{"Jaeger", "http://" + p.addr(portJaegerHealth) + "/status"},
 		{"the collector", "http://" + p.addr(portCollectorHealth) + "/"},

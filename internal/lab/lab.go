@@ -113,23 +113,7 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 		return nil, err
 	}
 
-	l := &Lab{
-		JaegerOTLPGRPC:    p.addr(portJaegerOTLPGRPC),
-		JaegerOTLPHTTP:    p.addr(portJaegerOTLPHTTP),
-		JaegerUI:          "http://" + p.addr(portJaegerUI),
-		CollectorOTLPGRPC: p.addr(portCollectorOTLPGRPC),
-		CollectorOTLPHTTP: p.addr(portCollectorOTLPHTTP),
-		ElasticBearerGRPC: p.addr(portElasticBearerGRPC),
-		ElasticBearerHTTP: p.addr(portElasticBearerHTTP),
-		ElasticAPIKeyGRPC: p.addr(portElasticAPIKeyGRPC),
-		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
-		DatadogAgent:      p.addr(portDatadog),
-		SecretToken:       c.secretToken,
-		APIKey:            c.apiKey,
-		Dir:               c.dir,
-		ports:             p,
-		httpClient:        &http.Client{Timeout: 10 * time.Second},
-	}
+	l := newLab(p, c)
 	if l.Dir == "" {
 		if l.Dir, err = os.MkdirTemp("", "otelswitch-lab-"); err != nil {
 			return nil, fmt.Errorf("lab: %w", err)
@@ -175,6 +159,27 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 		return nil, err
 	}
 	return l, nil
+}
+
+// newLab describes a lab on ports p, as Start and Attach both need it.
+func newLab(p portSet, c config) *Lab {
+	return &Lab{
+		JaegerOTLPGRPC:    p.addr(portJaegerOTLPGRPC),
+		JaegerOTLPHTTP:    p.addr(portJaegerOTLPHTTP),
+		JaegerUI:          "http://" + p.addr(portJaegerUI),
+		CollectorOTLPGRPC: p.addr(portCollectorOTLPGRPC),
+		CollectorOTLPHTTP: p.addr(portCollectorOTLPHTTP),
+		ElasticBearerGRPC: p.addr(portElasticBearerGRPC),
+		ElasticBearerHTTP: p.addr(portElasticBearerHTTP),
+		ElasticAPIKeyGRPC: p.addr(portElasticAPIKeyGRPC),
+		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
+		DatadogAgent:      p.addr(portDatadog),
+		SecretToken:       c.secretToken,
+		APIKey:            c.apiKey,
+		Dir:               c.dir,
+		ports:             p,
+		httpClient:        &http.Client{Timeout: 10 * time.Second},
+	}
 }
 
 // waitHealthy polls url until it answers 200, p exits or ctx ends.
