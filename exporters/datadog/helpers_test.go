@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,27 +128,4 @@ func byID(spans []lab.Span, traceID string) map[string]lab.Span {
 		}
 	}
 	return m
-}
-
-func describe(s lab.Span) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s trace=%s span=%s parent=%s kind=%v status=%v %q\n", s.Name, s.TraceID, s.SpanID, s.ParentSpanID, s.Kind, s.Status, s.StatusMsg)
-	for _, m := range []struct {
-		name  string
-		attrs map[string]any
-	}{{"resource", s.Resource}, {"span", s.Attributes}} {
-		keys := make([]string, 0, len(m.attrs))
-		for k := range m.attrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := fmt.Sprintf("%#v", m.attrs[k])
-			if len(v) > 100 {
-				v = v[:100] + "..."
-			}
-			fmt.Fprintf(&b, "  %s %s = %s\n", m.name, k, v)
-		}
-	}
-	return b.String()
 }

@@ -80,7 +80,7 @@ func TestLabNative(t *testing.T) {
 	defer func() {
 		if t.Failed() {
 			for _, s := range spans {
-				t.Log(describe(s))
+				t.Log(s)
 			}
 		}
 	}()

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,26 @@ type Span struct {
 	StatusMsg    string
 	Events       []Event
 	Links        []Link
+}
+
+// String renders s for a test's failure output: names, IDs, kind, status,
+// then every resource and span attribute, sorted, long values cut.
+func (s Span) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s trace=%s span=%s parent=%s kind=%v status=%v %q\n", s.Name, s.TraceID, s.SpanID, s.ParentSpanID, s.Kind, s.Status, s.StatusMsg)
+	for _, m := range []struct {
+		name  string
+		attrs map[string]any
+	}{{"resource", s.Resource}, {"span", s.Attributes}} {
+		for _, k := range slices.Sorted(maps.Keys(m.attrs)) {
+			v := fmt.Sprintf("%#v", m.attrs[k])
+			if len(v) > 120 {
+				v = v[:120] + "..."
+			}
+			fmt.Fprintf(&b, "  %s %s = %s\n", m.name, k, v)
+		}
+	}
+	return b.String()
 }
 
 // Event is a span event.

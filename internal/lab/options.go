@@ -68,7 +68,8 @@ func WithBinDir(dir string) Option {
 // WithFixedPorts makes the lab listen on the documented ports (see
 // docs/lab.md): Jaeger on 4317, 4318, 16686, 16685 and 13133, the collector
 // on 14317/14318 (OTLP), 24317/24318 (Elastic secret token), 34317/34318
-// (Elastic API key), 8126 (Datadog intake, a proxy in front of the collector's receiver on 28126) and 13134 (health). Start fails with
+// (Elastic API key), 8126 (Datadog intake: a proxy in front of the
+// collector's receiver on 28126) and 13134 (health). Start fails with
 // ErrPortInUse, naming the port, when one is taken. Without it every
 // listener gets a free ephemeral port.
 func WithFixedPorts() Option {
