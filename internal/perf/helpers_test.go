@@ -92,6 +92,10 @@ func warmUp(l *lab.Lab) error {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(sinkEnv) != "" {
+		runSink()
+		return
+	}
 	code := m.Run()
 	if shared.lab != nil {
 		if err := shared.lab.Close(); err != nil {
