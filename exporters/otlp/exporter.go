@@ -37,6 +37,9 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		return nil, fmt.Errorf("%s: %w", t.EndpointVar, err)
 	}
 	timeout = exportTimeoutOrDefault(timeout)
+	if !sdkSpanExporter {
+		return newWireSpanExporter(t, tlsCfg, timeout, counters)
+	}
 	switch t.Protocol {
 	case GRPC:
 		opts := []otlptracegrpc.Option{
