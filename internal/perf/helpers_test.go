@@ -97,6 +97,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	code := m.Run()
+	stopSink()
 	if shared.lab != nil {
 		if err := shared.lab.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "closing the lab:", err)

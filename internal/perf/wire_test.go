@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,31 +81,55 @@ func (sinkCodec) Marshal(any) (mem.BufferSlice, error) { return nil, nil }
 func (sinkCodec) Unmarshal(mem.BufferSlice, any) error { return nil }
 func (sinkCodec) Name() string                         { return "proto" }
 
-// startSink starts the sink process and returns its gRPC and HTTP
-// addresses; it is stopped when b ends.
+// sinkProcess is the process's one sink, started on first use.
+var sinkProcess struct {
+	once       sync.Once
+	grpc, http string
+	stdin      io.Closer
+	cmd        *exec.Cmd
+	err        error
+}
+
+// startSink returns the gRPC and HTTP addresses of the sink process,
+// starting it on first use; TestMain stops it.
 func startSink(b *testing.B) (grpcAddr, httpAddr string) {
 	b.Helper()
+	sinkProcess.once.Do(func() {
+		sinkProcess.grpc, sinkProcess.http, sinkProcess.err = launchSink()
+	})
+	if sinkProcess.err != nil {
+		b.Fatalf("the sink did not start: %v", sinkProcess.err)
+	}
+	return sinkProcess.grpc, sinkProcess.http
+}
+
+// stopSink ends the sink process, if one was started.
+func stopSink() {
+	if sinkProcess.cmd != nil {
+		_ = sinkProcess.stdin.Close()
+		_ = sinkProcess.cmd.Wait()
+	}
+}
+
+func launchSink() (grpcAddr, httpAddr string, err error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), sinkEnv+"=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		b.Fatal(err)
+		return "", "", err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		b.Fatal(err)
+		return "", "", err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		return "", "", err
 	}
-	b.Cleanup(func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	})
+	sinkProcess.cmd, sinkProcess.stdin = cmd, stdin
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		b.Fatalf("the sink did not start: %v", err)
+		return "", "", err
 	}
 	for _, f := range strings.Fields(line) {
 		k, v, _ := strings.Cut(f, "=")
@@ -115,7 +140,7 @@ func startSink(b *testing.B) (grpcAddr, httpAddr string) {
 			httpAddr = v
 		}
 	}
-	return grpcAddr, httpAddr
+	return grpcAddr, httpAddr, nil
 }
 
 // recordedSpans returns n ended spans shaped like BenchmarkRequest's: a
