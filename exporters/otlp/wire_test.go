@@ -2,11 +2,14 @@ package otlp
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -24,6 +27,7 @@ import (
 	statuspb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -308,5 +312,53 @@ func TestExportAfterShutdownFails(t *testing.T) {
 	}
 	if err := exp.ExportSpans(context.Background(), someSpans(t)); err == nil {
 		t.Error("an export after Shutdown succeeded")
+	}
+}
+
+// TestGRPCVerifiesTLS: over gRPC the wire exporter uses the target's TLS
+// policy: a server certificate nobody trusts fails the export, the same
+// certificate trusted through Target.Certificate succeeds.
+func TestGRPCVerifiesTLS(t *testing.T) {
+	certSrc := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(certSrc.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certSrc.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&certSrc.TLS.Certificates[0])))
+	s := &traceServer{results: []func() (*collectortrace.ExportTraceServiceResponse, error){
+		func() (*collectortrace.ExportTraceServiceResponse, error) {
+			return &collectortrace.ExportTraceServiceResponse{}, nil
+		},
+	}}
+	collectortrace.RegisterTraceServiceServer(srv, s)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	tg := Target{Protocol: GRPC, URL: mustURL(t, "https://"+lis.Addr().String()), Compression: None}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	exp, err := NewSpanExporter(ctx, tg, time.Second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.ExportSpans(ctx, someSpans(t)); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: error %v; want a certificate error", err)
+	}
+	_ = exp.Shutdown(context.Background())
+	if s.n.Load() != 0 {
+		t.Errorf("%d exports reached the server through an untrusted certificate", s.n.Load())
+	}
+
+	tg.Certificate = caFile
+	if err := export(t, tg, false, someSpans(t), nil); err != nil {
+		t.Errorf("trusted certificate: %v", err)
+	}
+	if s.n.Load() != 1 {
+		t.Errorf("%d exports arrived; want 1", s.n.Load())
 	}
 }
