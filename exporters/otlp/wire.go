@@ -40,8 +40,19 @@ func newWireSpanExporter(t Target, tlsCfg *tls.Config, timeout time.Duration, co
 	if err != nil {
 		return nil, err
 	}
-	return maskSpanExporter(&wireExporter{send: s, timeout: timeout}, nil, t.Headers)
+	e := &wireExporter{send: s, timeout: timeout}
+	e.enc.Shared = sharedSpans
+	e.leave = sharedSpans.Join()
+	return maskSpanExporter(e, nil, t.Headers)
 }
+
+// sharedSpans lets the wire exporters of a fan-out encode each span once
+// (otlpwire.Shared): with one OTLP-family backend it is off; with several,
+// the first to export a span leaves its bytes for the others. It is
+// process-wide because NewSpanExporter knows nothing of the Init it serves;
+// spans are known by identity, so pipelines do not mix, and the copies
+// held are bounded.
+var sharedSpans = &otlpwire.Shared{}
 
 // sender delivers one encoded ExportTraceServiceRequest.
 type sender interface {
@@ -57,6 +68,7 @@ type wireExporter struct {
 	send    sender
 	timeout time.Duration
 	stopped atomic.Bool
+	leave   func() // leaves sharedSpans
 }
 
 // errShutdown is what an export after Shutdown returns.
@@ -94,6 +106,7 @@ func (e *wireExporter) Shutdown(ctx context.Context) error {
 	if e.stopped.Swap(true) {
 		return nil
 	}
+	e.leave()
 	return e.send.close(ctx)
 }
 

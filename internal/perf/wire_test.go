@@ -3,6 +3,7 @@ package perf_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -186,6 +187,31 @@ func (r *recorder) OnEnd(s sdktrace.ReadOnlySpan)                   { r.spans = 
 func (r *recorder) Shutdown(context.Context) error                  { return nil }
 func (r *recorder) ForceFlush(context.Context) error                { return nil }
 
+// fanOut hands every span to each processor, as the provider does with
+// several backends.
+type fanOut []sdktrace.SpanProcessor
+
+func (f fanOut) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {}
+func (f fanOut) OnEnd(s sdktrace.ReadOnlySpan) {
+	for _, p := range f {
+		p.OnEnd(s)
+	}
+}
+func (f fanOut) ForceFlush(ctx context.Context) error {
+	var err error
+	for _, p := range f {
+		err = errors.Join(err, p.ForceFlush(ctx))
+	}
+	return err
+}
+func (f fanOut) Shutdown(ctx context.Context) error {
+	var err error
+	for _, p := range f {
+		err = errors.Join(err, p.Shutdown(ctx))
+	}
+	return err
+}
+
 // wireVariant is one way from a span processor's queue to the wire.
 type wireVariant struct {
 	name string
@@ -210,6 +236,11 @@ type wireVariant struct {
 //   - otelswitch-grpc, otelswitch-http: otelswitch's counting batch
 //     processor over otlp.NewSpanExporter, the exporter every OTLP-family
 //     backend uses, with the same batching.
+//
+//   - otelswitch-grpc-fanout2: two such backends side by side, each span
+//     ended into both, as TELEMETRY_BACKEND=jaeger,otlp does; against
+//     otelswitch-grpc it shows what a second backend costs when the two
+//     share the span encoding.
 //
 //     go test ./internal/perf -run '^$' -bench BenchmarkExportWire -benchmem -count 3
 func BenchmarkExportWire(b *testing.B) {
@@ -239,6 +270,12 @@ func BenchmarkExportWire(b *testing.B) {
 		}},
 		{"otelswitch-grpc", func(b *testing.B, g, _ string) (sdktrace.SpanProcessor, func() int64) {
 			return switchBatch(b, otlp.Target{Protocol: otlp.GRPC, URL: &url.URL{Scheme: "http", Host: g}, Insecure: true, Compression: otlp.None})
+		}},
+		{"otelswitch-grpc-fanout2", func(b *testing.B, g, _ string) (sdktrace.SpanProcessor, func() int64) {
+			t := otlp.Target{Protocol: otlp.GRPC, URL: &url.URL{Scheme: "http", Host: g}, Insecure: true, Compression: otlp.None}
+			p1, n1 := switchBatch(b, t)
+			p2, n2 := switchBatch(b, t)
+			return fanOut{p1, p2}, func() int64 { return (n1() + n2()) / 2 }
 		}},
 		{"sdk-http", func(b *testing.B, _, h string) (sdktrace.SpanProcessor, func() int64) {
 			exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL("http://"+h+otlp.TracesPath))

@@ -88,6 +88,10 @@ const (
 // encoded form of the last resources and scopes it saw, which never change
 // once a provider has made them. It is safe for concurrent use.
 type Encoder struct {
+	// Shared, when set, shares encoded spans with the other encoders of a
+	// fan-out that joined it.
+	Shared *Shared
+
 	mu sync.Mutex
 	// resources and scopes hold encoded messages (their contents, without
 	// tag and length). A resource is keyed by pointer: every span of a
@@ -148,7 +152,12 @@ func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byt
 			if sg.scope != (instrumentation.Scope{}) {
 				dst = appendBytesField(dst, scopeSpansScope, e.scope(sg.scope))
 			}
+			others := e.Shared.others()
 			for _, i := range sg.spans {
+				if others > 0 {
+					dst = e.appendShared(dst, spans[i], others)
+					continue
+				}
 				var sp int
 				dst, sp = begin(dst, scopeSpansSpans, 2)
 				dst = appendSpan(dst, spans[i])
@@ -164,6 +173,25 @@ func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byt
 	}
 	e.release()
 	return dst
+}
+
+// appendShared appends a Span field, taking its bytes from e.Shared when
+// another encoder has encoded the span, and leaving them there for the
+// others when not.
+func (e *Encoder) appendShared(dst []byte, s sdktrace.ReadOnlySpan, others int32) []byte {
+	k, ok := keyOf(s)
+	if ok {
+		if b, found := e.Shared.take(k); found {
+			return appendBytesField(dst, scopeSpansSpans, b)
+		}
+	}
+	var sp int
+	dst, sp = begin(dst, scopeSpansSpans, 2)
+	dst = appendSpan(dst, s)
+	if ok {
+		e.Shared.put(k, dst[sp:], others)
+	}
+	return end(dst, sp, 2)
 }
 
 // group sorts spans (by index) into resource and scope groups, reusing
