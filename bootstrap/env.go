@@ -40,10 +40,14 @@ type Env struct {
 	ExportTimeout      *time.Duration `envconfig:"TELEMETRY_EXPORT_TIMEOUT" desc:"Bound on each export call. Default from the profile."`
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+	StandardEnv
 }
 
 func readEnv(lookup envconf.LookupFunc) (Env, error) {
 	var e Env
 	err := envconf.Process(lookup, &e)
+	if m, _ := ParseExporters(envMetricsExporter, e.MetricsExporter); len(m) == 1 && m[0] == "none" {
+		e.Metrics = false
+	}
 	return e, err
 }

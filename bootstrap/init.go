@@ -28,6 +28,7 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if c.registry == nil {
 		c.registry = DefaultRegistry()
 	}
+	c.lookup = caseInsensitive(c.lookup)
 	e, err := readEnv(c.lookup)
 	if c.environment != "" {
 		e.Environment = c.environment
@@ -98,6 +99,11 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 		Metrics:        e.Metrics,
 		MetricInterval: p.MetricInterval,
 	}
+	// The standard OTEL_* variables override the profile, and the
+	// TELEMETRY_* ones below override them (docs/configuration.md).
+	errs = append(errs, applyBatching(e.StandardEnv, &s))
+	_, err = spanLimits(e.StandardEnv)
+	errs = append(errs, err)
 	if e.ExportTimeout != nil {
 		if *e.ExportTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envExportTimeout, *e.ExportTimeout))
@@ -147,6 +153,10 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 		}
 		return names, errors.Join(errs...)
 	}
+	std, err := standardBackends(e.StandardEnv, c.lookup, len(p.Backends) > 0)
+	if err != nil || std.Backends != nil {
+		return std.Backends, err
+	}
 	if len(p.Backends) > 0 {
 		return p.Backends, nil
 	}
@@ -160,7 +170,7 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 	case 1:
 		return found, nil
 	case 0:
-		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL)", envBackend, p.Name, envBackend, strings.Join(known, ", "))
+		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL) or OTEL_EXPORTER_OTLP_ENDPOINT", envBackend, p.Name, envBackend, strings.Join(known, ", "))
 	default:
 		return nil, fmt.Errorf("%s is unset and credentials for several vendors are set (%s); set %s to choose, e.g. %s=%s, or list them to send to each", envBackend, strings.Join(found, ", "), envBackend, envBackend, strings.Join(found, ","))
 	}
@@ -186,7 +196,15 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.propagator = prop
 	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
 
-	topts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource)}
+	// Checked in settings already.
+	limits, _ := spanLimits(e.StandardEnv)
+	t.config.Tuning = Tuning{
+		BatchDelay: Duration(s.Batch.Delay), MaxQueue: s.Batch.MaxQueue, MaxExport: s.Batch.MaxExport,
+		MetricInterval: Duration(s.MetricInterval), MetricTimeout: Duration(s.MetricTimeout), SpanLimits: limits,
+	}
+	topts := []sdktrace.TracerProviderOption{
+		sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource), sdktrace.WithRawSpanLimits(limits),
+	}
 	for _, b := range backends {
 		if b.SpanProcessor != nil {
 			t.processors = append(t.processors, b.SpanProcessor)

@@ -155,6 +155,7 @@ type Config struct {
 	ShutdownTimeout Duration       `json:"shutdown_timeout"`
 	LogFormat       string         `json:"log_format"`
 	Exporters       map[string]any `json:"exporters"`
+	Tuning          Tuning         `json:"tuning"`
 }
 
 // String renders c as indented JSON, the one text form that also shows each

@@ -37,6 +37,8 @@ type Settings struct {
 	// Metrics asks for a metric reader where the backend takes metrics.
 	Metrics        bool
 	MetricInterval time.Duration
+	// MetricTimeout bounds each metric export; zero means ExportTimeout.
+	MetricTimeout time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
 }
