@@ -41,6 +41,7 @@ type Env struct {
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
 	StandardEnv
+	DetectEnv
 }
 
 func readEnv(lookup envconf.LookupFunc) (Env, error) {

@@ -37,6 +37,7 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if err = errors.Join(err, perr); perr != nil {
 		return nil, err
 	}
+	err = errors.Join(err, detectCloud(ctx, e, &c, profile))
 	s, names, serr := settings(ctx, e, c, profile)
 	if e.SDKDisabled && err == nil && serr == nil {
 		return disabled(e, c, s, profile)
@@ -195,6 +196,7 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.backends = backends
 	t.propagator = prop
 	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
+	t.config.Detectors = c.detectors
 
 	// Checked in settings already.
 	limits, _ := spanLimits(e.StandardEnv)

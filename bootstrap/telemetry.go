@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // Telemetry is the handle Init returns.
@@ -156,6 +157,9 @@ type Config struct {
 	LogFormat       string         `json:"log_format"`
 	Exporters       map[string]any `json:"exporters"`
 	Tuning          Tuning         `json:"tuning"`
+	// Detectors tells what each cloud detector of OTEL_RESOURCE_DETECTORS
+	// did; failures and timeouts are also logged once.
+	Detectors []detect.Outcome `json:"detectors,omitempty"`
 }
 
 // String renders c as indented JSON, the one text form that also shows each
