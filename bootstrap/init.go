@@ -119,8 +119,8 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	}
 	// Sampler and propagators are built again in assemble, once the backends
 	// are known; checking them here puts their errors beside the others.
-	_, _, _, err = newSampler(e, p)
-	errs = append(errs, err)
+	_, _, _, _, err = newSampler(e, p, name, false)
+	errs = append(errs, err, checkRateLimit(e.SamplingEnv))
 	_, _, err = newPropagator(e, nil)
 	errs = append(errs, err)
 	// The library's own diagnostics go through a logger without correlation
@@ -179,20 +179,23 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 
 // assemble builds the providers around the backends.
 func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
-	sampler, samplerName, ratio, serr := newSampler(e, p)
+	sampler, samplerName, ratio, stopSampler, serr := newSampler(e, p, s.ServiceName, true)
 	var wanted []string
 	for _, b := range backends {
 		wanted = append(wanted, b.Propagators...)
 	}
 	prop, propNames, perr := newPropagator(e, wanted)
 	if err := errors.Join(serr, perr); err != nil {
+		stopSampler()
 		return nil, err
 	}
 	logger, err := newLogger(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
 	if err != nil {
+		stopSampler()
 		return nil, err
 	}
 	t := newTelemetry(e, c, s, p, logger)
+	t.stopSampler = stopSampler
 	t.backends = backends
 	t.propagator = prop
 	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames

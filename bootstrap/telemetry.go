@@ -29,6 +29,7 @@ type Telemetry struct {
 	propagator     propagation.TextMapPropagator
 	logger         *slog.Logger
 	config         Config
+	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
 	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
@@ -122,6 +123,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	err := concurrently(ctx, fns)
 	if t.sdkTracer != nil {
 		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
+	}
+	if t.stopSampler != nil {
+		t.stopSampler()
 	}
 	if err != nil {
 		return fmt.Errorf("telemetry shutdown: %w", err)
