@@ -180,6 +180,10 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 // assemble builds the providers around the backends.
 func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
 	sampler, samplerName, ratio, stopSampler, serr := newSampler(e, p, s.ServiceName, true)
+	if vs, name := vendorSampler(backends); vs != nil && serr == nil {
+		stopSampler()
+		sampler, samplerName, ratio, stopSampler = withRateLimit(vs, e.SamplingEnv), name, 0, func() {}
+	}
 	var wanted []string
 	for _, b := range backends {
 		wanted = append(wanted, b.Propagators...)

@@ -1,6 +1,7 @@
 package bootstrap_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -106,12 +107,35 @@ var precedenceCases = map[string]precedenceCase{
 		probe: ddIdentity("version"),
 	},
 	"sampler": {
-		base: env{"TELEMETRY_BACKEND": "none"},
+		base: env{"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://127.0.0.1:1", "TELEMETRY_METRICS": "false"},
 		sources: []source{
+			{env: env{"DD_TRACE_SAMPLE_RATE": "0.5"}, want: "datadog_rules"},
 			{env: env{"OTEL_TRACES_SAMPLER": "ALWAYS_OFF"}, want: "always_off"},
 			{want: "parentbased_always_on"},
 		},
 		probe: func(tel *bootstrap.Telemetry) string { return tel.Config().Sampler },
+	},
+	"sampler rate limit": {
+		base: env{"ENVIRONMENT": "test", "TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://127.0.0.1:1", "TELEMETRY_METRICS": "false"},
+		sources: []source{
+			// Two roots kept of many: the limit of 2/s binds before DD's.
+			{env: env{"TELEMETRY_SAMPLER_RATE_LIMIT": "2"}, want: "2"},
+			// DD_TRACE_RATE_LIMIT=3 limits the rules' keeps.
+			{env: env{"DD_TRACE_RATE_LIMIT": "3", "DD_TRACE_SAMPLE_RATE": "1"}, want: "3"},
+			{want: "50"},
+		},
+		probe: func(tel *bootstrap.Telemetry) string {
+			tr := tel.TracerProvider().Tracer("t")
+			kept := 0
+			for range 50 {
+				_, s := tr.Start(context.Background(), "op")
+				if s.SpanContext().IsSampled() {
+					kept++
+				}
+				s.End()
+			}
+			return fmt.Sprint(kept)
+		},
 	},
 	"export timeout": {
 		base: env{"TELEMETRY_BACKEND": "none"},
@@ -215,6 +239,9 @@ func TestPrecedence(t *testing.T) {
 				if got := c.probe(tel); got != c.sources[i].want {
 					t.Errorf("%s set (with everything below it): got %q, want %q", rule.Order[i], got, c.sources[i].want)
 				}
+				// Now, not at the end of the test: Datadog's native mode
+				// runs once per process.
+				_ = tel.Shutdown(context.Background())
 			}
 		})
 	}

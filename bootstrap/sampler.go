@@ -6,6 +6,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/profiles"
 )
 
@@ -61,4 +62,16 @@ func newSampler(e Env, p profiles.Profile, service string, start bool) (s sdktra
 		ratio = 0
 	}
 	return withRateLimit(s, e.SamplingEnv), name, ratio, stop, nil
+}
+
+// vendorSampler returns the sampler a backend brings when its vendor's
+// sampling variables are set (DD_TRACE_SAMPLE_RATE, DD_TRACE_SAMPLING_RULES
+// in Datadog native mode); it wins over OTEL_TRACES_SAMPLER.
+func vendorSampler(backends []*exporters.Backend) (sdktrace.Sampler, string) {
+	for _, b := range backends {
+		if b.Sampler != nil {
+			return b.Sampler, b.Name + "_rules"
+		}
+	}
+	return nil, ""
 }

@@ -67,6 +67,10 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
 		return nil, err
 	}
+	sampler, err := NewSampler(c.SamplingConfig)
+	if err != nil {
+		return nil, err
+	}
 	stats := exporters.NewCounters(Name)
 	p := newNativeProcessor(s, stats)
 	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))); err != nil {
@@ -79,6 +83,7 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
+		Sampler:       rootSampler(sampler, id.Service),
 	}, nil
 }
 
