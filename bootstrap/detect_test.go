@@ -27,7 +27,7 @@ func spanResource(t *testing.T, tel *bootstrap.Telemetry) *resource.Resource {
 
 func attr(r *resource.Resource, key string) string {
 	v, _ := r.Set().Value(attribute.Key(key))
-	return v.Emit()
+	return v.String()
 }
 
 func TestResourceIdentity(t *testing.T) {

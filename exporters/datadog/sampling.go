@@ -318,7 +318,7 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 		case float64:
 			sp.Metrics[string(kv.Key)] = v
 		default:
-			sp.Meta[string(kv.Key)] = kv.Value.Emit()
+			sp.Meta[string(kv.Key)] = kv.Value.String()
 		}
 	}
 	d := o.dd.Decide(sp, time.Now())

@@ -37,7 +37,7 @@ func standIn(t *testing.T, paths map[string]string) *httptest.Server {
 
 func value(r *resource.Resource, key string) string {
 	v, _ := r.Set().Value(attribute.Key(key))
-	return v.Emit()
+	return v.String()
 }
 
 func TestCloudEC2AgainstAStandInIMDS(t *testing.T) {
