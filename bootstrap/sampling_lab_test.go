@@ -77,6 +77,14 @@ func TestJaegerRemoteSamplingAgainstTheLab(t *testing.T) {
 			if got != want {
 				t.Errorf("Jaeger holds %d traces of phase=after for %s; want %d", got, tt.service, want)
 			}
+			if !tt.want {
+				// The roots kept at the initial rate of 1 did arrive, so
+				// the absence above is the strategy's doing.
+				traces, err := l.JaegerTraces(context.Background(), tt.service)
+				if err != nil || len(traces) == 0 {
+					t.Errorf("no warm-up trace of %s in Jaeger (%v): the export path is not proved", tt.service, err)
+				}
+			}
 		})
 	}
 }
