@@ -19,6 +19,8 @@ var Precedence = []Rule{
 	{"backends", []string{"TELEMETRY_BACKEND", "OTEL_TRACES_EXPORTER (and OTEL_METRICS_EXPORTER)", "OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (development and test; a detected vendor in staging and production)", "profile: jaeger in development, none in test, detected from vendor variables in staging and production"}},
 	{"service.name", []string{"WithServiceName", "OTEL_SERVICE_NAME", "service.name in OTEL_RESOURCE_ATTRIBUTES", "default: unknown_service:<executable>"}},
 	{"service.version", []string{"WithServiceVersion", "SERVICE_VERSION", "service.version in OTEL_RESOURCE_ATTRIBUTES", "default: the main module's version"}},
+	{"service.instance.id", []string{"service.instance.id in OTEL_RESOURCE_ATTRIBUTES", "default: a UUID made once per process"}},
+	{"k8s.pod.name (and the other k8s.* attributes)", []string{"k8s.pod.name in OTEL_RESOURCE_ATTRIBUTES", "K8S_POD_NAME", "OTEL_RESOURCE_ATTRIBUTES_POD_NAME (the OpenTelemetry Operator's)", "default: unset"}},
 	{"Datadog service", []string{"DD_SERVICE", "service in DD_TAGS", "service.name (above)"}},
 	{"Datadog env", []string{"DD_ENV", "env in DD_TAGS", "ENVIRONMENT (above)"}},
 	{"Datadog version", []string{"DD_VERSION", "version in DD_TAGS", "service.version (above)"}},

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/otelswitch/otelswitch/bootstrap"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // source is one entry of a precedence rule: how to set it, and what the
@@ -33,6 +36,18 @@ func ddIdentity(field string) func(*bootstrap.Telemetry) string {
 		var v struct{ Identity map[string]string }
 		_ = json.Unmarshal(b, &v)
 		return v.Identity[field]
+	}
+}
+
+// resourceProbe reads a resource attribute off a span the test profile
+// recorded.
+func resourceProbe(key string) func(*bootstrap.Telemetry) string {
+	return func(tel *bootstrap.Telemetry) string {
+		_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "op")
+		span.End()
+		ended := tel.Recorder().Ended()
+		v, _ := ended[len(ended)-1].Resource().Set().Value(attribute.Key(key))
+		return v.AsString()
 	}
 }
 
@@ -78,6 +93,24 @@ var precedenceCases = map[string]precedenceCase{
 			{want: ""}, // a test binary has no module version
 		},
 		probe: func(tel *bootstrap.Telemetry) string { return tel.Config().ServiceVersion },
+	},
+	"service.instance.id": {
+		base: env{"ENVIRONMENT": "test"},
+		sources: []source{
+			{env: env{"OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=pod-a"}, want: "pod-a"},
+			{want: detect.InstanceID()},
+		},
+		probe: resourceProbe("service.instance.id"),
+	},
+	"k8s.pod.name (and the other k8s.* attributes)": {
+		base: env{"ENVIRONMENT": "test"},
+		sources: []source{
+			{env: env{"OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=from-attributes"}, want: "from-attributes"},
+			{env: env{"K8S_POD_NAME": "from-downward-api"}, want: "from-downward-api"},
+			{env: env{"OTEL_RESOURCE_ATTRIBUTES_POD_NAME": "from-operator"}, want: "from-operator"},
+			{want: ""},
+		},
+		probe: resourceProbe("k8s.pod.name"),
 	},
 	"Datadog service": {
 		base: ddBase,
