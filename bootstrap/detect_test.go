@@ -78,7 +78,9 @@ func TestInitDetectionBudget(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", hang.URL)
 	start := time.Now()
 	tel, logs := initEnv(t, env{"ENVIRONMENT": "test", "OTEL_RESOURCE_DETECTORS": "aws_ec2", "TELEMETRY_DETECT_TIMEOUT": "250ms"})
-	if took := time.Since(start); took > 750*time.Millisecond {
+	// The budget, plus Init's own work on a loaded machine; the metadata
+	// service would hold it 10 s.
+	if took := time.Since(start); took > 1250*time.Millisecond {
 		t.Errorf("Init took %v with a detection budget of 250ms", took)
 	}
 	d := tel.Config().Detectors

@@ -151,10 +151,12 @@ var precedenceCases = map[string]precedenceCase{
 	"sampler rate limit": {
 		base: env{"ENVIRONMENT": "test", "TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://127.0.0.1:1", "TELEMETRY_METRICS": "false"},
 		sources: []source{
-			// Two roots kept of many: the limit of 2/s binds before DD's.
-			{env: env{"TELEMETRY_SAMPLER_RATE_LIMIT": "2"}, want: "2"},
-			// DD_TRACE_RATE_LIMIT=3 limits the rules' keeps.
-			{env: env{"DD_TRACE_RATE_LIMIT": "3", "DD_TRACE_SAMPLE_RATE": "1"}, want: "3"},
+			// Slow refills (2 s, 0.83 s) keep the counts exact however
+			// slowly the 50 roots start. One root kept: 0.5/s (burst 1)
+			// binds before Datadog's limit.
+			{env: env{"TELEMETRY_SAMPLER_RATE_LIMIT": "0.5"}, want: "1"},
+			// DD_TRACE_RATE_LIMIT=1.2 (burst 2) limits the rules' keeps.
+			{env: env{"DD_TRACE_RATE_LIMIT": "1.2", "DD_TRACE_SAMPLE_RATE": "1"}, want: "2"},
 			{want: "50"},
 		},
 		probe: func(tel *bootstrap.Telemetry) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSamplingVariablesRejectBadValues(t *testing.T) {
@@ -51,6 +52,7 @@ func TestRateLimitComposes(t *testing.T) {
 	tel, _ := initEnv(t, env{"ENVIRONMENT": "test", "TELEMETRY_SAMPLER_RATE_LIMIT": "2", "OTEL_TRACES_SAMPLER": "always_on"})
 	tr := tel.TracerProvider().Tracer("t")
 	kept := 0
+	start := time.Now()
 	for range 50 {
 		ctx, root := tr.Start(context.Background(), "root")
 		for range 3 {
@@ -65,8 +67,9 @@ func TestRateLimitComposes(t *testing.T) {
 		}
 		root.End()
 	}
-	if kept < 2 || kept > 3 {
-		t.Errorf("kept %d roots of 50 at 2 per second; want 2 (or 3 if a token refilled)", kept)
+	// The burst (2), plus what refilled meanwhile.
+	if maxKept := 2 + int(time.Since(start).Seconds()*2) + 1; kept < 2 || kept > maxKept {
+		t.Errorf("kept %d roots of 50 at 2 per second; want 2 to %d", kept, maxKept)
 	}
 	tel, _ = initEnv(t, env{"ENVIRONMENT": "test", "TELEMETRY_SAMPLER_RATE_LIMIT": "1000", "OTEL_TRACES_SAMPLER": "always_off"})
 	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "root")
