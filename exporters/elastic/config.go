@@ -120,3 +120,10 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 // header value: whitespace, a copy-paste mistake, and control characters,
 // which could end the header and start another.
 func badHeaderRune(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
+}

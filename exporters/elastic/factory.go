@@ -35,7 +35,7 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
+	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt)}, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,

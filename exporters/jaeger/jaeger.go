@@ -78,5 +78,12 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	return otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
+	return otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil)}, otlp.Pipeline{Traces: t}, s)
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
 }

@@ -30,9 +30,9 @@ type agentResolved struct {
 	Config
 	// Application is the app name the agent reports under.
 	Application string `json:"application"`
-	// Collector is the host the agent connects to; empty means the one it
-	// picks from the licence key.
-	Collector string `json:"collector,omitempty"`
+	// Collector is the host the agent connects to first: NEW_RELIC_HOST,
+	// the region's, or the one it picks from the licence key.
+	Collector string `json:"collector"`
 }
 
 // agentAppName is the app name the agent reports under: the service name,
@@ -105,7 +105,7 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	p := newAgentProcessor(app, acct, logger, cancel, hooks.serverless)
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        agentResolved{Config: c, Application: appName, Collector: host},
+		Config:        agentResolved{Config: c, Application: appName, Collector: c.agentCollector()},
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,

@@ -1,6 +1,7 @@
 package newrelic
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -29,8 +30,8 @@ func (c Config) validateAgent() error {
 	if n := len(c.LicenseKey); len(errs) == 0 && n != licenseKeyLen {
 		errs = append(errs, fmt.Errorf("%s is %d characters long; NEW_RELIC_MODE=agent needs a %d-character licence (Ingest - License) key, the only kind the Go agent accepts", envLicenseKey, n, licenseKeyLen))
 	}
-	if _, ok := agentRegionHosts[c.region()]; !ok {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
+	if _, err := c.resolveRegion(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Host != "" {
 		if err := checkAgentHost(c.Host); err != nil {
@@ -83,7 +84,15 @@ func (c Config) agentHost() string {
 	if c.Host != "" {
 		return c.Host
 	}
-	return agentRegionHosts[c.region()]
+	r, _ := c.resolveRegion()
+	return r.agentHost
+}
+
+// agentCollector is the collector host the agent connects to first, for
+// Telemetry.Config: agentHost, else the agent's default for a key that
+// names no region.
+func (c Config) agentCollector() string {
+	return cmp.Or(c.agentHost(), "collector.newrelic.com")
 }
 
 // agentWarnings returns doubts about an agent-mode configuration: variables

@@ -21,14 +21,15 @@ func TestAgentConfigResolves(t *testing.T) {
 		collector   string
 		application string
 	}{
-		{"defaults: the agent picks the collector from the key", env{}, "books", "", "books"},
+		{"defaults: the agent's default collector for a key naming no region", env{}, "books", "collector.newrelic.com", "books"},
+		{"an EU key names the EU collector", env{"NEW_RELIC_LICENSE_KEY": euKey}, "books", "collector.eu01.nr-data.net", "books"},
 		{"EU", env{"NEW_RELIC_REGION": "eu"}, "books", "collector.eu01.nr-data.net", "books"},
 		{"FedRAMP", env{"NEW_RELIC_REGION": "FedRAMP"}, "books", "gov-collector.newrelic.com", "books"},
 		{"NEW_RELIC_HOST wins over the region", env{"NEW_RELIC_REGION": "eu", "NEW_RELIC_HOST": "nr-proxy.internal:8443"}, "books", "nr-proxy.internal:8443", "books"},
 		{"IPv6 host", env{"NEW_RELIC_HOST": "[::1]:8443"}, "books", "[::1]:8443", "books"},
-		{"NEW_RELIC_APP_NAME with rollups when the service is unnamed", env{"NEW_RELIC_APP_NAME": "books ; all-apps"}, "unknown_service:books.test", "", "books;all-apps"},
-		{"the service name wins over NEW_RELIC_APP_NAME", env{"NEW_RELIC_APP_NAME": "legacy"}, "books", "", "books"},
-		{"OTLP variables are not read", env{"NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_OTLP_ENDPOINT": "::"}, "books", "", "books"},
+		{"NEW_RELIC_APP_NAME with rollups when the service is unnamed", env{"NEW_RELIC_APP_NAME": "books ; all-apps"}, "unknown_service:books.test", "collector.newrelic.com", "books;all-apps"},
+		{"the service name wins over NEW_RELIC_APP_NAME", env{"NEW_RELIC_APP_NAME": "legacy"}, "books", "collector.newrelic.com", "books"},
+		{"OTLP variables are not read", env{"NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_OTLP_ENDPOINT": "::"}, "books", "collector.newrelic.com", "books"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

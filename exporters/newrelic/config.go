@@ -55,7 +55,7 @@ const licenseKeyLen = 40
 type Config struct {
 	LicenseKey  secret.String `envconfig:"NEW_RELIC_LICENSE_KEY" json:"license_key" desc:"Required. The account's licence key (API keys page, type Ingest - License), sent as the api-key header."`
 	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used; in agent mode all of them, up to three (the app and its rollups), as the Go agent takes them."`
-	Region      string        `envconfig:"NEW_RELIC_REGION" default:"us" json:"region" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: the one it picks from the key, collector.eu01.nr-data.net or gov-collector.newrelic.com."`
+	Region      string        `envconfig:"NEW_RELIC_REGION" json:"region,omitempty" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: collector.newrelic.com, collector.eu01.nr-data.net or gov-collector.newrelic.com. Unset: the region the licence key names, as New Relic's agents read it (an eu01x... key goes to the EU endpoints), else us. A key naming another region than this is an error."`
 	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended. Plaintext to a host that is not loopback is refused in staging and production."`
 	Protocol    string        `envconfig:"NEW_RELIC_OTLP_PROTOCOL" default:"http/protobuf" json:"protocol" desc:"http/protobuf (port 4318, New Relic's recommendation) or grpc (port 4317)."`
 	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
@@ -99,9 +99,6 @@ func (c Config) Warnings() []string {
 }
 
 func (c Config) region() string {
-	if c.Region == "" {
-		return "us"
-	}
 	return strings.ToLower(strings.TrimSpace(c.Region))
 }
 
@@ -133,10 +130,9 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; want gzip or none", envCompression, c.Compression))
 	}
 
-	host, ok := regionHosts[c.region()]
-	if !ok {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
-	}
+	reg, err := c.resolveRegion()
+	errs = append(errs, err)
+	host, ok := reg.otlpHost, err == nil
 	base, endpointVar := "", envEndpoint
 	switch {
 	case c.Endpoint != "":
@@ -188,4 +184,11 @@ func (c Config) modeError() error {
 // characters, which could end the header and start another.
 func badHeaderRune(r rune) bool {
 	return r <= ' ' || r == 0x7f
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
 }

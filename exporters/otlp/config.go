@@ -196,3 +196,10 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 	t.Certificate, _ = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
 	return t, d, errors.Join(errs...)
 }
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	Endpoints
+}

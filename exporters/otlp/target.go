@@ -226,3 +226,34 @@ func exportTimeoutOrDefault(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Endpoints is where a backend sends each signal, as Telemetry.Config shows
+// it. ParseEndpoint refuses credentials in a URL, and Redacted hides any
+// that slip through, so it is safe to print.
+type Endpoints struct {
+	Traces  string `json:"traces_endpoint"`
+	Metrics string `json:"metrics_endpoint,omitempty"`
+}
+
+// EndpointsOf returns the endpoints of a backend's targets; metrics is nil
+// when the backend takes none.
+func EndpointsOf(traces Target, metrics *Target) Endpoints {
+	e := Endpoints{Traces: traces.shown()}
+	if metrics != nil && metrics.URL != nil {
+		e.Metrics = metrics.shown()
+	}
+	return e
+}
+
+// shown is t's URL as it is dialled: http when t is plaintext, whatever
+// scheme the URL was written with.
+func (t Target) shown() string {
+	if t.URL == nil {
+		return ""
+	}
+	u := *t.URL
+	if t.Insecure {
+		u.Scheme = "http"
+	}
+	return u.Redacted()
+}
