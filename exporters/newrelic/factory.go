@@ -53,6 +53,7 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
 		Wrap:        newLimitExporter,
+		WrapMetrics: newLimitMetricExporter,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {
