@@ -38,6 +38,12 @@ func (c Config) validateAgent() error {
 			errs = append(errs, err)
 		}
 	}
+	if _, err := parseLabels(c.Labels); err != nil {
+		errs = append(errs, err)
+	}
+	if c.HighSecurity && c.SecurityPoliciesToken != "" {
+		errs = append(errs, fmt.Errorf("%s=true and %s are both set; the Go agent takes one or the other: security policies replace high-security mode", envHighSecurity, envSecurityPolicies))
+	}
 	if strings.Count(c.AppName, ";") >= maxAppNames {
 		errs = append(errs, fmt.Errorf("%s=%q: at most %d names separated by semicolons", envAppName, c.AppName, maxAppNames))
 	}
@@ -102,4 +108,27 @@ func (c Config) agentWarnings() []string {
 		return []string{fmt.Sprintf("%s is set but NEW_RELIC_MODE=agent does not use it; the Go agent sends to New Relic's collector (%s overrides it)", envEndpoint, envHost)}
 	}
 	return nil
+}
+
+// agentOnlyWarnings names the Go agent's variables set in otlp mode, where
+// they do nothing: a user relying on high-security mode or an attribute
+// exclude must know that it is not applied.
+func (c Config) agentOnlyWarnings() []string {
+	var set []string
+	for _, v := range []struct {
+		name string
+		on   bool
+	}{
+		{envHost, c.Host != ""},
+		{envHighSecurity, c.HighSecurity},
+		{envSecurityPolicies, c.SecurityPoliciesToken != ""},
+		{envLabels, c.Labels != ""},
+		{envAttributesExclude, len(c.AttributesExclude) > 0},
+		{envAttributesInclude, len(c.AttributesInclude) > 0},
+	} {
+		if v.on {
+			set = append(set, fmt.Sprintf("%s is set but applies to NEW_RELIC_MODE=agent only; it is ignored", v.name))
+		}
+	}
+	return set
 }

@@ -21,8 +21,13 @@ const (
 	envCompression = "NEW_RELIC_OTLP_COMPRESSION"
 	envMode        = "NEW_RELIC_MODE"
 	// envHost is the Go agent's own variable for its collector host; it is
-	// read in agent mode only.
-	envHost = "NEW_RELIC_HOST"
+	// read in agent mode only, as are the Go agent's variables below.
+	envHost              = "NEW_RELIC_HOST"
+	envHighSecurity      = "NEW_RELIC_HIGH_SECURITY"
+	envSecurityPolicies  = "NEW_RELIC_SECURITY_POLICIES_TOKEN"
+	envLabels            = "NEW_RELIC_LABELS"
+	envAttributesExclude = "NEW_RELIC_ATTRIBUTES_EXCLUDE"
+	envAttributesInclude = "NEW_RELIC_ATTRIBUTES_INCLUDE"
 )
 
 // Modes.
@@ -61,6 +66,12 @@ type Config struct {
 	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
 	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp: OTLP to New Relic's OTLP endpoint. agent: spans are fed to the New Relic Go agent (go-agent v3), which reports transactions, segments, errors and span events to New Relic's collector; the NEW_RELIC_OTLP_ variables do not apply."`
 	Host        string        `envconfig:"NEW_RELIC_HOST" json:"host,omitempty" desc:"Agent mode only: the collector host, host or host:port, that replaces the region's (the Go agent's own variable, e.g. for a proxy). The agent always uses https."`
+
+	HighSecurity          bool          `envconfig:"NEW_RELIC_HIGH_SECURITY" json:"high_security,omitempty" desc:"Agent mode only: the Go agent's high-security mode (the account must have it on too): no span attributes become custom attributes, SQL is sent obfuscated, error messages are replaced. Not with NEW_RELIC_SECURITY_POLICIES_TOKEN."`
+	SecurityPoliciesToken secret.String `envconfig:"NEW_RELIC_SECURITY_POLICIES_TOKEN" json:"security_policies_token,omitempty" desc:"Agent mode only: the account's language-agent security policies token; the collector then tells the agent which data to withhold (custom attributes among them)."`
+	Labels                string        `envconfig:"NEW_RELIC_LABELS" json:"labels,omitempty" desc:"Agent mode only: labels (tags) on the application, type:value pairs separated by semicolons, e.g. Server:One;DataCenter:Primary, parsed as the Go agent parses them (at most 64, each part cut to 255 characters)."`
+	AttributesExclude     []string      `envconfig:"NEW_RELIC_ATTRIBUTES_EXCLUDE" json:"attributes_exclude,omitempty" desc:"Agent mode only: attribute names, comma-separated, a trailing * matching a prefix, that the agent leaves out of every destination; span attributes are filtered by them before they become custom attributes."`
+	AttributesInclude     []string      `envconfig:"NEW_RELIC_ATTRIBUTES_INCLUDE" json:"attributes_include,omitempty" desc:"Agent mode only: attribute names, comma-separated, a trailing * matching a prefix, that override a broader exclude (the Go agent's rules: the most specific match wins, exclude over include)."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -88,10 +99,7 @@ func (c Config) Warnings() []string {
 	if c.mode() == ModeAgent {
 		return c.agentWarnings()
 	}
-	var w []string
-	if c.Host != "" {
-		w = append(w, fmt.Sprintf("%s is set but applies to NEW_RELIC_MODE=agent only; it is ignored", envHost))
-	}
+	w := c.agentOnlyWarnings()
 	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && !strings.ContainsFunc(string(c.LicenseKey), badHeaderRune) {
 		w = append(w, fmt.Sprintf("%s is not %d characters long, as New Relic licence keys are; check that it is a licence (Ingest - License) key and not a user key", envLicenseKey, licenseKeyLen))
 	}
