@@ -111,7 +111,7 @@ func TestManagedOTLPEndpoint(t *testing.T) {
 		t.Errorf("config %s; want managed_otlp and the endpoint", raw)
 	}
 	for name, e := range map[string]env{
-		"ELASTIC_OTLP_ENDPOINT": {"ELASTIC_OTLP_ENDPOINT": "https://books.ingest.us-east-1.aws.elastic.cloud", "ELASTIC_APM_SECRET_TOKEN": "tok"},
+		"ELASTIC_OTLP_ENDPOINT":                    {"ELASTIC_OTLP_ENDPOINT": "https://books.ingest.us-east-1.aws.elastic.cloud", "ELASTIC_APM_SECRET_TOKEN": "tok"},
 		"a managed host in ELASTIC_APM_SERVER_URL": {"ELASTIC_APM_SERVER_URL": "https://books.ingest.us-east-1.aws.elastic.cloud:443", "ELASTIC_APM_SECRET_TOKEN": "tok"},
 	} {
 		_, err := elastic.ConfigFromEnv(e.lookup, false)
