@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters/datadog"
 	"github.com/otelswitch/otelswitch/internal/lab"
@@ -230,5 +233,44 @@ func TestNativeThroughDefaultSockets(t *testing.T) {
 	}
 	if conns.Load() == 0 {
 		t.Error("no connection through apm.socket")
+	}
+}
+
+// TestIdentityLegacyEnvAnd128BitLogging: a legacy deployment.environment in
+// the resource becomes env, as dd-trace-go maps it, and
+// DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED logs 128-bit IDs in hex.
+func TestIdentityLegacyEnvAnd128BitLogging(t *testing.T) {
+	s := settings(t, nil)
+	s.Resource = resource.NewSchemaless(attribute.String("deployment.environment", "prod-eu"), attribute.String("deployment.environment.name", "production"))
+	c, err := datadog.ConfigFromEnv(mapLookup(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := datadog.ResolveIdentity(c, s)
+	if id.Env != "prod-eu" {
+		t.Errorf("env = %q, want the legacy deployment.environment", id.Env)
+	}
+	tid, _ := trace.TraceIDFromHex("6b0445ae00000000475f43d67920d18f")
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: [8]byte{1}})
+	attrs := func(id datadog.Identity) string {
+		for _, a := range datadog.Correlate(id)(sc) {
+			if a.Key == "dd.trace_id" {
+				return a.Value.String()
+			}
+		}
+		return ""
+	}
+	if got := attrs(id); got != "6b0445ae00000000475f43d67920d18f" {
+		t.Errorf("128-bit logging: dd.trace_id = %q", got)
+	}
+	id.TraceID128 = false
+	if got := attrs(id); got != "5142903887914652047" {
+		t.Errorf("default: dd.trace_id = %q, want the low 64 bits in decimal", got)
+	}
+	low, _ := trace.TraceIDFromHex("0000000000000000475f43d67920d18f")
+	id.TraceID128 = true
+	sc = trace.NewSpanContext(trace.SpanContextConfig{TraceID: low, SpanID: [8]byte{1}})
+	if got := attrs(id); got != "5142903887914652047" {
+		t.Errorf("64-bit ID with 128-bit logging: dd.trace_id = %q, want decimal as dd-trace-go", got)
 	}
 }
