@@ -282,10 +282,22 @@ func parseTagsHeader(h string) []tag {
 			return nil
 		}
 		if strings.HasPrefix(k, propagatingPrefix) && validTag(k, v) {
-			tags = append(tags, tag{k, v})
+			tags = setTag(tags, k, v)
 		}
 	}
 	return tags
+}
+
+// setTag sets key to value: a repeated key keeps its first place and its
+// last value, as in dd-trace-go's map of propagating tags, and is sent once.
+func setTag(tags []tag, key, value string) []tag {
+	for i := range tags {
+		if tags[i].key == key {
+			tags[i].value = value
+			return tags
+		}
+	}
+	return append(tags, tag{key, value})
 }
 
 // validTag is dd-trace-go's isValidPropagatableTag.
