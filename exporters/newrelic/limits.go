@@ -130,16 +130,13 @@ var _ sdktrace.ReadOnlySpan = (*limitedSpan)(nil)
 
 func (s *limitedSpan) Name() string                                { return s.name }
 func (s *limitedSpan) InstrumentationScope() instrumentation.Scope { return s.scope }
-func (s *limitedSpan) InstrumentationLibrary() instrumentation.Library { //nolint:staticcheck // the SDK's interface still has it
-	return s.scope
-}
-func (s *limitedSpan) Attributes() []attribute.KeyValue { return s.attrs }
-func (s *limitedSpan) Events() []sdktrace.Event         { return s.events }
-func (s *limitedSpan) Links() []sdktrace.Link           { return s.links }
-func (s *limitedSpan) Status() sdktrace.Status          { return s.status }
-func (s *limitedSpan) DroppedAttributes() int           { return s.droppedAttrs }
-func (s *limitedSpan) DroppedEvents() int               { return s.droppedEvents }
-func (s *limitedSpan) DroppedLinks() int                { return s.droppedLinks }
+func (s *limitedSpan) Attributes() []attribute.KeyValue            { return s.attrs }
+func (s *limitedSpan) Events() []sdktrace.Event                    { return s.events }
+func (s *limitedSpan) Links() []sdktrace.Link                      { return s.links }
+func (s *limitedSpan) Status() sdktrace.Status                     { return s.status }
+func (s *limitedSpan) DroppedAttributes() int                      { return s.droppedAttrs }
+func (s *limitedSpan) DroppedEvents() int                          { return s.droppedEvents }
+func (s *limitedSpan) DroppedLinks() int                           { return s.droppedLinks }
 
 // asLimited returns a copy of s that fit may change.
 func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {

@@ -357,7 +357,7 @@ func TestCountLimits(t *testing.T) {
 	}
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec),
-		sdktrace.WithSpanLimits(sdktrace.SpanLimits{AttributeCountLimit: 1000, AttributePerEventCountLimit: 1000, AttributePerLinkCountLimit: 1000, EventCountLimit: 10, LinkCountLimit: 10, AttributeValueLengthLimit: -1}))
+		sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{AttributeCountLimit: 1000, AttributePerEventCountLimit: 1000, AttributePerLinkCountLimit: 1000, EventCountLimit: 10, LinkCountLimit: 10, AttributeValueLengthLimit: -1}))
 	tr := tp.Tracer("scope", trace.WithInstrumentationAttributes(many("s", 12)...))
 	_, span := tr.Start(context.Background(), "op", trace.WithAttributes(many("a", 200)...),
 		trace.WithLinks(trace.Link{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: [16]byte{1}, SpanID: [8]byte{1}}), Attributes: many("l", 130)}))
