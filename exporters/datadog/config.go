@@ -97,6 +97,7 @@ type Config struct {
 	OTLPProtocol  string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
 
 	TraceID128Logging bool `envconfig:"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED" json:"trace_id_128_logging,omitempty" desc:"true: dd.trace_id in logs is the whole 128-bit trace ID as 32 hex digits when its upper 64 bits are set, as dd-trace-go writes it; false (default here): the low 64 bits in decimal."`
+	SamplingConfig
 
 	// sockets are probed by Agent; set by the Factory.
 	sockets Sockets
