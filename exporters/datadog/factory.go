@@ -16,7 +16,11 @@ import (
 const Name = "datadog"
 
 // Factory builds the datadog backend.
-type Factory struct{}
+type Factory struct {
+	// Sockets are the Agent's Unix sockets probed when no variable names
+	// the Agent; the zero value means the defaults.
+	Sockets Sockets
+}
 
 var _ exporters.Factory = Factory{}
 
@@ -26,13 +30,15 @@ func (Factory) Spec() any { return &Config{} }
 // Detect implements exporters.Factory: a Datadog Agent is configured when
 // DD_AGENT_HOST or DD_TRACE_AGENT_URL is set. DD_API_KEY alone is not
 // enough: it means agentless submission, which this backend does not do.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
+// The Agent's trace socket, mounted where dd-trace-go looks for it, names
+// it too, as it does for dd-trace-go.
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
 	for _, k := range []string{envAgentHost, envAgentURL} {
 		if v, ok := lookup(k); ok && v != "" {
 			return true
 		}
 	}
-	return false
+	return exists(f.Sockets.apm())
 }
 
 // resolved is the configuration Telemetry.Config shows for the backend.
@@ -41,15 +47,18 @@ type resolved struct {
 	Identity Identity `json:"identity"`
 	// Endpoint is where spans go: the trace intake or the OTLP ingest.
 	Endpoint string `json:"endpoint"`
+	// DogStatsD is where dd-trace-go sends its own metrics (native mode).
+	DogStatsD string `json:"dogstatsd,omitempty"`
 }
 
 // New implements exporters.Factory. Native mode starts dd-trace-go in the
 // background: New never waits on the Agent.
-func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
+func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
 	c, err := ConfigFromEnv(s.Lookup)
 	if err != nil {
 		return nil, err
 	}
+	c = c.WithSockets(f.Sockets)
 	id := ResolveIdentity(c, s)
 	switch c.Mode {
 	case ModeOTLP:
@@ -78,7 +87,7 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 	}
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted()},
+		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted(), DogStatsD: agent.DogStatsD},
 		SpanProcessor: p,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
@@ -120,6 +129,9 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	}
 	if id.Version != "" {
 		opts = append(opts, tracer.WithServiceVersion(id.Version))
+	}
+	if a.DogStatsD != "" {
+		opts = append(opts, tracer.WithDogstatsdAddr(a.DogStatsD))
 	}
 	for _, t := range tags {
 		opts = append(opts, tracer.WithGlobalTag(t.Key, t.Value))

@@ -13,8 +13,8 @@ import (
 
 // Config is what the jaeger backend reads.
 type Config struct {
-	Endpoint string `envconfig:"JAEGER_ENDPOINT" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants e.g. http://localhost:4318."`
-	Protocol string `envconfig:"JAEGER_PROTOCOL" default:"grpc" desc:"grpc or http/protobuf."`
+	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants e.g. http://localhost:4318."`
+	Protocol string `envconfig:"JAEGER_PROTOCOL" json:"jaeger_protocol,omitempty" default:"grpc" desc:"grpc or http/protobuf."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -78,5 +78,12 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	return otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
+	return otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil)}, otlp.Pipeline{Traces: t}, s)
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
 }

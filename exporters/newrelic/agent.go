@@ -30,9 +30,9 @@ type agentResolved struct {
 	Config
 	// Application is the app name the agent reports under.
 	Application string `json:"application"`
-	// Collector is the host the agent connects to; empty means the one it
-	// picks from the licence key.
-	Collector string `json:"collector,omitempty"`
+	// Collector is the host the agent connects to first: NEW_RELIC_HOST,
+	// the region's, or the one it picks from the licence key.
+	Collector string `json:"collector"`
 }
 
 // agentAppName is the app name the agent reports under: the service name,
@@ -76,6 +76,7 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
 	appName := agentAppName(c, s)
 	host := c.agentHost()
+	labels, _ := parseLabels(c.Labels) // validateAgent has checked them
 
 	opts := []nr.ConfigOption{
 		nr.ConfigAppName(appName),
@@ -90,6 +91,14 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		func(cfg *nr.Config) {
 			cfg.Host = host
 			cfg.Transport = transport
+			// The Go agent's own variables, read as it reads them.
+			cfg.HighSecurity = c.HighSecurity
+			cfg.SecurityPoliciesToken = string(c.SecurityPoliciesToken)
+			if len(labels) > 0 {
+				cfg.Labels = labels
+			}
+			cfg.Attributes.Include = c.AttributesInclude
+			cfg.Attributes.Exclude = c.AttributesExclude
 			if hooks.serverless != nil {
 				cfg.ServerlessMode.Enabled = true
 			}
@@ -102,10 +111,11 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		// The agent's own checks; Validate has made them unlikely.
 		return nil, fmt.Errorf("newrelic: NEW_RELIC_MODE=agent: %w", err)
 	}
-	p := newAgentProcessor(app, acct, logger, cancel, hooks.serverless)
+	ca := customAttributes{off: c.HighSecurity, filter: newAttributeFilter(c.AttributesInclude, c.AttributesExclude)}
+	p := newAgentProcessor(app, ca, acct, logger, cancel, hooks.serverless)
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        agentResolved{Config: c, Application: appName, Collector: host},
+		Config:        agentResolved{Config: c, Application: appName, Collector: c.agentCollector()},
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,

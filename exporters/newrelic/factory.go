@@ -48,11 +48,12 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
-	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
+	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt)}, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
 		Wrap:        newLimitExporter,
+		WrapMetrics: newLimitMetricExporter,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {

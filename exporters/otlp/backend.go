@@ -20,6 +20,8 @@ type Pipeline struct {
 	Temporality Temporality
 	// Wrap, when set, wraps the span exporter, for a vendor's own limits.
 	Wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter
+	// WrapMetrics, when set, wraps the metric exporter, for the same.
+	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
 	// Resource, when set, rewrites the resource this backend sends with
 	// every span and every metric export, for this backend only: the other
 	// backends of a fan-out keep the provider's. It is called again only
@@ -67,6 +69,9 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		if err != nil {
 			_ = b.SpanProcessor.Shutdown(ctx)
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if p.WrapMetrics != nil {
+			mexp = p.WrapMetrics(mexp)
 		}
 		if res != nil {
 			mexp = resourceMetricExporter{Exporter: mexp, resource: res}

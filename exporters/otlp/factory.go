@@ -41,5 +41,5 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if timeout > 0 {
 		s.ExportTimeout = timeout
 	}
-	return NewBackend(ctx, "otlp", c, Pipeline{Traces: tr, Metrics: &mt}, s)
+	return NewBackend(ctx, "otlp", resolved{Config: c, Endpoints: EndpointsOf(tr, &mt)}, Pipeline{Traces: tr, Metrics: &mt}, s)
 }

@@ -45,6 +45,11 @@ type Target struct {
 	ClientKey         string
 	// EndpointVar names the variable the URL came from, for errors.
 	EndpointVar string
+	// SkipVerify accepts any server certificate, as a vendor's
+	// verify-server-cert switch set to false asks; SkipVerifyVar names that
+	// variable, for errors.
+	SkipVerify    bool
+	SkipVerifyVar string
 }
 
 // ParseEndpoint reads an endpoint variable. It takes a URL with an http or
@@ -175,10 +180,30 @@ func IsLoopback(host string) bool {
 // production) plaintext is allowed to loopback hosts only, unless the user
 // set TELEMETRY_ALLOW_INSECURE=true.
 func (t Target) CheckTransport(strict, allowInsecure bool) error {
-	if !t.plaintext() || !strict || allowInsecure || IsLoopback(t.URL.Hostname()) {
+	if !strict || allowInsecure || IsLoopback(t.URL.Hostname()) {
 		return nil
 	}
-	return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.URL.Redacted())
+	if t.plaintext() {
+		return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.URL.Redacted())
+	}
+	if t.SkipVerify {
+		return fmt.Errorf("%s=false: TLS without verifying %s's certificate is refused in staging and production; trust its CA instead, or set TELEMETRY_ALLOW_INSECURE=true", t.SkipVerifyVar, t.URL.Host)
+	}
+	return nil
+}
+
+// CheckCAFile reports whether path, read from variable, is a readable file
+// holding at least one PEM certificate, so that a wrong path fails at Init
+// rather than at the first export.
+func CheckCAFile(variable, path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s=%q: %v; want a PEM file of the CA that signed the server's certificate", variable, path, errors.Unwrap(err))
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return fmt.Errorf("%s=%q: no PEM certificate in the file; want a PEM file of the CA that signed the server's certificate", variable, path)
+	}
+	return nil
 }
 
 func (t Target) plaintext() bool { return t.Insecure || t.URL.Scheme == "http" }
@@ -186,7 +211,10 @@ func (t Target) plaintext() bool { return t.Insecure || t.URL.Scheme == "http" }
 // tlsConfig returns the client TLS configuration: TLS 1.2 or later, system
 // roots unless Certificate names a CA file.
 func (t Target) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	// SkipVerify is the user's explicit choice (a vendor's
+	// verify-server-cert switch); CheckTransport refuses it in staging and
+	// production unless TELEMETRY_ALLOW_INSECURE is set.
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.SkipVerify} //nolint:gosec // see above
 	if t.Certificate != "" {
 		pem, err := os.ReadFile(t.Certificate)
 		if err != nil {
@@ -225,4 +253,35 @@ func exportTimeoutOrDefault(d time.Duration) time.Duration {
 		return 10 * time.Second
 	}
 	return d
+}
+
+// Endpoints is where a backend sends each signal, as Telemetry.Config shows
+// it. ParseEndpoint refuses credentials in a URL, and Redacted hides any
+// that slip through, so it is safe to print.
+type Endpoints struct {
+	Traces  string `json:"traces_endpoint"`
+	Metrics string `json:"metrics_endpoint,omitempty"`
+}
+
+// EndpointsOf returns the endpoints of a backend's targets; metrics is nil
+// when the backend takes none.
+func EndpointsOf(traces Target, metrics *Target) Endpoints {
+	e := Endpoints{Traces: traces.shown()}
+	if metrics != nil && metrics.URL != nil {
+		e.Metrics = metrics.shown()
+	}
+	return e
+}
+
+// shown is t's URL as it is dialled: http when t is plaintext, whatever
+// scheme the URL was written with.
+func (t Target) shown() string {
+	if t.URL == nil {
+		return ""
+	}
+	u := *t.URL
+	if t.Insecure {
+		u.Scheme = "http"
+	}
+	return u.Redacted()
 }
