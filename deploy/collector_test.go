@@ -3,7 +3,6 @@ package deploy
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -153,8 +152,8 @@ func collectorBinary(t *testing.T) string {
 	}
 	bin := filepath.Join(dir, "otelcol")
 	if fi, err := os.Stat(bin); err != nil || fi.Mode().Perm()&0o111 == 0 {
-		t.Fatal(fmt.Sprintf("no collector binary at %s (%v): run `make lab-build` (tools/build.sh) "+
-			"or set OTELSWITCH_BIN; OTELSWITCH_LAB=off skips this test", bin, err))
+		t.Fatalf("no collector binary at %s (%v): run `make lab-build` (tools/build.sh) "+
+			"or set OTELSWITCH_BIN; OTELSWITCH_LAB=off skips this test", bin, err)
 	}
 	return bin
 }

@@ -77,6 +77,9 @@ func (pr *Proc) Restart(ctx context.Context) error {
 // returns once it has gone. It is safe to call after Kill or Stop.
 func (pr *Proc) Stop() error { return pr.p.stop() }
 
+// Pid returns the process's ID (its process group's too).
+func (pr *Proc) Pid() int { return pr.p.cmd.Process.Pid }
+
 // Exited reports whether the process has ended, and how.
 func (pr *Proc) Exited() (bool, error) { return pr.p.exited() }
 
