@@ -11,7 +11,7 @@ MODULES ?= . sample-app tools/compose
 
 include tools/lab.mk
 
-.PHONY: run test test-unit bench compare lint fuzz generate tools download
+.PHONY: run test test-unit bench compare lint fuzz generate tools download weight soak
 
 ## run: build the lab, run the sample app under a bounded load against Jaeger, print what Jaeger stored
 # The sample app is its own module: built there, run from here, so flags with
@@ -66,6 +66,20 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) -C $$m test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done; done
+
+## weight: binary size, packages, build time and idle RSS of a plain-SDK service,
+## otelswitch and otelswitch slim (docs/performance.md); WEIGHT_FLAGS=-warm to
+## time builds with the existing cache instead of an empty one
+weight:
+	$(GO) run ./internal/weight $(WEIGHT_FLAGS)
+
+## soak: the sample app under load for SOAK_DURATION, fanned out to Jaeger and
+## the collector, a backend disturbed every SOAK_RESTART_EVERY; heap, goroutines
+## and sent = stored + dropped (docs/reliability.md). Not part of make test.
+SOAK_DURATION ?= 10m
+SOAK_RESTART_EVERY ?= 1m
+soak: lab-build
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_RESTART_EVERY=$(SOAK_RESTART_EVERY) $(GO) -C sample-app test -count=1 -run '^TestSoak$$' -v -timeout 0 ./internal/app
 
 ## download: every module's dependencies (CI does this first)
 download:
