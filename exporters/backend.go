@@ -37,6 +37,8 @@ type Settings struct {
 	// Metrics asks for a metric reader where the backend takes metrics.
 	Metrics        bool
 	MetricInterval time.Duration
+	// MetricTimeout bounds each metric export; zero means ExportTimeout.
+	MetricTimeout time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
 }
@@ -71,6 +73,10 @@ type Backend struct {
 	Propagators []string
 	// Stats counts what the backend sent and lost.
 	Stats *Counters
+	// Sampler, when set, decides instead of OTEL_TRACES_SAMPLER: the
+	// vendor's own sampling variables are set (Datadog's rules in native
+	// mode). TELEMETRY_SAMPLER_RATE_LIMIT still applies over it.
+	Sampler sdktrace.Sampler
 }
 
 // Factory builds one kind of backend.
