@@ -62,6 +62,26 @@ var portInfo = [numPorts]struct {
 	portJaegerSamplingGRPC: {"Jaeger remote sampling gRPC", 5779},
 }
 
+// PublicPort is a listener that applications and people use under
+// WithFixedPorts (OTLP, the Jaeger UI, the Datadog intake), as opposed to
+// health and internal ones. docker-compose.yml publishes the same ports, which
+// the compose-file test in tools/compose checks against this list.
+type PublicPort struct {
+	Name string
+	Port int
+}
+
+// PublicPorts returns the lab's public listeners and their fixed ports.
+func PublicPorts() []PublicPort {
+	var out []PublicPort
+	for _, id := range []portID{portJaegerOTLPGRPC, portJaegerOTLPHTTP, portJaegerUI, portCollectorOTLPGRPC,
+		portCollectorOTLPHTTP, portElasticBearerGRPC, portElasticBearerHTTP, portElasticAPIKeyGRPC,
+		portElasticAPIKeyHTTP, portDatadog} {
+		out = append(out, PublicPort{Name: portInfo[id].name, Port: portInfo[id].fixed})
+	}
+	return out
+}
+
 type portSet [numPorts]int
 
 func (p portSet) addr(id portID) string {
