@@ -20,6 +20,14 @@ const (
 	envLogLevel           = "TELEMETRY_LOG_LEVEL"
 	envShutdownTimeout    = "TELEMETRY_SHUTDOWN_TIMEOUT"
 	envExportTimeout      = "TELEMETRY_EXPORT_TIMEOUT"
+	envMetrics            = "TELEMETRY_METRICS"
+	envLogs               = "TELEMETRY_LOGS"
+	envLogsExporter       = "OTEL_LOGS_EXPORTER"
+	envBLRPDelay          = "OTEL_BLRP_SCHEDULE_DELAY"
+	envBLRPTimeout        = "OTEL_BLRP_EXPORT_TIMEOUT"
+	envBLRPMaxQueue       = "OTEL_BLRP_MAX_QUEUE_SIZE"
+	envBLRPMaxExport      = "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"
+	envRuntimeMetrics     = "TELEMETRY_RUNTIME_METRICS"
 )
 
 // Env is what bootstrap reads from the environment. The tags name each
@@ -40,6 +48,14 @@ type Env struct {
 	ExportTimeout      *time.Duration `envconfig:"TELEMETRY_EXPORT_TIMEOUT" desc:"Bound on each export call. Default from the profile."`
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+
+	Logs                   string `envconfig:"TELEMETRY_LOGS" desc:"Where the records of slog.Default and Telemetry.Logger go: local (the text or JSON output), export (the backends that take OTLP logs, with trace and span IDs) or both. Default: local in development and test, both in staging and production."`
+	LogsExporter           string `envconfig:"OTEL_LOGS_EXPORTER" desc:"otlp (default: each backend that takes logs), console (the OpenTelemetry form, to the log output) or none (no export, as TELEMETRY_LOGS=local)."`
+	BLRPScheduleDelay      *int   `envconfig:"OTEL_BLRP_SCHEDULE_DELAY" desc:"Longest a log record waits before it is exported, in milliseconds. Default 1000."`
+	BLRPExportTimeout      *int   `envconfig:"OTEL_BLRP_EXPORT_TIMEOUT" desc:"Bound on each log export, in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile's."`
+	BLRPMaxQueueSize       *int   `envconfig:"OTEL_BLRP_MAX_QUEUE_SIZE" desc:"Log records each backend queues; beyond it records are dropped and counted in Stats. Default 2048."`
+	BLRPMaxExportBatchSize *int   `envconfig:"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE" desc:"Most log records in one export, at most OTEL_BLRP_MAX_QUEUE_SIZE. Default 512."`
+	RuntimeMetrics         bool   `envconfig:"TELEMETRY_RUNTIME_METRICS" default:"true" desc:"false: no Go runtime (memory, GC, goroutines, scheduler) and process (CPU time, RSS, open file descriptors) metrics. They go wherever metrics go."`
 }
 
 func readEnv(lookup envconf.LookupFunc) (Env, error) {

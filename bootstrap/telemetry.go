@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -27,11 +29,14 @@ type Telemetry struct {
 	meterProvider  metric.MeterProvider
 	propagator     propagation.TextMapPropagator
 	logger         *slog.Logger
+	localLogger    *slog.Logger // the local output alone, for the SDK's own errors
+	loggerProvider log.LoggerProvider
 	config         Config
 	recorder       *tracetest.SpanRecorder
 
 	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
 	sdkMeter   *sdkmetric.MeterProvider // nil when metrics are off
+	sdkLoggers []*sdklog.LoggerProvider // empty when logs are not exported
 	backends   []*exporters.Backend
 	processors []sdktrace.SpanProcessor // every processor, the backends' included
 
@@ -51,6 +56,12 @@ func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propag
 // Logger returns the trace-correlated logger: records logged with a context
 // carry the active span's IDs in the fields the chosen vendors link on.
 func (t *Telemetry) Logger() *slog.Logger { return t.logger }
+
+// LoggerProvider returns the provider the logger's records are exported
+// through, for other log bridges (otelzap, otellogrus...), or nil when
+// logs are not exported (TELEMETRY_LOGS=local, or no backend takes logs).
+// Init also installs it as the global LoggerProvider.
+func (t *Telemetry) LoggerProvider() log.LoggerProvider { return t.loggerProvider }
 
 // Recorder returns the in-memory recorder of the test profile, which holds
 // every ended span, or nil in other environments.
@@ -96,6 +107,9 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.sdkMeter != nil {
 		fns = append(fns, t.sdkMeter.ForceFlush)
 	}
+	for _, lp := range t.sdkLoggers {
+		fns = append(fns, lp.ForceFlush)
+	}
 	return concurrently(ctx, fns)
 }
 
@@ -117,6 +131,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	}
 	if t.sdkMeter != nil {
 		fns = append(fns, t.sdkMeter.Shutdown)
+	}
+	for _, lp := range t.sdkLoggers {
+		fns = append(fns, lp.Shutdown)
 	}
 	err := concurrently(ctx, fns)
 	if t.sdkTracer != nil {
@@ -141,20 +158,35 @@ func concurrently(ctx context.Context, fns []func(context.Context) error) error 
 // Config is the configuration Init resolved. It prints as text and encodes
 // as JSON; credentials show as [REDACTED].
 type Config struct {
-	Environment     string         `json:"environment"`
-	Backends        []string       `json:"backends"`
-	ServiceName     string         `json:"service_name"`
-	ServiceVersion  string         `json:"service_version,omitempty"`
-	Sampler         string         `json:"sampler"`
-	SamplerRatio    float64        `json:"sampler_ratio,omitempty"`
-	Propagators     []string       `json:"propagators"`
-	Metrics         bool           `json:"metrics"`
-	SDKDisabled     bool           `json:"sdk_disabled"`
-	AllowInsecure   bool           `json:"allow_insecure"`
-	ExportTimeout   Duration       `json:"export_timeout"`
-	ShutdownTimeout Duration       `json:"shutdown_timeout"`
-	LogFormat       string         `json:"log_format"`
-	Exporters       map[string]any `json:"exporters"`
+	Environment     string   `json:"environment"`
+	Backends        []string `json:"backends"`
+	ServiceName     string   `json:"service_name"`
+	ServiceVersion  string   `json:"service_version,omitempty"`
+	Sampler         string   `json:"sampler"`
+	SamplerRatio    float64  `json:"sampler_ratio,omitempty"`
+	Propagators     []string `json:"propagators"`
+	Metrics         bool     `json:"metrics"`
+	SDKDisabled     bool     `json:"sdk_disabled"`
+	AllowInsecure   bool     `json:"allow_insecure"`
+	ExportTimeout   Duration `json:"export_timeout"`
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	LogFormat       string   `json:"log_format"`
+	// Logs is TELEMETRY_LOGS (local, export or both), LogsExporter
+	// OTEL_LOGS_EXPORTER.
+	Logs         string         `json:"logs"`
+	LogsExporter string         `json:"logs_exporter"`
+	Exporters    map[string]any `json:"exporters"`
+	// Signals says, per backend, where its traces, metrics and logs go.
+	Signals map[string]Signals `json:"signals"`
+}
+
+// Signals says where one backend sends each signal: "exported", or why not
+// and where instead, such as "none: Jaeger stores traces only; logs stay on
+// the local output".
+type Signals struct {
+	Traces  string `json:"traces"`
+	Metrics string `json:"metrics"`
+	Logs    string `json:"logs"`
 }
 
 // String renders c as indented JSON, the one text form that also shows each

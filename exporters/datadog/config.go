@@ -211,18 +211,6 @@ func (c Config) OTLPTarget() (otlp.Target, error) {
 	}, nil
 }
 
-// otlpMetricsTarget is t for metrics: the same host, /v1/metrics in place of
-// /v1/traces over HTTP.
-func otlpMetricsTarget(t otlp.Target) otlp.Target {
-	m := t
-	if t.Protocol == otlp.HTTPProtobuf {
-		u := *t.URL
-		u.Path = strings.TrimSuffix(u.Path, otlp.TracesPath) + otlp.MetricsPath
-		m.URL = &u
-	}
-	return m
-}
-
 // tag is one DD_TAGS entry.
 type tag struct{ key, value string }
 

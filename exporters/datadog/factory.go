@@ -79,6 +79,7 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
+		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
 }
 
@@ -127,11 +128,13 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 	if err != nil {
 		return nil, err
 	}
-	m := otlpMetricsTarget(t)
+	m := t.ForSignal(otlp.MetricsPath)
+	l := t.ForSignal(otlp.LogsPath)
 	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
 		Traces:      t,
 		Metrics:     &m,
 		Temporality: otlp.Delta,
+		Logs:        &l,
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },

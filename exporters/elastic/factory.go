@@ -35,10 +35,12 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
+	lt := tr.ForSignal(otlp.LogsPath)
 	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
+		Logs:        &lt,
 		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {

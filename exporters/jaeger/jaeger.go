@@ -78,5 +78,10 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	return otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
+	b, err := otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
+	if err != nil {
+		return nil, err
+	}
+	b.LogsVia = "none: Jaeger stores traces only; logs stay on the local output"
+	return b, nil
 }

@@ -48,11 +48,14 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
+	lt := tr.ForSignal(otlp.LogsPath)
 	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
+		Logs:        &lt,
 		Wrap:        newLimitExporter,
+		WrapLogs:    newLimitLogExporter,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {

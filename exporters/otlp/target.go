@@ -154,6 +154,26 @@ func BaseTargets(variable, base string, t Target, hints Hints) (traces, metrics 
 	return traces, metrics, nil
 }
 
+// ForSignal returns t for another signal, signalPath (LogsPath, say):
+// over HTTP the signal path that ends t's URL is replaced by signalPath (or
+// signalPath is appended when the URL ends in none); over gRPC, where one
+// endpoint serves every signal, t itself. A vendor resolves its base URL
+// once and derives each signal's target with it.
+func (t Target) ForSignal(signalPath string) Target {
+	if t.Protocol != HTTPProtobuf || t.URL == nil {
+		return t
+	}
+	base := *t.URL
+	for _, p := range []string{TracesPath, MetricsPath, LogsPath} {
+		if strings.HasSuffix(base.Path, p) {
+			base.Path = strings.TrimSuffix(base.Path, p)
+			break
+		}
+	}
+	t.URL = JoinPath(&base, signalPath)
+	return t
+}
+
 // JoinPath appends the signal path to a base endpoint, as the specification
 // says for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
 func JoinPath(u *url.URL, signalPath string) *url.URL {
