@@ -102,6 +102,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	plan, err := resolveLogs(e, p.Logs)
 	errs = append(errs, err)
 	s.Logs, s.LogBatch, s.LogExportTimeout = plan.toBackends(), plan.batch, plan.timeout
+	s.RuntimeMetrics = e.RuntimeMetrics
 	if e.Metrics && e.RuntimeMetrics {
 		s.MetricProducers = append(s.MetricProducers, runtimeProducer())
 	}

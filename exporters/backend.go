@@ -38,6 +38,10 @@ type Settings struct {
 	// Metrics asks for a metric reader where the backend takes metrics.
 	Metrics        bool
 	MetricInterval time.Duration
+	// RuntimeMetrics is TELEMETRY_RUNTIME_METRICS: bootstrap adds the Go
+	// runtime and process instruments itself; a backend with a runtime
+	// metrics path of its own (dd-trace-go's DogStatsD) follows it too.
+	RuntimeMetrics bool
 	// MetricProducers are added to every metric reader: the Go runtime's
 	// scheduler histograms, which no instrument reports.
 	MetricProducers []sdkmetric.Producer

@@ -27,6 +27,9 @@ const (
 	envTags         = "DD_TAGS"
 	envOTLPEndpoint = "DATADOG_OTLP_ENDPOINT"
 	envOTLPProtocol = "DATADOG_OTLP_PROTOCOL"
+	envRuntime      = "DD_RUNTIME_METRICS_ENABLED"
+	envStatsdURL    = "DD_DOGSTATSD_URL"
+	envStatsdPort   = "DD_DOGSTATSD_PORT"
 	// envResourceAttributes is bootstrap's variable; native mode reads it
 	// only to turn it into span tags when DD_TAGS is unset, as dd-trace-go
 	// does.
@@ -62,6 +65,10 @@ type Config struct {
 	Tags         string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
 	OTLPEndpoint string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
 	OTLPProtocol string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+
+	RuntimeMetrics *bool  `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD. Default: TELEMETRY_RUNTIME_METRICS."`
+	StatsdURL      string `envconfig:"DD_DOGSTATSD_URL" json:"dogstatsd_url,omitempty" desc:"Native mode: DogStatsD address for runtime metrics, udp://host:port or unix:///path/to/dsd.socket. Default udp://<DD_AGENT_HOST or localhost>:DD_DOGSTATSD_PORT."`
+	StatsdPort     int    `envconfig:"DD_DOGSTATSD_PORT" default:"8125" json:"dogstatsd_port" desc:"Native mode: DogStatsD port on the Agent host."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -96,7 +103,48 @@ func (c Config) Validate() error {
 	if err := validateTags(c.Tags); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Mode == ModeNative {
+		_, err := c.StatsdAddr()
+		errs = append(errs, err)
+		_, err = c.NativeMetricsTarget()
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// StatsdAddr is where native mode sends dd-trace-go's runtime metrics, in
+// the form tracer.WithDogstatsdAddr takes: host:port, or a unix socket path.
+func (c Config) StatsdAddr() (string, error) {
+	if c.StatsdURL == "" {
+		if c.StatsdPort < 1 || c.StatsdPort > 65535 {
+			return "", fmt.Errorf("%s=%d: want a port from 1 to 65535", envStatsdPort, c.StatsdPort)
+		}
+		return net.JoinHostPort(cmp.Or(c.AgentHost, defaultAgentHost), strconv.Itoa(c.StatsdPort)), nil
+	}
+	u, err := url.Parse(c.StatsdURL)
+	switch {
+	case err != nil:
+	case u.Scheme == "udp" && u.Host != "" && u.Port() != "":
+		return u.Host, nil
+	case u.Scheme == "unix" && u.Path != "":
+		return u.Path, nil
+	}
+	return "", fmt.Errorf("%s=%q: want udp://host:port or unix:///path/to/dsd.socket", envStatsdURL, c.StatsdURL)
+}
+
+// NativeMetricsTarget is where native mode sends the application's OTel
+// metrics: the Agent's OTLP ingest, as dd-trace-go's own OTel metrics
+// support does. DATADOG_OTLP_ENDPOINT when set, with DATADOG_OTLP_PROTOCOL;
+// else http/protobuf to the Agent host on port 4318.
+func (c Config) NativeMetricsTarget() (otlp.Target, error) {
+	if c.OTLPEndpoint == "" {
+		c.OTLPProtocol = otlp.HTTPProtobuf
+	}
+	t, err := c.OTLPTarget()
+	if err != nil {
+		return otlp.Target{}, err
+	}
+	return t.ForSignal(otlp.MetricsPath), nil
 }
 
 // Agent is where native mode sends traces.

@@ -2,9 +2,11 @@ package datadog
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -55,11 +57,11 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	case ModeOTLP:
 		return newOTLP(ctx, c, id, s)
 	default:
-		return newNative(c, id, s)
+		return newNative(ctx, c, id, s)
 	}
 }
 
-func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
+func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
 	agent, err := c.Agent()
 	if err != nil {
 		return nil, err
@@ -68,14 +70,42 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
+	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
+	// own OTel metrics support sends them, rather than nowhere.
+	var reader sdkmetric.Reader
+	if s.Metrics {
+		mt, err := c.NativeMetricsTarget()
+		if err != nil {
+			return nil, err
+		}
+		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
+			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Name, err)
+		}
+	}
 	p := newNativeProcessor(s, stats)
-	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p)); err != nil {
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p)
+	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
+	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD.
+	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
+		addr, err := c.StatsdAddr()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, tracer.WithRuntimeMetrics(), tracer.WithDogstatsdAddr(addr))
+	}
+	if err := p.launch(opts); err != nil {
+		if reader != nil {
+			_ = reader.Shutdown(ctx)
+		}
 		return nil, err
 	}
 	return &exporters.Backend{
 		Name:          Name,
 		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted()},
 		SpanProcessor: p,
+		MetricReader:  reader,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,

@@ -84,18 +84,9 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger)
 
 	if p.Metrics != nil && s.Metrics {
-		mexp, err := NewMetricExporter(ctx, *p.Metrics, s.ExportTimeout, p.Temporality, counters)
-		if err != nil {
+		if b.MetricReader, err = newMetricReader(ctx, *p.Metrics, p.Temporality, res, s, counters); err != nil {
 			return nil, err
 		}
-		if res != nil {
-			mexp = resourceMetricExporter{Exporter: mexp, resource: res}
-		}
-		opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(s.MetricInterval), sdkmetric.WithTimeout(s.ExportTimeout)}
-		for _, p := range s.MetricProducers {
-			opts = append(opts, sdkmetric.WithProducer(p))
-		}
-		b.MetricReader = sdkmetric.NewPeriodicReader(exporters.CountMetrics(mexp, counters), opts...)
 	}
 
 	if p.Logs != nil && s.Logs {
@@ -122,6 +113,37 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		}
 	}
 	return b, nil
+}
+
+// NewMetricReader returns a periodic reader over an OTLP metric exporter
+// for t, counted in counters' metric counters, every export sent with
+// rewrite's resource when rewrite is not nil: what NewBackend builds for a
+// Pipeline's Metrics, for a backend whose spans go another way (Datadog
+// native mode).
+func NewMetricReader(ctx context.Context, t Target, temporality Temporality, rewrite func(*resource.Resource) *resource.Resource, s exporters.Settings, counters *exporters.Counters) (sdkmetric.Reader, error) {
+	if err := t.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
+		return nil, err
+	}
+	var res *resourceCache
+	if rewrite != nil {
+		res = &resourceCache{rewrite: rewrite}
+	}
+	return newMetricReader(ctx, t, temporality, res, s, counters)
+}
+
+func newMetricReader(ctx context.Context, t Target, temporality Temporality, res *resourceCache, s exporters.Settings, counters *exporters.Counters) (sdkmetric.Reader, error) {
+	mexp, err := NewMetricExporter(ctx, t, s.ExportTimeout, temporality, counters)
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		mexp = resourceMetricExporter{Exporter: mexp, resource: res}
+	}
+	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(s.MetricInterval), sdkmetric.WithTimeout(s.ExportTimeout)}
+	for _, p := range s.MetricProducers {
+		opts = append(opts, sdkmetric.WithProducer(p))
+	}
+	return sdkmetric.NewPeriodicReader(exporters.CountMetrics(mexp, counters), opts...), nil
 }
 
 // shutdownBackend stops what a failed NewBackend had started.
