@@ -84,8 +84,10 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		// Code-level metrics would name the processor's code, not the
 		// application's.
 		nr.ConfigCodeLevelMetricsEnabled(false),
-		// Logs stay local, carrying trace.id and span.id.
-		nr.ConfigAppLogForwardingEnabled(false),
+		// With TELEMETRY_LOGS=export or both, records go through the
+		// agent's own log forwarding, linked to their transaction; else
+		// they stay local, carrying trace.id and span.id.
+		nr.ConfigAppLogForwardingEnabled(s.Logs),
 		nr.ConfigLogger(agentLogger{logger}),
 		func(cfg *nr.Config) {
 			cfg.Host = host
@@ -103,11 +105,15 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		return nil, fmt.Errorf("newrelic: NEW_RELIC_MODE=agent: %w", err)
 	}
 	p := newAgentProcessor(app, acct, logger, cancel, hooks.serverless)
-	return &exporters.Backend{
+	b := &exporters.Backend{
 		Name:          Name,
 		Config:        agentResolved{Config: c, Application: appName, Collector: host},
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,
-	}, nil
+	}
+	if s.Logs {
+		b.LogProcessor = agentLogProcessor{p}
+	}
+	return b, nil
 }
