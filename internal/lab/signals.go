@@ -37,6 +37,9 @@ type MetricPoints struct {
 	Scope    string
 	Name     string
 	Points   int
+	// PointAttributes are each data point's attributes, where the
+	// collector's attributes processor puts the lab.* ones.
+	PointAttributes []map[string]any
 }
 
 // CollectorLogs returns every log record the receiver src has accepted so
@@ -104,13 +107,17 @@ func (l *Lab) CollectorMetrics(ctx context.Context, src Source) ([]MetricPoints,
 			res := attrMap(rm.Resource.Attributes)
 			for _, sm := range rm.ScopeMetrics {
 				for _, m := range sm.Metrics {
-					n := 0
+					mp := MetricPoints{Source: src, Resource: res, Scope: sm.Scope.Name, Name: m.Name}
 					for _, d := range []*otlpPoints{m.Sum, m.Gauge, m.Histogram, m.ExponentialHistogram, m.Summary} {
-						if d != nil {
-							n += len(d.DataPoints)
+						if d == nil {
+							continue
+						}
+						for _, p := range d.DataPoints {
+							mp.Points++
+							mp.PointAttributes = append(mp.PointAttributes, attrMap(p.Attributes))
 						}
 					}
-					out = append(out, MetricPoints{Source: src, Resource: res, Scope: sm.Scope.Name, Name: m.Name, Points: n})
+					out = append(out, mp)
 				}
 			}
 		}
@@ -174,7 +181,9 @@ type otlpLogs struct {
 }
 
 type otlpPoints struct {
-	DataPoints []json.RawMessage `json:"dataPoints"`
+	DataPoints []struct {
+		Attributes []otlpKeyValue `json:"attributes"`
+	} `json:"dataPoints"`
 }
 
 type otlpMetrics struct {
