@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel"
-	logglobal "go.opentelemetry.io/otel/log/global"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -310,7 +309,7 @@ func installGlobals(t *Telemetry) {
 	otel.SetMeterProvider(t.meterProvider)
 	otel.SetTextMapPropagator(t.propagator)
 	if t.loggerProvider != nil {
-		logglobal.SetLoggerProvider(t.loggerProvider)
+		otel.SetLoggerProvider(t.loggerProvider)
 	}
 	// The SDK's own errors go to the local output only: exported, a failing
 	// export would report itself through the export that fails.
@@ -348,8 +347,7 @@ func signalRoutes(backends []*exporters.Backend, s exporters.Settings) map[strin
 	out := make(map[string]Signals, len(backends))
 	for _, b := range backends {
 		r := Signals{Traces: "exported", Metrics: "exported", Logs: "exported"}
-		switch {
-		case b.SpanProcessor == nil:
+		if b.SpanProcessor == nil {
 			r.Traces = "none"
 		}
 		switch {
