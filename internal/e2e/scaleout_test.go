@@ -25,13 +25,13 @@ import (
 // requests paced, so the test costs about the same on any machine; nothing
 // asserts on timing.
 const (
-	soRequests     = 900              // GET /chain requests through app-a -> app-b -> app-c
-	soErrorEvery   = 9                // every 9th fails at app-c (X-Chain-Depth), so the whole chain is an error
-	soSlow         = 6                // GET /io_task requests slower than the latency threshold
-	soSlowMS       = 1500             // their duration
-	soThresholdMS  = 1000             // TAIL_SAMPLING_LATENCY_THRESHOLD_MS
-	soPercentage   = 25               // TAIL_SAMPLING_PERCENTAGE
-	soDecisionWait = 3 * time.Second  // TAIL_SAMPLING_DECISION_WAIT
+	soRequests     = 900             // GET /chain requests through app-a -> app-b -> app-c
+	soErrorEvery   = 9               // every 9th fails at app-c (X-Chain-Depth), so the whole chain is an error
+	soSlow         = 6               // GET /io_task requests slower than the latency threshold
+	soSlowMS       = 1500            // their duration
+	soThresholdMS  = 1000            // TAIL_SAMPLING_LATENCY_THRESHOLD_MS
+	soPercentage   = 25              // TAIL_SAMPLING_PERCENTAGE
+	soDecisionWait = 3 * time.Second // TAIL_SAMPLING_DECISION_WAIT
 	soPace         = 33 * time.Millisecond
 	soWorkers      = 4
 	soKillAt       = 600 // gateway-2 is killed before request #600 starts ...
