@@ -11,9 +11,15 @@ include tools/lab.mk
 run: lab-build
 	$(GO) run ./sample-app demo $(RUN_FLAGS)
 
+# Go modules besides the root one whose tests `make test` also runs
+# (deploy/: the manifest checks, which need k8s.io modules the library must
+# not depend on).
+MODULES ?= deploy
+
 ## test: unit and lab tests with the race detector
 test: lab-build
 	$(GO) test -race -count=1 -timeout 25m ./...
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 ./...); done
 
 ## test-unit: the tests that need no lab, quickly
 test-unit:

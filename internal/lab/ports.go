@@ -116,3 +116,25 @@ func checkPorts(p portSet) error {
 	}
 	return fmt.Errorf("%w: %s; stop whatever holds them (another `make lab`?)", ErrPortInUse, strings.Join(taken, ", "))
 }
+
+// FreePorts returns n distinct ports on 127.0.0.1 that were free a moment
+// ago, for processes a test starts beside a lab (StartProc). Another process
+// may take one before it is bound; a test that cares retries.
+func FreePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("lab: choosing a free port: %w", err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
