@@ -227,3 +227,58 @@ func TestRuntimeMetricsReachTheCollector(t *testing.T) {
 		t.Fatalf("metrics missing under service.name=%s: %v (%v)", service, missing, err)
 	}
 }
+
+// Datadog native mode: dd-trace-go's runtime metrics reach the Agent's
+// DogStatsD (the collector's statsd receiver), tagged with the service, and
+// the application's metrics its OTLP ingest.
+func TestDatadogNativeRuntimeMetricsReachDogStatsD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: dd-trace-go reports runtime metrics every 10 s")
+	}
+	l := lab.ForTest(t)
+	const service = "e2e-dd-runtime"
+	e := resourceEnv(service).with(env{
+		"TELEMETRY_BACKEND":               "datadog",
+		"DD_TRACE_AGENT_URL":              "http://" + l.DatadogAgent,
+		"DD_RUNTIME_METRICS_ENABLED":      "true",
+		"DD_DOGSTATSD_URL":                "udp://" + l.DogStatsD,
+		"DATADOG_OTLP_ENDPOINT":           "http://" + l.CollectorOTLPHTTP,
+		"DATADOG_OTLP_PROTOCOL":           "http/protobuf",
+		"TELEMETRY_METRICS":               "true",
+		"DD_REMOTE_CONFIGURATION_ENABLED": "false",
+	})
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("otelswitch/e2e").Start(context.Background(), "op")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = lab.WaitFor(ctx, func(ctx context.Context) (bool, error) {
+		ms, err := l.CollectorMetrics(ctx, lab.SourceStatsd)
+		if err != nil {
+			return false, err
+		}
+		return slices.ContainsFunc(ms, func(m lab.MetricPoints) bool {
+			return m.Name == "runtime.go.num_goroutine" && slices.ContainsFunc(m.PointAttributes, func(a map[string]any) bool { return a["service"] == service })
+		}), nil
+	})
+	if err != nil {
+		t.Fatalf("no runtime.go.num_goroutine for service %s at the statsd receiver: %v\n%s", service, err, l.Logs(20))
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The application's (and the OTel runtime) metrics went to the OTLP ingest.
+	ms, err := l.CollectorMetrics(context.Background(), lab.SourceOTLP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ms, func(m lab.MetricPoints) bool { return m.Name == "go.goroutine.count" && m.Resource["service.name"] == service }) {
+		t.Errorf("no go.goroutine.count from %s at the OTLP ingest", service)
+	}
+	if s := tel.Stats()[0].Metrics; s.Exported == 0 || s.FailedExports != 0 {
+		t.Errorf("Stats().Metrics = %+v", s)
+	}
+}

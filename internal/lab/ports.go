@@ -32,6 +32,7 @@ const (
 	portDatadog
 	portDatadogReceiver
 	portCollectorHealth
+	portDogStatsD
 	numPorts
 )
 
@@ -56,6 +57,7 @@ var portInfo = [numPorts]struct {
 	portDatadog:           {"Datadog agent intake (lab proxy)", 8126},
 	portDatadogReceiver:   {"collector Datadog receiver", 28126},
 	portCollectorHealth:   {"collector health", 13134},
+	portDogStatsD:         {"collector DogStatsD receiver (UDP)", 18125},
 }
 
 type portSet [numPorts]int
