@@ -99,7 +99,9 @@ func TestBackendFailsMidRun(t *testing.T) {
 		WithEnvironment("development"),
 		// A dead endpoint costs each export its whole timeout; jaeger's,
 		// on a loaded machine under -race, must not come near it.
-		WithEnv(map[string]string{"TELEMETRY_EXPORT_TIMEOUT": "3s", "TELEMETRY_SHUTDOWN_TIMEOUT": "5s"}),
+		// Logs stay local: the proxy's death is timed by the first export,
+		// which must be a span export for what it let through to be spans.
+		WithEnv(map[string]string{"TELEMETRY_EXPORT_TIMEOUT": "3s", "TELEMETRY_SHUTDOWN_TIMEOUT": "5s", "TELEMETRY_LOGS": "local"}),
 		WithBackendEnv("newrelic", map[string]string{"NEW_RELIC_OTLP_ENDPOINT": "http://" + p.addr}),
 	)...)
 	if err != nil {
