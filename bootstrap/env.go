@@ -22,7 +22,6 @@ const (
 	envExportTimeout      = "TELEMETRY_EXPORT_TIMEOUT"
 	envMetrics            = "TELEMETRY_METRICS"
 	envLogs               = "TELEMETRY_LOGS"
-	envLogsExporter       = "OTEL_LOGS_EXPORTER"
 	envBLRPDelay          = "OTEL_BLRP_SCHEDULE_DELAY"
 	envBLRPTimeout        = "OTEL_BLRP_EXPORT_TIMEOUT"
 	envBLRPMaxQueue       = "OTEL_BLRP_MAX_QUEUE_SIZE"
@@ -38,8 +37,8 @@ type Env struct {
 	ServiceName        string         `envconfig:"OTEL_SERVICE_NAME" desc:"service.name. Default: service.name in OTEL_RESOURCE_ATTRIBUTES, else unknown_service:<executable>."`
 	ServiceVersion     string         `envconfig:"SERVICE_VERSION" desc:"service.version. Default: service.version in OTEL_RESOURCE_ATTRIBUTES, else the main module's version."`
 	ResourceAttributes string         `envconfig:"OTEL_RESOURCE_ATTRIBUTES" desc:"Extra resource attributes: key1=value1,key2=value2, values percent-encoded where needed."`
-	Sampler            string         `envconfig:"OTEL_TRACES_SAMPLER" desc:"always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio. Default from the profile."`
-	SamplerArg         string         `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"Ratio for the traceidratio samplers, a number from 0 to 1."`
+	Sampler            string         `envconfig:"OTEL_TRACES_SAMPLER" desc:"always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, jaeger_remote or parentbased_jaeger_remote (strategies polled from Jaeger's remote_sampling extension or a Collector's jaegerremotesampling). Default from the profile."`
+	SamplerArg         string         `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"Ratio for the traceidratio samplers, a number from 0 to 1. For the jaeger_remote samplers: endpoint=<URL of the sampling server, default http://localhost:5778/sampling>,pollingIntervalMs=<default 60000>,initialSamplingRate=<used until the first answer, default 0.001>."`
 	Propagators        string         `envconfig:"OTEL_PROPAGATORS" desc:"Comma list: tracecontext, baggage, b3, b3multi, jaeger, datadog, none. Default tracecontext,baggage, plus datadog when a datadog backend is chosen."`
 	SDKDisabled        bool           `envconfig:"OTEL_SDK_DISABLED" desc:"true: install no-op providers; Init still returns a working handle."`
 	Metrics            bool           `envconfig:"TELEMETRY_METRICS" default:"true" desc:"false: no metrics are exported."`
@@ -48,9 +47,11 @@ type Env struct {
 	ExportTimeout      *time.Duration `envconfig:"TELEMETRY_EXPORT_TIMEOUT" desc:"Bound on each export call. Default from the profile."`
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+	StandardEnv
+	DetectEnv
+	SamplingEnv
 
 	Logs                   string `envconfig:"TELEMETRY_LOGS" desc:"Where the records of slog.Default and Telemetry.Logger go: local (the text or JSON output), export (the backends that take OTLP logs, with trace and span IDs) or both. Default: local in development and test, both in staging and production."`
-	LogsExporter           string `envconfig:"OTEL_LOGS_EXPORTER" desc:"otlp (default: each backend that takes logs), console (the OpenTelemetry form, to the log output) or none (no export, as TELEMETRY_LOGS=local)."`
 	BLRPScheduleDelay      *int   `envconfig:"OTEL_BLRP_SCHEDULE_DELAY" desc:"Longest a log record waits before it is exported, in milliseconds. Default 1000."`
 	BLRPExportTimeout      *int   `envconfig:"OTEL_BLRP_EXPORT_TIMEOUT" desc:"Bound on each log export, in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile's."`
 	BLRPMaxQueueSize       *int   `envconfig:"OTEL_BLRP_MAX_QUEUE_SIZE" desc:"Log records each backend queues; beyond it records are dropped and counted in Stats. Default 2048."`
@@ -61,5 +62,8 @@ type Env struct {
 func readEnv(lookup envconf.LookupFunc) (Env, error) {
 	var e Env
 	err := envconf.Process(lookup, &e)
+	if m, _ := ParseExporters(envMetricsExporter, e.MetricsExporter); len(m) == 1 && m[0] == "none" {
+		e.Metrics = false
+	}
 	return e, err
 }

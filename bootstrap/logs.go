@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,17 +28,14 @@ const (
 	logsBoth   = "both"
 )
 
-// OTEL_LOGS_EXPORTER values, as the specification names them.
-const (
-	logsExporterOTLP    = "otlp"
-	logsExporterConsole = "console"
-	logsExporterNone    = "none"
-)
-
 // logPlan is what the log variables resolve to.
 type logPlan struct {
 	mode     string // logsLocal, logsExport or logsBoth
-	exporter string // OTEL_LOGS_EXPORTER
+	exporter string // OTEL_LOGS_EXPORTER as given, lower-cased; "" means otlp
+	// backends and console say what OTEL_LOGS_EXPORTER asks for: the
+	// backends' log processors (otlp), the console exporter, or neither
+	// (none).
+	backends, console bool
 	batch    exporters.Batch
 	timeout  time.Duration // zero: the export timeout of the other signals
 }
@@ -46,10 +44,10 @@ type logPlan struct {
 func (p logPlan) local() bool { return p.mode != logsExport }
 
 // export reports whether records go to the LoggerProvider.
-func (p logPlan) export() bool { return p.mode != logsLocal && p.exporter != logsExporterNone }
+func (p logPlan) export() bool { return p.mode != logsLocal && (p.backends || p.console) }
 
 // toBackends reports whether the backends' log processors are wanted.
-func (p logPlan) toBackends() bool { return p.export() && p.exporter == logsExporterOTLP }
+func (p logPlan) toBackends() bool { return p.export() && p.backends }
 
 // resolveLogs reads TELEMETRY_LOGS, OTEL_LOGS_EXPORTER and OTEL_BLRP_*, each
 // enum case-insensitively, with every problem in one error. The batch
@@ -59,7 +57,7 @@ func resolveLogs(e Env, defaultMode string) (logPlan, error) {
 	var errs []error
 	p := logPlan{
 		mode:     strings.ToLower(strings.TrimSpace(e.Logs)),
-		exporter: strings.ToLower(strings.TrimSpace(e.LogsExporter)),
+		exporter: strings.ToLower(strings.TrimSpace(e.StandardEnv.LogsExporter)),
 		batch:    exporters.Batch{Delay: time.Second, MaxQueue: 2048, MaxExport: 512},
 	}
 	switch p.mode {
@@ -70,15 +68,15 @@ func resolveLogs(e Env, defaultMode string) (logPlan, error) {
 		errs = append(errs, fmt.Errorf("%s=%q: unknown value; want local, export or both", envLogs, e.Logs))
 		p.mode = logsLocal
 	}
-	switch p.exporter {
-	case "":
-		p.exporter = logsExporterOTLP
-	case logsExporterOTLP, logsExporterConsole, logsExporterNone:
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown exporter; want otlp, console or none", envLogsExporter, e.LogsExporter))
-		p.exporter = logsExporterNone
+	// ParseExporters (exportervars.go) reports a bad value; here only what
+	// it names matters.
+	names, _ := ParseExporters(envLogsExporter, p.exporter)
+	if p.exporter == "" {
+		p.exporter, names = "otlp", []string{"otlp"}
 	}
-	if p.mode == logsExport && p.exporter == logsExporterNone {
+	p.backends = slices.Contains(names, "otlp")
+	p.console = slices.Contains(names, "stdout")
+	if p.mode == logsExport && !p.backends && !p.console {
 		errs = append(errs, fmt.Errorf("%s=export with %s=none would write logs nowhere; set %s=local, or another exporter", envLogs, envLogsExporter, envLogs))
 	}
 	positive := func(name string, v *int, set func(int)) {
@@ -121,7 +119,7 @@ func loggerProviders(p logPlan, res *resource.Resource, backends []*exporters.Ba
 			shared = append(shared, sdklog.WithProcessor(b.LogProcessor))
 		}
 	}
-	if p.exporter == logsExporterConsole {
+	if p.console {
 		exp, err := stdoutlog.New(stdoutlog.WithWriter(console))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s=console: %w", envLogsExporter, err)

@@ -120,7 +120,7 @@ func TestLogsVariablesRejected(t *testing.T) {
 		want string
 	}{
 		{env{"TELEMETRY_LOGS": "stdout"}, `TELEMETRY_LOGS="stdout": unknown value; want local, export or both`},
-		{env{"OTEL_LOGS_EXPORTER": "zipkin"}, `OTEL_LOGS_EXPORTER="zipkin": unknown exporter; want otlp, console or none`},
+		{env{"OTEL_LOGS_EXPORTER": "zipkin"}, `OTEL_LOGS_EXPORTER="zipkin": unknown exporter "zipkin"`},
 		{env{"TELEMETRY_LOGS": "export", "OTEL_LOGS_EXPORTER": "none"}, "TELEMETRY_LOGS=export with OTEL_LOGS_EXPORTER=none"},
 		{env{"OTEL_BLRP_MAX_QUEUE_SIZE": "0"}, "OTEL_BLRP_MAX_QUEUE_SIZE=0: want a positive integer"},
 		{env{"OTEL_BLRP_MAX_QUEUE_SIZE": "10", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "20"}, "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=20 is larger than OTEL_BLRP_MAX_QUEUE_SIZE=10"},

@@ -4,9 +4,11 @@ import (
 	"io"
 	"os"
 
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // Option configures Init. Environment variables are read first; options
@@ -26,6 +28,9 @@ type config struct {
 	globals        bool
 	logOutput      io.Writer
 	registry       *exporters.Registry
+	// cloud and detectors are what the cloud detectors found, set by Init.
+	cloud     *resource.Resource
+	detectors []detect.Outcome
 }
 
 func newConfig(opts []Option) config {

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // Telemetry is the handle Init returns.
@@ -32,6 +33,7 @@ type Telemetry struct {
 	localLogger    *slog.Logger // the local output alone, for the SDK's own errors
 	loggerProvider log.LoggerProvider
 	config         Config
+	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
 	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
@@ -139,6 +141,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t.sdkTracer != nil {
 		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
 	}
+	if t.stopSampler != nil {
+		t.stopSampler()
+	}
 	if err != nil {
 		return fmt.Errorf("telemetry shutdown: %w", err)
 	}
@@ -158,24 +163,28 @@ func concurrently(ctx context.Context, fns []func(context.Context) error) error 
 // Config is the configuration Init resolved. It prints as text and encodes
 // as JSON; credentials show as [REDACTED].
 type Config struct {
-	Environment     string   `json:"environment"`
-	Backends        []string `json:"backends"`
-	ServiceName     string   `json:"service_name"`
-	ServiceVersion  string   `json:"service_version,omitempty"`
-	Sampler         string   `json:"sampler"`
-	SamplerRatio    float64  `json:"sampler_ratio,omitempty"`
-	Propagators     []string `json:"propagators"`
-	Metrics         bool     `json:"metrics"`
-	SDKDisabled     bool     `json:"sdk_disabled"`
-	AllowInsecure   bool     `json:"allow_insecure"`
-	ExportTimeout   Duration `json:"export_timeout"`
-	ShutdownTimeout Duration `json:"shutdown_timeout"`
-	LogFormat       string   `json:"log_format"`
+	Environment     string         `json:"environment"`
+	Backends        []string       `json:"backends"`
+	ServiceName     string         `json:"service_name"`
+	ServiceVersion  string         `json:"service_version,omitempty"`
+	Sampler         string         `json:"sampler"`
+	SamplerRatio    float64        `json:"sampler_ratio,omitempty"`
+	Propagators     []string       `json:"propagators"`
+	Metrics         bool           `json:"metrics"`
+	SDKDisabled     bool           `json:"sdk_disabled"`
+	AllowInsecure   bool           `json:"allow_insecure"`
+	ExportTimeout   Duration       `json:"export_timeout"`
+	ShutdownTimeout Duration       `json:"shutdown_timeout"`
+	LogFormat       string         `json:"log_format"`
+	Exporters       map[string]any `json:"exporters"`
+	Tuning          Tuning         `json:"tuning"`
+	// Detectors tells what each cloud detector of OTEL_RESOURCE_DETECTORS
+	// did; failures and timeouts are also logged once.
+	Detectors []detect.Outcome `json:"detectors,omitempty"`
 	// Logs is TELEMETRY_LOGS (local, export or both), LogsExporter
 	// OTEL_LOGS_EXPORTER.
-	Logs         string         `json:"logs"`
-	LogsExporter string         `json:"logs_exporter"`
-	Exporters    map[string]any `json:"exporters"`
+	Logs         string `json:"logs"`
+	LogsExporter string `json:"logs_exporter"`
 	// Signals says, per backend, where its traces, metrics and logs go.
 	Signals map[string]Signals `json:"signals"`
 }

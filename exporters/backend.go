@@ -38,6 +38,8 @@ type Settings struct {
 	// Metrics asks for a metric reader where the backend takes metrics.
 	Metrics        bool
 	MetricInterval time.Duration
+	// MetricTimeout bounds each metric export; zero means ExportTimeout.
+	MetricTimeout time.Duration
 	// RuntimeMetrics is TELEMETRY_RUNTIME_METRICS: bootstrap adds the Go
 	// runtime and process instruments itself; a backend with a runtime
 	// metrics path of its own (dd-trace-go's DogStatsD) follows it too.
@@ -110,6 +112,10 @@ type Backend struct {
 	Propagators []string
 	// Stats counts what the backend sent and lost, per signal.
 	Stats *Counters
+	// Sampler, when set, decides instead of OTEL_TRACES_SAMPLER: the
+	// vendor's own sampling variables are set (Datadog's rules in native
+	// mode). TELEMETRY_SAMPLER_RATE_LIMIT still applies over it.
+	Sampler sdktrace.Sampler
 }
 
 // Factory builds one kind of backend.

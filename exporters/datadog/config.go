@@ -65,6 +65,7 @@ type Config struct {
 	Tags         string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
 	OTLPEndpoint string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
 	OTLPProtocol string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+	SamplingConfig
 
 	RuntimeMetrics *bool  `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD. Default: TELEMETRY_RUNTIME_METRICS."`
 	StatsdURL      string `envconfig:"DD_DOGSTATSD_URL" json:"dogstatsd_url,omitempty" desc:"Native mode: DogStatsD address for runtime metrics, udp://host:port or unix:///path/to/dsd.socket. Default udp://<DD_AGENT_HOST or localhost>:DD_DOGSTATSD_PORT."`

@@ -69,6 +69,10 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
 		return nil, err
 	}
+	sampler, err := NewSampler(c.SamplingConfig)
+	if err != nil {
+		return nil, err
+	}
 	stats := exporters.NewCounters(Name)
 	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
 	// own OTel metrics support sends them, rather than nowhere.
@@ -85,7 +89,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		}
 	}
 	p := newNativeProcessor(s, stats)
-	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p)
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD.
 	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
@@ -109,6 +113,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
+		Sampler:       rootSampler(sampler, id.Service),
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
 }
@@ -116,7 +121,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 // tracerOptions configures dd-trace-go from the backend's configuration
 // alone: explicit options win over the DD_ variables dd-trace-go would
 // otherwise read from the process environment.
-func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant) []tracer.StartOption {
+func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant, containerID string) []tracer.StartOption {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -126,7 +131,7 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	}
 	opts := []tracer.StartOption{
 		tracer.WithAgentURL(agentURL),
-		tracer.WithHTTPClient(newHTTPClient(a, timeout, acc)),
+		tracer.WithHTTPClient(withContainerID(newHTTPClient(a, timeout, acc), containerID)),
 		tracer.WithService(id.Service),
 		tracer.WithEnv(id.Env),
 		// otelswitch's sampler decides; every mirrored span carries its

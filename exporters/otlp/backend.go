@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -139,7 +140,7 @@ func newMetricReader(ctx context.Context, t Target, temporality Temporality, res
 	if res != nil {
 		mexp = resourceMetricExporter{Exporter: mexp, resource: res}
 	}
-	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(s.MetricInterval), sdkmetric.WithTimeout(s.ExportTimeout)}
+	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(s.MetricInterval), sdkmetric.WithTimeout(cmp.Or(s.MetricTimeout, s.ExportTimeout))}
 	for _, p := range s.MetricProducers {
 		opts = append(opts, sdkmetric.WithProducer(p))
 	}

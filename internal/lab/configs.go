@@ -55,7 +55,7 @@ const datadogGate = "receiver.datadogreceiver.Enable128BitTraceID"
 // No batch processor: spans should be queryable as soon as they arrive.
 var jaegerConfig = template.Must(template.New("jaeger").Parse(`# Written by internal/lab; see docs/lab.md.
 service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2{{if .Strategies}}, remote_sampling{{end}}]
   pipelines:
     traces:
       receivers: [otlp]
@@ -87,6 +87,15 @@ extensions:
       endpoint: {{.Addr "jaegerUI"}}
     grpc:
       endpoint: {{.Addr "jaegerQueryGRPC"}}
+{{- if .Strategies}}
+  remote_sampling:
+    file:
+      path: {{.Strategies}}
+    http:
+      endpoint: {{.Addr "jaegerSamplingHTTP"}}
+    grpc:
+      endpoint: {{.Addr "jaegerSamplingGRPC"}}
+{{- end}}
   jaeger_storage:
     backends:
       memstore:
@@ -211,11 +220,14 @@ service:
 
 // templateData feeds both templates.
 type templateData struct {
-	ports     portSet
-	UIAssets  string
-	Sources   []Source
-	Files     map[Source]string
-	Receivers map[Source]string
+	ports    portSet
+	UIAssets string
+	// Strategies is the remote sampling strategies file; "" leaves the
+	// remote_sampling extension out.
+	Strategies string
+	Sources    []Source
+	Files      map[Source]string
+	Receivers  map[Source]string
 	// StatsdFile is where the DogStatsD receiver's metrics go.
 	StatsdFile string
 }
@@ -230,20 +242,22 @@ func (templateData) AuthReceivers() []authReceiver {
 }
 
 var templatePorts = map[string]portID{
-	"jaegerOTLPGRPC":    portJaegerOTLPGRPC,
-	"jaegerOTLPHTTP":    portJaegerOTLPHTTP,
-	"jaegerUI":          portJaegerUI,
-	"jaegerQueryGRPC":   portJaegerQueryGRPC,
-	"jaegerHealth":      portJaegerHealth,
-	"collectorOTLPGRPC": portCollectorOTLPGRPC,
-	"collectorOTLPHTTP": portCollectorOTLPHTTP,
-	"elasticBearerGRPC": portElasticBearerGRPC,
-	"elasticBearerHTTP": portElasticBearerHTTP,
-	"elasticAPIKeyGRPC": portElasticAPIKeyGRPC,
-	"elasticAPIKeyHTTP": portElasticAPIKeyHTTP,
-	"datadog":           portDatadogReceiver,
-	"collectorHealth":   portCollectorHealth,
-	"dogstatsd":         portDogStatsD,
+	"jaegerOTLPGRPC":     portJaegerOTLPGRPC,
+	"jaegerOTLPHTTP":     portJaegerOTLPHTTP,
+	"jaegerUI":           portJaegerUI,
+	"jaegerQueryGRPC":    portJaegerQueryGRPC,
+	"jaegerHealth":       portJaegerHealth,
+	"collectorOTLPGRPC":  portCollectorOTLPGRPC,
+	"collectorOTLPHTTP":  portCollectorOTLPHTTP,
+	"elasticBearerGRPC":  portElasticBearerGRPC,
+	"elasticBearerHTTP":  portElasticBearerHTTP,
+	"elasticAPIKeyGRPC":  portElasticAPIKeyGRPC,
+	"elasticAPIKeyHTTP":  portElasticAPIKeyHTTP,
+	"datadog":            portDatadogReceiver,
+	"collectorHealth":    portCollectorHealth,
+	"jaegerSamplingHTTP": portJaegerSamplingHTTP,
+	"jaegerSamplingGRPC": portJaegerSamplingGRPC,
+	"dogstatsd":          portDogStatsD,
 }
 
 // Addr is called by the templates; an unknown name fails the execution.
@@ -261,10 +275,11 @@ func collectorFile(dir string, src Source) string {
 }
 
 // writeConfigs renders both configs into dir and returns their paths.
-func writeConfigs(dir string, p portSet, uiAssets string) (jaegerPath, collectorPath string, err error) {
+func writeConfigs(dir string, p portSet, uiAssets, strategies string) (jaegerPath, collectorPath string, err error) {
 	data := templateData{
 		ports:      p,
 		UIAssets:   uiAssets,
+		Strategies: strategies,
 		Sources:    Sources,
 		Files:      map[Source]string{},
 		Receivers:  map[Source]string{},
