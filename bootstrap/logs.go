@@ -36,8 +36,8 @@ type logPlan struct {
 	// backends' log processors (otlp), the console exporter, or neither
 	// (none).
 	backends, console bool
-	batch    exporters.Batch
-	timeout  time.Duration // zero: the export timeout of the other signals
+	batch             exporters.Batch
+	timeout           time.Duration // zero: the export timeout of the other signals
 }
 
 // local reports whether records go to the local handler.

@@ -275,7 +275,9 @@ func TestDatadogNativeRuntimeMetricsReachDogStatsD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(ms, func(m lab.MetricPoints) bool { return m.Name == "go.goroutine.count" && m.Resource["service.name"] == service }) {
+	if !slices.ContainsFunc(ms, func(m lab.MetricPoints) bool {
+		return m.Name == "go.goroutine.count" && m.Resource["service.name"] == service
+	}) {
 		t.Errorf("no go.goroutine.count from %s at the OTLP ingest", service)
 	}
 	if s := tel.Stats()[0].Metrics; s.Exported == 0 || s.FailedExports != 0 {
