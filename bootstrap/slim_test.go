@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os/exec"
 	"runtime/pprof"
@@ -85,8 +86,10 @@ func TestUnchosenBackendsCostNothingAtInit(t *testing.T) {
 		chosen *exporters.Registry
 	}{
 		{"none", env{"TELEMETRY_BACKEND": "none"}, only("none", none.Factory{})},
-		// Chosen by credentials: every registered factory's Detect runs.
-		{"detected", env{"ENVIRONMENT": "production"}, only("detected", detected{})},
+		// Chosen by credentials: every registered factory's Detect runs (the
+		// Datadog one looks for the Agent's sockets, as dd-trace-go does), so
+		// the baseline keeps every Detect and takes away every New.
+		{"detected", env{"ENVIRONMENT": "production"}, detectOnly(t, "detected", detected{})},
 	} {
 		allocs := func(r *exporters.Registry) float64 {
 			best := -1.0
@@ -144,5 +147,33 @@ func TestUnchosenBackendsCostNothingAtInit(t *testing.T) {
 // detected is the none backend, detected whenever it is asked: a backend
 // chosen by credentials without a network client's background allocations.
 type detected struct{ none.Factory }
+
+// detectOnly returns a registry with chosen under name and, beside it, every
+// built-in backend reduced to its Detect: building one fails the test.
+func detectOnly(t *testing.T, name string, chosen exporters.Factory) *exporters.Registry {
+	r := exporters.NewRegistry()
+	if err := r.Register(name, chosen); err != nil {
+		t.Fatal(err)
+	}
+	every := bootstrap.DefaultRegistry()
+	for _, n := range every.Names() {
+		f, _ := every.Lookup(n)
+		if err := r.Register(n, detector{f, t}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// detector is a factory that only detects.
+type detector struct {
+	exporters.Factory
+	t *testing.T
+}
+
+func (d detector) New(context.Context, exporters.Settings) (*exporters.Backend, error) {
+	d.t.Error("an unchosen backend was built")
+	return nil, errors.New("not chosen")
+}
 
 func (detected) Detect(func(string) (string, bool)) bool { return true }

@@ -31,6 +31,7 @@ const (
 	envDSDHost      = "DD_DOGSTATSD_HOST"
 	envDSDPort      = "DD_DOGSTATSD_PORT"
 	envOTLPProtocol = "DATADOG_OTLP_PROTOCOL"
+	envRuntime      = "DD_RUNTIME_METRICS_ENABLED"
 	// envResourceAttributes is bootstrap's variable; native mode reads it
 	// only to turn it into span tags when DD_TAGS is unset, as dd-trace-go
 	// does.
@@ -101,6 +102,8 @@ type Config struct {
 
 	// sockets are probed by Agent; set by the Factory.
 	sockets Sockets
+
+	RuntimeMetrics *bool `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD (DD_DOGSTATSD_URL). Default: TELEMETRY_RUNTIME_METRICS."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -143,7 +146,26 @@ func (c Config) Validate() error {
 	if err := validateTags(c.Tags); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Mode == ModeNative {
+		_, err := c.NativeMetricsTarget()
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// NativeMetricsTarget is where native mode sends the application's OTel
+// metrics: the Agent's OTLP ingest, as dd-trace-go's own OTel metrics
+// support does. DATADOG_OTLP_ENDPOINT when set, with DATADOG_OTLP_PROTOCOL;
+// else http/protobuf to the Agent host on port 4318.
+func (c Config) NativeMetricsTarget() (otlp.Target, error) {
+	if c.OTLPEndpoint == "" {
+		c.OTLPProtocol = otlp.HTTPProtobuf
+	}
+	t, err := c.OTLPTarget()
+	if err != nil {
+		return otlp.Target{}, err
+	}
+	return t.ForSignal(otlp.MetricsPath), nil
 }
 
 // Agent is where native mode sends traces.
@@ -210,11 +232,13 @@ func (c Config) dogStatsD() (string, error) {
 			}
 			return u, nil
 		}
-		host, port, err := net.SplitHostPort(u)
+		// dd-trace-go takes udp://host:port as well as a bare host:port.
+		hostPort := strings.TrimPrefix(u, "udp://")
+		host, port, err := net.SplitHostPort(hostPort)
 		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("%s=%q: want host:port, such as localhost:8125, or unix:///var/run/datadog/dsd.socket", envDSDURL, u)
+			return "", fmt.Errorf("%s=%q: want host:port or udp://host:port, such as localhost:8125, or unix:///var/run/datadog/dsd.socket", envDSDURL, u)
 		}
-		return u, nil
+		return hostPort, nil
 	}
 	port := defaultDSDPort
 	if c.DogStatsDPort != nil {
@@ -309,18 +333,6 @@ func (c Config) OTLPTarget() (otlp.Target, error) {
 		Compression: otlp.None,
 		EndpointVar: endpointVar,
 	}, nil
-}
-
-// otlpMetricsTarget is t for metrics: the same host, /v1/metrics in place of
-// /v1/traces over HTTP.
-func otlpMetricsTarget(t otlp.Target) otlp.Target {
-	m := t
-	if t.Protocol == otlp.HTTPProtobuf {
-		u := *t.URL
-		u.Path = strings.TrimSuffix(u.Path, otlp.TracesPath) + otlp.MetricsPath
-		m.URL = &u
-	}
-	return m
 }
 
 // tag is one DD_TAGS entry.

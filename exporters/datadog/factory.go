@@ -2,9 +2,11 @@ package datadog
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -64,11 +66,11 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	case ModeOTLP:
 		return newOTLP(ctx, c, id, s)
 	default:
-		return newNative(c, id, s)
+		return newNative(ctx, c, id, s)
 	}
 }
 
-func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
+func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
 	agent, err := c.Agent()
 	if err != nil {
 		return nil, err
@@ -81,18 +83,44 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
+	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
+	// own OTel metrics support sends them, rather than nowhere.
+	var reader sdkmetric.Reader
+	if s.Metrics {
+		mt, err := c.NativeMetricsTarget()
+		if err != nil {
+			return nil, err
+		}
+		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
+			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Name, err)
+		}
+	}
 	p := newNativeProcessor(s, stats)
-	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))); err != nil {
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
+	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
+	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
+	// address tracerOptions resolved with the Agent's.
+	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
+		opts = append(opts, tracer.WithRuntimeMetrics())
+	}
+	if err := p.launch(opts); err != nil {
+		if reader != nil {
+			_ = reader.Shutdown(ctx)
+		}
 		return nil, err
 	}
 	return &exporters.Backend{
 		Name:          Name,
 		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted(), DogStatsD: agent.DogStatsD},
 		SpanProcessor: p,
+		MetricReader:  reader,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
 		Sampler:       rootSampler(sampler, id.Service),
+		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
 }
 
@@ -144,11 +172,13 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 	if err != nil {
 		return nil, err
 	}
-	m := otlpMetricsTarget(t)
+	m := t.ForSignal(otlp.MetricsPath)
+	l := t.ForSignal(otlp.LogsPath)
 	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
 		Traces:      t,
 		Metrics:     &m,
 		Temporality: otlp.Delta,
+		Logs:        &l,
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },

@@ -56,11 +56,13 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 			s.Logger.Warn(w, "backend", Name)
 		}
 	}
-	cfg := resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt), Managed: c.managed(), Warnings: warnings}
+	lt := tr.ForSignal(otlp.LogsPath)
+	cfg := resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt), Managed: c.managed(), Warnings: warnings}
 	b, err := otlp.NewBackend(ctx, Name, cfg, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
+		Logs:        &lt,
 		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {

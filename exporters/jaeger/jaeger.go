@@ -78,7 +78,12 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	return otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil)}, otlp.Pipeline{Traces: t}, s)
+	b, err := otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil, nil)}, otlp.Pipeline{Traces: t}, s)
+	if err != nil {
+		return nil, err
+	}
+	b.LogsVia = "none: Jaeger stores traces only; logs stay on the local output"
+	return b, nil
 }
 
 // resolved is the configuration Telemetry.Config shows for the backend: the

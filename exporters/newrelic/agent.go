@@ -85,8 +85,10 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		// Code-level metrics would name the processor's code, not the
 		// application's.
 		nr.ConfigCodeLevelMetricsEnabled(false),
-		// Logs stay local, carrying trace.id and span.id.
-		nr.ConfigAppLogForwardingEnabled(false),
+		// With TELEMETRY_LOGS=export or both, records go through the
+		// agent's own log forwarding, linked to their transaction; else
+		// they stay local, carrying trace.id and span.id.
+		nr.ConfigAppLogForwardingEnabled(s.Logs),
 		nr.ConfigLogger(agentLogger{logger}),
 		func(cfg *nr.Config) {
 			cfg.Host = host
@@ -113,11 +115,15 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	}
 	ca := customAttributes{off: c.HighSecurity, filter: newAttributeFilter(c.AttributesInclude, c.AttributesExclude)}
 	p := newAgentProcessor(app, ca, acct, logger, cancel, hooks.serverless)
-	return &exporters.Backend{
+	b := &exporters.Backend{
 		Name:          Name,
 		Config:        agentResolved{Config: c, Application: appName, Collector: c.agentCollector()},
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,
-	}, nil
+	}
+	if s.Logs {
+		b.LogProcessor = agentLogProcessor{p}
+	}
+	return b, nil
 }

@@ -159,6 +159,26 @@ func BaseTargets(variable, base string, t Target, hints Hints) (traces, metrics 
 	return traces, metrics, nil
 }
 
+// ForSignal returns t for another signal, signalPath (LogsPath, say):
+// over HTTP the signal path that ends t's URL is replaced by signalPath (or
+// signalPath is appended when the URL ends in none); over gRPC, where one
+// endpoint serves every signal, t itself. A vendor resolves its base URL
+// once and derives each signal's target with it.
+func (t Target) ForSignal(signalPath string) Target {
+	if t.Protocol != HTTPProtobuf || t.URL == nil {
+		return t
+	}
+	base := *t.URL
+	for _, p := range []string{TracesPath, MetricsPath, LogsPath} {
+		if strings.HasSuffix(base.Path, p) {
+			base.Path = strings.TrimSuffix(base.Path, p)
+			break
+		}
+	}
+	t.URL = JoinPath(&base, signalPath)
+	return t
+}
+
 // JoinPath appends the signal path to a base endpoint, as the specification
 // says for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
 func JoinPath(u *url.URL, signalPath string) *url.URL {
@@ -261,14 +281,18 @@ func exportTimeoutOrDefault(d time.Duration) time.Duration {
 type Endpoints struct {
 	Traces  string `json:"traces_endpoint"`
 	Metrics string `json:"metrics_endpoint,omitempty"`
+	Logs    string `json:"logs_endpoint,omitempty"`
 }
 
-// EndpointsOf returns the endpoints of a backend's targets; metrics is nil
-// when the backend takes none.
-func EndpointsOf(traces Target, metrics *Target) Endpoints {
+// EndpointsOf returns the endpoints of a backend's targets; metrics and logs
+// are nil when the backend takes none.
+func EndpointsOf(traces Target, metrics, logs *Target) Endpoints {
 	e := Endpoints{Traces: traces.shown()}
 	if metrics != nil && metrics.URL != nil {
 		e.Metrics = metrics.shown()
+	}
+	if logs != nil && logs.URL != nil {
+		e.Logs = logs.shown()
 	}
 	return e
 }

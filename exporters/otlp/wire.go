@@ -2,7 +2,6 @@ package otlp
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -26,24 +25,26 @@ var sdkSpanExporter bool
 // buffers, sent over gRPC or HTTP by a sender that passes the bytes
 // through. It costs a fraction of the SDK's exporter, which builds proto
 // structs for every span before marshalling them (docs/performance.md).
-func newWireSpanExporter(t Target, tlsCfg *tls.Config, timeout time.Duration, counters *exporters.Counters) (sdktrace.SpanExporter, error) {
+func newWireSpanExporter(tr transport, counters *exporters.SignalCounters) (sdktrace.SpanExporter, error) {
 	var s sender
 	var err error
-	switch t.Protocol {
+	switch tr.target.Protocol {
 	case GRPC:
-		s, err = newGRPCSender(t, tlsCfg, counters)
+		s, err = newGRPCSender(tr, counters)
 	case HTTPProtobuf:
-		s, err = newHTTPSender(t, tlsCfg, timeout, counters)
+		s, err = newHTTPSender(tr, counters)
 	default:
-		return nil, fmt.Errorf("protocol %q: want %s or %s", t.Protocol, GRPC, HTTPProtobuf)
+		return nil, fmt.Errorf("protocol %q: want %s or %s", tr.target.Protocol, GRPC, HTTPProtobuf)
 	}
 	if err != nil {
-		return nil, err
+		return nil, mask(err, tr.creds)
 	}
-	e := &wireExporter{send: s, timeout: timeout}
+	// The transport masks credentials in what a server sends back, for
+	// this exporter as for the SDK's.
+	e := &wireExporter{send: s, timeout: tr.timeout}
 	e.enc.Shared = sharedSpans
 	e.leave = sharedSpans.Join()
-	return maskSpanExporter(e, nil, t.Headers)
+	return e, nil
 }
 
 // sharedSpans lets the wire exporters of a fan-out encode each span once

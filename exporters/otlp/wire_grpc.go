@@ -2,7 +2,6 @@ package otlp
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
@@ -34,17 +31,12 @@ type grpcSender struct {
 	callOpts []grpc.CallOption
 }
 
-func newGRPCSender(t Target, tlsCfg *tls.Config, counters *exporters.Counters) (*grpcSender, error) {
-	creds := credentials.NewTLS(tlsCfg)
-	if t.plaintext() {
-		creds = insecure.NewCredentials()
-	}
+func newGRPCSender(tr transport, counters *exporters.SignalCounters) (*grpcSender, error) {
+	t := tr.target
 	// grpc.NewClient does not connect: the connection is made on the
-	// first export, as with the SDK's exporter.
-	conn, err := grpc.NewClient(t.URL.Host,
-		grpc.WithTransportCredentials(creds),
-		grpc.WithStatsHandler(wireCounter{counters}),
-		grpc.WithUserAgent(userAgent))
+	// first export, as with the SDK's exporter. The transport's options
+	// carry the credentials, byte counting and status masking.
+	conn, err := grpc.NewClient(t.URL.Host, append(tr.grpcOptions(counters), grpc.WithUserAgent(userAgent))...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,7 +37,8 @@ type httpSender struct {
 	gzip    bool
 }
 
-func newHTTPSender(t Target, tlsCfg *tls.Config, timeout time.Duration, counters *exporters.Counters) (*httpSender, error) {
+func newHTTPSender(tr transport, counters *exporters.SignalCounters) (*httpSender, error) {
+	t := tr.target
 	h := http.Header{}
 	for k, v := range t.Headers {
 		h.Set(k, string(v))
@@ -50,7 +50,7 @@ func newHTTPSender(t Target, tlsCfg *tls.Config, timeout time.Duration, counters
 		h.Set("Content-Encoding", "gzip")
 	}
 	return &httpSender{
-		client:  t.httpClient(tlsCfg, timeout, counters),
+		client:  tr.httpClient(counters),
 		url:     t.URL.String(),
 		shown:   t.URL.Redacted(),
 		headers: h,

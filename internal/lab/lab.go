@@ -33,6 +33,7 @@ type Lab struct {
 	ElasticAPIKeyGRPC string // SourceElasticAPIKey: Authorization: ApiKey APIKey
 	ElasticAPIKeyHTTP string
 	DatadogAgent      string // SourceDatadog: dd-trace-go's agent address (/info, /v0.4/traces)
+	DogStatsD         string // SourceStatsd: the Agent's DogStatsD, UDP (dd-trace-go's runtime metrics)
 
 	// Credentials the Elastic receivers accept: random per Start unless set
 	// with WithSecretToken or WithAPIKey.
@@ -178,6 +179,7 @@ func newLab(p portSet, c config) *Lab {
 		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
 		DatadogAgent:      p.addr(portDatadog),
 		JaegerSampling:    samplingURL(p, c),
+		DogStatsD:         p.addr(portDogStatsD),
 		SecretToken:       c.secretToken,
 		APIKey:            c.apiKey,
 		Dir:               c.dir,

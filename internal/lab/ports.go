@@ -34,6 +34,7 @@ const (
 	portCollectorHealth
 	portJaegerSamplingHTTP
 	portJaegerSamplingGRPC
+	portDogStatsD
 	numPorts
 )
 
@@ -60,6 +61,7 @@ var portInfo = [numPorts]struct {
 	portCollectorHealth:    {"collector health", 13134},
 	portJaegerSamplingHTTP: {"Jaeger remote sampling HTTP", 5778},
 	portJaegerSamplingGRPC: {"Jaeger remote sampling gRPC", 5779},
+	portDogStatsD:          {"collector DogStatsD receiver (UDP)", 18125},
 }
 
 // PublicPort is a listener that applications and people use under
