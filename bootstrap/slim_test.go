@@ -116,7 +116,11 @@ func TestUnchosenBackendsCostNothingAtInit(t *testing.T) {
 		}
 		all, one := allocs(every), allocs(tt.chosen)
 		t.Logf("%s: Init allocates %.0f times with every backend registered, %.0f with only the chosen one", tt.name, all, one)
-		if all > one {
+		// AllocsPerRun counts the whole process, so the pipeline's own
+		// goroutines (batchers, the runtime metrics) add a few allocations
+		// either way; a vendor SDK started at Init adds hundreds.
+		const noise = 16
+		if all > one+noise {
 			t.Errorf("%s: Init allocates %.0f times with every backend registered, %.0f with only the chosen one; an unchosen backend does work at Init",
 				tt.name, all, one)
 		}
