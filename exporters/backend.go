@@ -39,6 +39,10 @@ type Settings struct {
 	MetricInterval time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
+	// NoRetry asks exporters to return an export's error at once instead of
+	// retrying until the export timeout: `otelswitch doctor` wants the cause
+	// (a refused connection), not the deadline that hid it.
+	NoRetry bool
 }
 
 // Batch sizes a backend's queue.
@@ -71,6 +75,9 @@ type Backend struct {
 	Propagators []string
 	// Stats counts what the backend sent and lost.
 	Stats *Counters
+	// Endpoints says where each signal goes, for the startup log and
+	// `otelswitch doctor`; empty for a backend that sends nowhere.
+	Endpoints []Endpoint
 }
 
 // Factory builds one kind of backend.

@@ -79,6 +79,10 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
+		Endpoints: []exporters.Endpoint{{
+			Signal: exporters.SignalTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
+			Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
+		}},
 	}, nil
 }
 

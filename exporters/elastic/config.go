@@ -72,14 +72,17 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 	}
 
 	headers := map[string]secret.String{}
+	auth, credVar := "", ""
 	token, key := string(c.SecretToken), string(c.APIKey)
 	switch {
 	case token != "" && key != "":
 		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
 	case token != "":
 		headers["authorization"] = secret.String("Bearer " + token)
+		auth, credVar = "Authorization: Bearer", envSecretToken
 	case key != "":
 		headers["authorization"] = secret.String("ApiKey " + key)
+		auth, credVar = "Authorization: ApiKey", envAPIKey
 	case strict:
 		errs = append(errs, fmt.Errorf("neither %s nor %s is set; staging and production need one to authorize with APM Server", envSecretToken, envAPIKey))
 	}
@@ -91,24 +94,32 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		}
 	}
 
-	raw := c.ServerURL
+	raw, defaulted := c.ServerURL, false
 	switch {
 	case raw == "" && strict:
 		errs = append(errs, fmt.Errorf("%s is not set; staging and production need the APM Server URL, such as https://apm.example.com:8200", envServerURL))
 	case raw == "":
-		raw = DefaultServerURL
+		raw, defaulted = DefaultServerURL, true
 	case !strings.Contains(raw, "://") && !otlp.HasUserinfo(raw):
 		// A URL with credentials is refused as such by BaseTargets.
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
 	if raw != "" {
-		t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None}
+		t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
+		if credVar == "" {
+			// Nothing sent: a refusal means one of them is needed.
+			t.CredentialVar = envSecretToken + " or " + envAPIKey
+		}
 		traces, metrics, err = otlp.BaseTargets(envServerURL, raw, t, otlp.Hints{
 			Credentials: "use " + envSecretToken + " or " + envAPIKey,
 			GRPCPath:    "set " + envProtocol + "=http/protobuf",
 		})
 		errs = append(errs, err)
+		if defaulted {
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = true, true
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err

@@ -33,7 +33,9 @@ func (c Config) Validate() error {
 }
 
 // Target resolves where spans go. A bare host:port means plaintext gRPC, as
-// Jaeger serves it out of the box.
+// Jaeger serves it out of the box. Over http/protobuf the endpoint is a base
+// URL that gets /v1/traces, or already ends in it (the specification's
+// per-signal form); over gRPC a path is refused.
 func (c Config) Target() (otlp.Target, error) {
 	var errs []error
 	protocol := c.Protocol
@@ -41,20 +43,21 @@ func (c Config) Target() (otlp.Target, error) {
 		errs = append(errs, fmt.Errorf("JAEGER_PROTOCOL=%q: unknown protocol; want grpc or http/protobuf", c.Protocol))
 		protocol = otlp.GRPC // still check the endpoint, as the default reads it
 	}
-	u, err := otlp.ParseEndpoint("JAEGER_ENDPOINT", c.Endpoint, protocol, otlp.TracesPath)
-	if err != nil {
-		errs = append(errs, err)
+	t := otlp.Target{
+		Protocol:    protocol,
+		Insecure:    !strings.Contains(c.Endpoint, "://"),
+		Compression: otlp.None,
 	}
+	traces, _, err := otlp.BaseTargets("JAEGER_ENDPOINT", c.Endpoint, t, otlp.Hints{
+		Credentials: "Jaeger takes none",
+		GRPCPath:    "set JAEGER_PROTOCOL=http/protobuf",
+		TracesOnly:  true,
+	})
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, err
 	}
-	return otlp.Target{
-		Protocol:    c.Protocol,
-		URL:         u,
-		Insecure:    !strings.Contains(c.Endpoint, "://"),
-		Compression: otlp.None,
-		EndpointVar: "JAEGER_ENDPOINT",
-	}, nil
+	return traces, nil
 }
 
 // Factory builds the jaeger backend.

@@ -148,13 +148,23 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		}
 		base, endpointVar = "https://"+host+":"+port, envRegion
 	}
+	regionDefault := c.Endpoint == "" && c.Region == ""
 	if base != "" {
-		t := otlp.Target{Protocol: proto, Headers: map[string]secret.String{"api-key": c.LicenseKey}, Compression: comp}
+		t := otlp.Target{
+			Protocol: proto, Headers: map[string]secret.String{"api-key": c.LicenseKey}, Compression: comp,
+			Auth: "api-key header", CredentialVar: envLicenseKey,
+			AuthHint: fmt.Sprintf("a licence key works in its own region only: check %s (us, eu or fedramp) matches the account", envRegion),
+		}
 		traces, metrics, err = otlp.BaseTargets(endpointVar, base, t, otlp.Hints{
 			Credentials: "the licence key goes in " + envLicenseKey,
 			GRPCPath:    "use http/protobuf",
 		})
 		errs = append(errs, err)
+		if endpointVar == envRegion {
+			// The URL is the region's, not a value the user typed.
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = regionDefault, regionDefault
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err

@@ -42,6 +42,7 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 	if err != nil {
 		return nil, err
 	}
+	p.Traces.noRetry = s.NoRetry
 	counters := exporters.NewCounters(name)
 	exp, err := NewSpanExporter(ctx, p.Traces, s.ExportTimeout, counters)
 	if err != nil {
@@ -60,9 +61,13 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		Config:        cfg,
 		SpanProcessor: exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger),
 		Stats:         counters,
+		Endpoints:     []exporters.Endpoint{p.Traces.Endpoint(exporters.SignalTraces)},
 	}
 	if p.Metrics != nil && s.Metrics {
-		mexp, err := NewMetricExporter(ctx, *p.Metrics, s.ExportTimeout, p.Temporality)
+		mt := *p.Metrics
+		mt.noRetry = s.NoRetry
+		b.Endpoints = append(b.Endpoints, mt.Endpoint(exporters.SignalMetrics))
+		mexp, err := NewMetricExporter(ctx, mt, s.ExportTimeout, p.Temporality)
 		if err != nil {
 			_ = b.SpanProcessor.Shutdown(ctx)
 			return nil, fmt.Errorf("%s: %w", name, err)

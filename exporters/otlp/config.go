@@ -138,20 +138,27 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 
 	switch {
 	case endpoint != "":
-		t.EndpointVar = s.vr("OTEL_EXPORTER_OTLP_ENDPOINT")
+		// The per-signal variable is the full URL, used as it is.
+		t.EndpointVar, t.EndpointValue = s.vr("OTEL_EXPORTER_OTLP_ENDPOINT"), endpoint
 		u, err := ParseEndpoint(t.EndpointVar, endpoint, proto, s.path)
 		errs = append(errs, err)
 		t.URL = u
 	default:
-		t.EndpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
+		t.EndpointVar, t.EndpointValue = "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint
 		base := c.Endpoint
 		if base == "" {
+			t.EndpointDefault = true
 			base = "http://localhost:4318"
 			if proto == GRPC {
 				base = "http://localhost:4317"
 			}
 		}
 		u, err := ParseEndpoint(t.EndpointVar, base, proto, "")
+		if err == nil && proto == HTTPProtobuf {
+			// The base URL gets the signal path; one it already ends in
+			// would be doubled.
+			err = SignalPathError(t.EndpointVar, base, u)
+		}
 		errs = append(errs, err)
 		if u != nil && proto == HTTPProtobuf {
 			u = JoinPath(u, s.path)
@@ -163,6 +170,9 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 	parsed, err := ParseHeaders(hVar, h)
 	errs = append(errs, err)
 	t.Headers = parsed
+	if len(parsed) > 0 {
+		t.Auth, t.CredentialVar = "headers", hVar
+	}
 
 	ms := c.Timeout
 	msVar := "OTEL_EXPORTER_OTLP_TIMEOUT"
@@ -193,6 +203,6 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 	}
 	t.Insecure = in != nil && *in
 
-	t.Certificate, _ = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
+	t.Certificate, t.CertificateVar = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
 	return t, d, errors.Join(errs...)
 }

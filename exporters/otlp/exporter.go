@@ -26,6 +26,7 @@ import (
 const (
 	TracesPath  = "/v1/traces"
 	MetricsPath = "/v1/metrics"
+	LogsPath    = "/v1/logs"
 )
 
 // NewSpanExporter returns an OTLP span exporter for t. It does not dial:
@@ -34,7 +35,7 @@ const (
 func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, counters *exporters.Counters) (sdktrace.SpanExporter, error) {
 	tlsCfg, err := t.tlsConfig()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.EndpointVar, err)
+		return nil, err
 	}
 	timeout = exportTimeoutOrDefault(timeout)
 	switch t.Protocol {
@@ -53,6 +54,9 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracegrpc.WithCompressor(Gzip))
 		}
+		if t.noRetry {
+			opts = append(opts, otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+		}
 		exp, err := otlptracegrpc.New(ctx, opts...)
 		return maskSpanExporter(exp, err, t.Headers)
 	case HTTPProtobuf:
@@ -65,6 +69,9 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		}
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+		}
+		if t.noRetry {
+			opts = append(opts, otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
 		}
 		exp, err := otlptracehttp.New(ctx, opts...)
 		return maskSpanExporter(exp, err, t.Headers)
@@ -99,7 +106,7 @@ func (tp Temporality) selector() sdkmetric.TemporalitySelector {
 func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, temporality Temporality) (sdkmetric.Exporter, error) {
 	tlsCfg, err := t.tlsConfig()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.EndpointVar, err)
+		return nil, err
 	}
 	timeout = exportTimeoutOrDefault(timeout)
 	switch t.Protocol {
@@ -118,6 +125,9 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 		if t.Compression == Gzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor(Gzip))
 		}
+		if t.noRetry {
+			opts = append(opts, otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}))
+		}
 		exp, err := otlpmetricgrpc.New(ctx, opts...)
 		return maskMetricExporter(exp, err, t.Headers)
 	case HTTPProtobuf:
@@ -131,6 +141,9 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 		}
 		if t.Compression == Gzip {
 			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+		}
+		if t.noRetry {
+			opts = append(opts, otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}))
 		}
 		exp, err := otlpmetrichttp.New(ctx, opts...)
 		return maskMetricExporter(exp, err, t.Headers)
