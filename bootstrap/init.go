@@ -24,30 +24,18 @@ import (
 // configuration problem at once and leaves nothing running when it fails.
 // It does not wait on the network: backends connect on their first export.
 func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
-	c := newConfig(opts)
-	if c.registry == nil {
-		c.registry = DefaultRegistry()
-	}
-	e, err := readEnv(c.lookup)
-	if c.environment != "" {
-		e.Environment = c.environment
-	}
-	profile, perr := profiles.Lookup(e.Environment)
-	if err = errors.Join(err, perr); perr != nil {
+	p, err := Resolve(ctx, opts...)
+	if err != nil {
 		return nil, err
 	}
-	s, names, serr := settings(ctx, e, c, profile)
-	if e.SDKDisabled && err == nil && serr == nil {
+	e, c, s, profile := p.env, p.cfg, p.settings, p.profile
+	if p.SDKDisabled {
 		return disabled(e, c, s, profile)
 	}
-	// Read and build every backend even when something else is wrong, so one
-	// run of Init shows every problem.
-	backends, berr := buildBackends(ctx, c, s, names)
-	if err = errors.Join(err, serr, berr); err != nil {
-		shutdownAll(ctx, backends)
-		return nil, err
+	backends := make([]*exporters.Backend, 0, len(p.Backends))
+	for _, b := range p.Backends {
+		backends = append(backends, b.Backend)
 	}
-
 	t, err := assemble(e, c, s, profile, backends)
 	if err != nil {
 		shutdownAll(ctx, backends)
@@ -56,6 +44,7 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if c.globals {
 		installGlobals(t)
 	}
+	logStartup(t.logger, p)
 	t.logger.Debug("telemetry ready", "config", t.config)
 	return t, nil
 }
@@ -279,11 +268,17 @@ func installGlobals(t *Telemetry) {
 
 func shutdownAll(ctx context.Context, backends []*exporters.Backend) {
 	for _, b := range backends {
-		if b.SpanProcessor != nil {
-			_ = b.SpanProcessor.Shutdown(ctx)
-		}
-		if b.MetricReader != nil {
-			_ = b.MetricReader.Shutdown(ctx)
-		}
+		_ = shutdownBackend(ctx, b)
 	}
+}
+
+func shutdownBackend(ctx context.Context, b *exporters.Backend) error {
+	var errs []error
+	if b.SpanProcessor != nil {
+		errs = append(errs, b.SpanProcessor.Shutdown(ctx))
+	}
+	if b.MetricReader != nil {
+		errs = append(errs, b.MetricReader.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
