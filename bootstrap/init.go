@@ -86,6 +86,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 		ExportTimeout:  p.ExportTimeout,
 		Metrics:        e.Metrics,
 		MetricInterval: p.MetricInterval,
+		NoRetry:        c.noRetry,
 	}
 	if e.ExportTimeout != nil {
 		if *e.ExportTimeout <= 0 {

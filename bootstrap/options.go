@@ -26,6 +26,7 @@ type config struct {
 	globals        bool
 	logOutput      io.Writer
 	registry       *exporters.Registry
+	noRetry        bool
 }
 
 func newConfig(opts []Option) config {
@@ -80,4 +81,12 @@ func WithLogOutput(w io.Writer) Option {
 // DefaultRegistry returns the built-in set to start from.
 func WithRegistry(r *exporters.Registry) Option {
 	return optionFunc(func(c config) config { c.registry = r; return c })
+}
+
+// WithoutExportRetry makes every export return its error at once instead of
+// retrying until the export timeout. `otelswitch doctor` uses it so that a
+// refused connection is reported as such, not as the deadline that hid it;
+// a service wants the retries.
+func WithoutExportRetry() Option {
+	return optionFunc(func(c config) config { c.noRetry = true; return c })
 }

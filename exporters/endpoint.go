@@ -21,10 +21,10 @@ type Endpoint struct {
 	Protocol string `json:"protocol"`
 	// Plaintext is set when nothing is encrypted.
 	Plaintext bool `json:"plaintext"`
-	// Variable names the variable URL came from, such as JAEGER_ENDPOINT;
-	// empty when it is a default nobody set.
+	// Variable names the variable URL came from, or would come from, such
+	// as JAEGER_ENDPOINT.
 	Variable string `json:"variable,omitempty"`
-	// Default is set when URL is the backend's default, not the user's.
+	// Default is set when URL is the backend's default: Variable is unset.
 	Default bool `json:"default,omitempty"`
 	// Auth is the authentication scheme, such as "api-key header",
 	// "Authorization: Bearer" or "none".

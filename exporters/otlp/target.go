@@ -91,9 +91,6 @@ func (t Target) Endpoint(signal string) exporters.Endpoint {
 		}
 		e.URL = u.Redacted()
 	}
-	if e.Default {
-		e.Variable = ""
-	}
 	return e
 }
 
