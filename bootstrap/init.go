@@ -195,20 +195,23 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.sdkTracer = sdktrace.NewTracerProvider(topts...)
 	t.tracerProvider = t.sdkTracer
 
+	var readers []sdkmetric.Option
 	if e.Metrics {
-		var readers []sdkmetric.Option
 		for _, b := range backends {
 			if b.MetricReader != nil {
 				readers = append(readers, sdkmetric.WithReader(b.MetricReader))
 			}
 		}
-		// When no backend takes metrics (jaeger, none, stdout), the no-op
-		// provider stays: the SDK's, with no reader, still resolves the
-		// attributes of every measurement, for nothing (docs/performance.md).
-		if len(readers) > 0 {
-			t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
-			t.meterProvider = t.sdkMeter
-		}
+	}
+	for _, r := range c.metricReaders {
+		readers = append(readers, sdkmetric.WithReader(r))
+	}
+	// When no reader takes metrics (jaeger, none, stdout), the no-op
+	// provider stays: the SDK's, with no reader, still resolves the
+	// attributes of every measurement, for nothing (docs/performance.md).
+	if len(readers) > 0 {
+		t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
+		t.meterProvider = t.sdkMeter
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -27,6 +28,7 @@ type config struct {
 	logOutput      io.Writer
 	registry       *exporters.Registry
 	noRetry        bool
+	metricReaders  []sdkmetric.Reader
 }
 
 func newConfig(opts []Option) config {
@@ -89,4 +91,12 @@ func WithRegistry(r *exporters.Registry) Option {
 // a service wants the retries.
 func WithoutExportRetry() Option {
 	return optionFunc(func(c config) config { c.noRetry = true; return c })
+}
+
+// WithMetricReader adds a metric reader beside the backends', such as
+// sdkmetric.NewManualReader() in a test that asserts on the service's
+// metrics. It applies whatever TELEMETRY_METRICS says: code wins over the
+// environment.
+func WithMetricReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(c config) config { c.metricReaders = append(c.metricReaders, r); return c })
 }
