@@ -210,3 +210,33 @@ func exportedRecv(recv *ast.FieldList) bool {
 		}
 	}
 }
+
+// TestExamplesUseOnlyThePublicAPI: examples/ stand for code outside the
+// module, which cannot import an internal package (tests may: they use the
+// lab).
+func TestExamplesUseOnlyThePublicAPI(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples")
+	var files int
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		files++
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); strings.Contains(p, "/internal") {
+				t.Errorf("%s imports %s", path, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 3 {
+		t.Fatalf("found %d example files", files)
+	}
+}
