@@ -13,7 +13,7 @@ import (
 
 // Config is what the jaeger backend reads.
 type Config struct {
-	Endpoint string `envconfig:"JAEGER_ENDPOINT" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants e.g. http://localhost:4318."`
+	Endpoint string `envconfig:"JAEGER_ENDPOINT" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused."`
 	Protocol string `envconfig:"JAEGER_PROTOCOL" default:"grpc" desc:"grpc or http/protobuf."`
 }
 

@@ -14,7 +14,7 @@ import (
 // per-signal variable (OTEL_EXPORTER_OTLP_TRACES_*) wins over the general one.
 // Pointers tell "unset" from a zero value.
 type Config struct {
-	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
+	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended, so a URL that already ends in one is refused (use the per-signal variable for a full URL); over grpc a path is refused. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
 	TracesEndpoint  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" desc:"Full URL for traces, used as it is."`
 	MetricsEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" desc:"Full URL for metrics, used as it is."`
 
