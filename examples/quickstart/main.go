@@ -49,8 +49,10 @@ func main() {
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_ = srv.Shutdown(shutdownCtx) // finish the requests in flight, and their spans
-	if err := tel.Shutdown(shutdownCtx); err != nil { // flush every backend and signal
+	// Finish the requests in flight, then flush their spans, metrics and
+	// logs to every backend.
+	_ = srv.Shutdown(shutdownCtx)
+	if err := tel.Shutdown(shutdownCtx); err != nil {
 		log.Print(err)
 	}
 }
