@@ -2,6 +2,7 @@ package jaeger
 
 import (
 	"context"
+	"os"
 	"errors"
 	"fmt"
 	"strings"
@@ -80,6 +81,13 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	t, err := c.Target()
 	if err != nil {
 		return nil, err
+	}
+	lookup := s.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if v, ok := lookup("JAEGER_ENDPOINT"); !ok || v == "" {
+		t.EndpointDefault = true // for the doctor: "the default; JAEGER_ENDPOINT is unset"
 	}
 	return otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
 }
