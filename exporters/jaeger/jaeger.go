@@ -2,9 +2,9 @@ package jaeger
 
 import (
 	"context"
-	"os"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters"
