@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -244,4 +246,23 @@ func writeOtherCA(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestNewRelicForbidden: New Relic answers a key from another region with
+// 403; the fix names the key and the region.
+func TestNewRelicForbidden(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	code, r, out := doctorRun(t, env{"TELEMETRY_BACKEND": "newrelic", "NEW_RELIC_LICENSE_KEY": "0123456789abcdef0123456789abcdef01234567", "NEW_RELIC_OTLP_ENDPOINT": srv.URL})
+	if code != exitRejected {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, sig := range []string{"traces", "metrics"} {
+		res := resultFor(t, r, "newrelic", sig)
+		if !res.Reached || res.Problem != "unauthorized" || !strings.Contains(res.Fix, "NEW_RELIC_LICENSE_KEY") || !strings.Contains(res.Fix, "NEW_RELIC_REGION") {
+			t.Errorf("%s result = %+v", sig, res)
+		}
+	}
 }
