@@ -191,6 +191,19 @@ func TestAgainstTheLab(t *testing.T) {
 		}
 	})
 
+	t.Run("datadog native", func(t *testing.T) {
+		code, r, out := doctorRun(t, env{
+			"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
+			"DD_REMOTE_CONFIGURATION_ENABLED": "false",
+		}, "--timeout", "10s")
+		if code != exitOK {
+			t.Fatalf("exit %d, want 0\n%s", code, out)
+		}
+		if res := resultFor(t, r, "datadog", "traces"); !res.Accepted || res.Endpoint != "http://"+l.DatadogAgent {
+			t.Errorf("result = %+v", res)
+		}
+	})
+
 	t.Run("text", func(t *testing.T) {
 		var stdout bytes.Buffer
 		code := run(context.Background(), []string{"doctor"}, env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": l.JaegerOTLPGRPC}.lookup, &stdout, &bytes.Buffer{})
