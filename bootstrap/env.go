@@ -30,8 +30,8 @@ type Env struct {
 	ServiceName        string         `envconfig:"OTEL_SERVICE_NAME" desc:"service.name. Default: service.name in OTEL_RESOURCE_ATTRIBUTES, else unknown_service:<executable>."`
 	ServiceVersion     string         `envconfig:"SERVICE_VERSION" desc:"service.version. Default: service.version in OTEL_RESOURCE_ATTRIBUTES, else the main module's version."`
 	ResourceAttributes string         `envconfig:"OTEL_RESOURCE_ATTRIBUTES" desc:"Extra resource attributes: key1=value1,key2=value2, values percent-encoded where needed."`
-	Sampler            string         `envconfig:"OTEL_TRACES_SAMPLER" desc:"always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio. Default from the profile."`
-	SamplerArg         string         `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"Ratio for the traceidratio samplers, a number from 0 to 1."`
+	Sampler            string         `envconfig:"OTEL_TRACES_SAMPLER" desc:"always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, jaeger_remote or parentbased_jaeger_remote (strategies polled from Jaeger's remote_sampling extension or a Collector's jaegerremotesampling). Default from the profile."`
+	SamplerArg         string         `envconfig:"OTEL_TRACES_SAMPLER_ARG" desc:"Ratio for the traceidratio samplers, a number from 0 to 1. For the jaeger_remote samplers: endpoint=<URL of the sampling server, default http://localhost:5778/sampling>,pollingIntervalMs=<default 60000>,initialSamplingRate=<used until the first answer, default 0.001>."`
 	Propagators        string         `envconfig:"OTEL_PROPAGATORS" desc:"Comma list: tracecontext, baggage, b3, b3multi, jaeger, datadog, none. Default tracecontext,baggage, plus datadog when a datadog backend is chosen."`
 	SDKDisabled        bool           `envconfig:"OTEL_SDK_DISABLED" desc:"true: install no-op providers; Init still returns a working handle."`
 	Metrics            bool           `envconfig:"TELEMETRY_METRICS" default:"true" desc:"false: no metrics are exported."`
@@ -41,10 +41,16 @@ type Env struct {
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
 	StartupLog         bool           `envconfig:"TELEMETRY_STARTUP_LOG" default:"true" desc:"false: no startup line (backends, endpoints, sampler, profile, signals; credentials never shown). Warnings about settings that look wrong in staging and production are logged regardless."`
+	StandardEnv
+	DetectEnv
+	SamplingEnv
 }
 
 func readEnv(lookup envconf.LookupFunc) (Env, error) {
 	var e Env
 	err := envconf.Process(lookup, &e)
+	if m, _ := ParseExporters(envMetricsExporter, e.MetricsExporter); len(m) == 1 && m[0] == "none" {
+		e.Metrics = false
+	}
 	return e, err
 }

@@ -88,6 +88,11 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 		MetricInterval: p.MetricInterval,
 		NoRetry:        c.noRetry,
 	}
+	// The standard OTEL_* variables override the profile, and the
+	// TELEMETRY_* ones below override them (docs/configuration.md).
+	errs = append(errs, applyBatching(e.StandardEnv, &s))
+	_, err = spanLimits(e.StandardEnv)
+	errs = append(errs, err)
 	if e.ExportTimeout != nil {
 		if *e.ExportTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envExportTimeout, *e.ExportTimeout))
@@ -102,8 +107,8 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	}
 	// Sampler and propagators are built again in assemble, once the backends
 	// are known; checking them here puts their errors beside the others.
-	_, _, _, err = newSampler(e, p)
-	errs = append(errs, err)
+	_, _, _, _, err = newSampler(e, p, name, false)
+	errs = append(errs, err, checkRateLimit(e.SamplingEnv))
 	_, _, err = newPropagator(e, nil)
 	errs = append(errs, err)
 	// The library's own diagnostics go through a logger without correlation
@@ -137,6 +142,10 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 		}
 		return names, errors.Join(errs...)
 	}
+	std, err := standardBackends(e.StandardEnv, c.lookup, len(p.Backends) > 0)
+	if err != nil || std.Backends != nil {
+		return std.Backends, err
+	}
 	if len(p.Backends) > 0 {
 		return p.Backends, nil
 	}
@@ -150,7 +159,7 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 	case 1:
 		return found, nil
 	case 0:
-		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL)", envBackend, p.Name, envBackend, strings.Join(known, ", "))
+		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL) or OTEL_EXPORTER_OTLP_ENDPOINT", envBackend, p.Name, envBackend, strings.Join(known, ", "))
 	default:
 		return nil, fmt.Errorf("%s is unset and credentials for several vendors are set (%s); set %s to choose, e.g. %s=%s, or list them to send to each", envBackend, strings.Join(found, ", "), envBackend, envBackend, strings.Join(found, ","))
 	}
@@ -158,25 +167,41 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 
 // assemble builds the providers around the backends.
 func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
-	sampler, samplerName, ratio, serr := newSampler(e, p)
+	sampler, samplerName, ratio, stopSampler, serr := newSampler(e, p, s.ServiceName, true)
+	if vs, name := vendorSampler(backends); vs != nil && serr == nil {
+		stopSampler()
+		sampler, samplerName, ratio, stopSampler = withRateLimit(vs, e.SamplingEnv), name, 0, func() {}
+	}
 	var wanted []string
 	for _, b := range backends {
 		wanted = append(wanted, b.Propagators...)
 	}
 	prop, propNames, perr := newPropagator(e, wanted)
 	if err := errors.Join(serr, perr); err != nil {
+		stopSampler()
 		return nil, err
 	}
 	logger, err := newLogger(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
 	if err != nil {
+		stopSampler()
 		return nil, err
 	}
 	t := newTelemetry(e, c, s, p, logger)
+	t.stopSampler = stopSampler
 	t.backends = backends
 	t.propagator = prop
 	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
+	t.config.Detectors = detectorOutcomes(c.detectors)
 
-	topts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource)}
+	// Checked in settings already.
+	limits, _ := spanLimits(e.StandardEnv)
+	t.config.Tuning = Tuning{
+		BatchDelay: Duration(s.Batch.Delay), MaxQueue: s.Batch.MaxQueue, MaxExport: s.Batch.MaxExport,
+		MetricInterval: Duration(s.MetricInterval), MetricTimeout: Duration(s.MetricTimeout), SpanLimits: limits,
+	}
+	topts := []sdktrace.TracerProviderOption{
+		sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource), sdktrace.WithRawSpanLimits(limits),
+	}
 	for _, b := range backends {
 		if b.SpanProcessor != nil {
 			t.processors = append(t.processors, b.SpanProcessor)

@@ -5,9 +5,11 @@ import (
 	"os"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // Option configures Init. Environment variables are read first; options
@@ -29,6 +31,9 @@ type config struct {
 	registry       *exporters.Registry
 	noRetry        bool
 	metricReaders  []sdkmetric.Reader
+	// cloud and detectors are what the cloud detectors found, set by Init.
+	cloud     *resource.Resource
+	detectors []detect.Outcome
 }
 
 func newConfig(opts []Option) config {

@@ -80,6 +80,7 @@ func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
 	if c.registry == nil {
 		c.registry = DefaultRegistry()
 	}
+	c.lookup = caseInsensitive(c.lookup)
 	e, err := readEnv(c.lookup)
 	if c.environment != "" {
 		e.Environment = c.environment
@@ -88,6 +89,7 @@ func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
 	if err = errors.Join(err, perr); perr != nil {
 		return nil, err
 	}
+	err = errors.Join(err, detectCloud(ctx, e, &c, profile))
 	s, names, serr := settings(ctx, e, c, profile)
 	p := &Plan{
 		Environment:    profile.Name,
@@ -101,7 +103,7 @@ func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
 		settings:       s,
 		profile:        profile,
 	}
-	if _, name, ratio, err := newSampler(e, profile); err == nil {
+	if _, name, ratio, _, err := newSampler(e, profile, s.ServiceName, false); err == nil {
 		p.Sampler, p.SamplerRatio = name, ratio
 	}
 	if e.SDKDisabled && err == nil && serr == nil {

@@ -36,7 +36,7 @@ func newResource(ctx context.Context, e Env, c config, environment string) (*res
 	}
 	// Host and process detectors read local state only; none waits on the
 	// network. Later options win, so the attributes above come last.
-	res, err := resource.New(ctx,
+	opts := append([]resource.Option{
 		resource.WithTelemetrySDK(),
 		resource.WithHost(),
 		resource.WithOS(),
@@ -45,8 +45,8 @@ func newResource(ctx context.Context, e Env, c config, environment string) (*res
 		resource.WithProcessRuntimeName(),
 		resource.WithProcessRuntimeVersion(),
 		resource.WithSchemaURL(semconv.SchemaURL),
-		resource.WithAttributes(attrs...),
-	)
+	}, identity(c)...)
+	res, err := resource.New(ctx, append(opts, resource.WithAttributes(attrs...))...)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("resource: %w", err)
 	}

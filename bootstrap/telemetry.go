@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/detect"
 )
 
 // Telemetry is the handle Init returns.
@@ -28,6 +29,7 @@ type Telemetry struct {
 	propagator     propagation.TextMapPropagator
 	logger         *slog.Logger
 	config         Config
+	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
 	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
@@ -122,6 +124,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t.sdkTracer != nil {
 		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
 	}
+	if t.stopSampler != nil {
+		t.stopSampler()
+	}
 	if err != nil {
 		return fmt.Errorf("telemetry shutdown: %w", err)
 	}
@@ -155,6 +160,10 @@ type Config struct {
 	ShutdownTimeout Duration       `json:"shutdown_timeout"`
 	LogFormat       string         `json:"log_format"`
 	Exporters       map[string]any `json:"exporters"`
+	Tuning          Tuning         `json:"tuning"`
+	// Detectors tells what each cloud detector of OTEL_RESOURCE_DETECTORS
+	// did; failures and timeouts are also logged once.
+	Detectors []DetectorOutcome `json:"detectors,omitempty"`
 }
 
 // String renders c as indented JSON, the one text form that also shows each
@@ -174,3 +183,23 @@ func (d Duration) String() string { return time.Duration(d).String() }
 
 // MarshalText implements encoding.TextMarshaler.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DetectorOutcome is what one cloud detector of OTEL_RESOURCE_DETECTORS did
+// at Init. It is declared here, not taken from the internal package that
+// runs the detectors, so that code outside the module can name it.
+type DetectorOutcome struct {
+	Name string `json:"name"`
+	// Result is "detected", "not detected" (ran, found nothing: not on that
+	// cloud), "failed" or "timed out".
+	Result string   `json:"result"`
+	Took   Duration `json:"took"`
+	Error  string   `json:"error,omitempty"`
+}
+
+func detectorOutcomes(in []detect.Outcome) []DetectorOutcome {
+	var out []DetectorOutcome
+	for _, o := range in {
+		out = append(out, DetectorOutcome{Name: o.Name, Result: o.Result, Took: Duration(o.Took), Error: o.Error})
+	}
+	return out
+}

@@ -37,6 +37,8 @@ type Settings struct {
 	// Metrics asks for a metric reader where the backend takes metrics.
 	Metrics        bool
 	MetricInterval time.Duration
+	// MetricTimeout bounds each metric export; zero means ExportTimeout.
+	MetricTimeout time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
 	// NoRetry asks exporters to return an export's error at once instead of
@@ -78,6 +80,10 @@ type Backend struct {
 	// Endpoints says where each signal goes, for the startup log and
 	// `otelswitch doctor`; empty for a backend that sends nowhere.
 	Endpoints []Endpoint
+	// Sampler, when set, decides instead of OTEL_TRACES_SAMPLER: the
+	// vendor's own sampling variables are set (Datadog's rules in native
+	// mode). TELEMETRY_SAMPLER_RATE_LIMIT still applies over it.
+	Sampler sdktrace.Sampler
 }
 
 // Factory builds one kind of backend.

@@ -104,10 +104,10 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the profile called name.
+// Lookup returns the profile called name, in any case.
 func Lookup(name string) (Profile, error) {
 	for _, p := range All {
-		if p.Name == name {
+		if strings.EqualFold(p.Name, name) {
 			return p, nil
 		}
 	}

@@ -62,6 +62,7 @@ type Config struct {
 	Tags         string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
 	OTLPEndpoint string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
 	OTLPProtocol string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+	SamplingConfig
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.

@@ -67,9 +67,13 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
 		return nil, err
 	}
+	sampler, err := NewSampler(c.SamplingConfig)
+	if err != nil {
+		return nil, err
+	}
 	stats := exporters.NewCounters(Name)
 	p := newNativeProcessor(s, stats)
-	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p)); err != nil {
+	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))); err != nil {
 		return nil, err
 	}
 	return &exporters.Backend{
@@ -79,6 +83,7 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
+		Sampler:       rootSampler(sampler, id.Service),
 		Endpoints: []exporters.Endpoint{{
 			Signal: exporters.SignalTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
 			Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
@@ -89,7 +94,7 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 // tracerOptions configures dd-trace-go from the backend's configuration
 // alone: explicit options win over the DD_ variables dd-trace-go would
 // otherwise read from the process environment.
-func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant) []tracer.StartOption {
+func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant, containerID string) []tracer.StartOption {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -99,7 +104,7 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	}
 	opts := []tracer.StartOption{
 		tracer.WithAgentURL(agentURL),
-		tracer.WithHTTPClient(newHTTPClient(a, timeout, acc)),
+		tracer.WithHTTPClient(withContainerID(newHTTPClient(a, timeout, acc), containerID)),
 		tracer.WithService(id.Service),
 		tracer.WithEnv(id.Env),
 		// otelswitch's sampler decides; every mirrored span carries its

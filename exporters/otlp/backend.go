@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -77,7 +78,7 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		}
 		b.MetricReader = sdkmetric.NewPeriodicReader(mexp,
 			sdkmetric.WithInterval(s.MetricInterval),
-			sdkmetric.WithTimeout(s.ExportTimeout))
+			sdkmetric.WithTimeout(cmp.Or(s.MetricTimeout, s.ExportTimeout)))
 	}
 	return b, nil
 }

@@ -14,10 +14,19 @@ var _ exporters.Factory = Factory{}
 // Spec implements exporters.Factory.
 func (Factory) Spec() any { return &Config{} }
 
-// Detect implements exporters.Factory. The generic backend is never picked
-// by detection: OTEL_EXPORTER_OTLP_* variables are often set for other
-// reasons, so it must be named in TELEMETRY_BACKEND.
-func (Factory) Detect(func(string) (string, bool)) bool { return false }
+// Detect implements exporters.Factory: an OTLP endpoint for traces
+// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is a
+// destination the user chose, as the specification reads it; in staging and
+// production it is weighed with the vendors' credentials, so setting it
+// beside another vendor's asks for TELEMETRY_BACKEND.
+func (Factory) Detect(lookup func(string) (string, bool)) bool {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		if v, ok := lookup(k); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // New implements exporters.Factory.
 func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {

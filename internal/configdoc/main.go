@@ -67,6 +67,7 @@ func render(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(header)
 
+	precedence(&b)
 	b.WriteString("\n## Common variables\n\nRead by `bootstrap.Init` whatever the backend.\n\n")
 	if err := table(&b, &bootstrap.Env{}); err != nil {
 		return err
@@ -131,3 +132,21 @@ func typeName(t string) string {
 var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;")
 
 func cell(s string) string { return cellEscaper.Replace(s) }
+
+// precedence writes bootstrap.Precedence, the one table of which source
+// wins for a setting several variables can set.
+func precedence(b *strings.Builder) {
+	b.WriteString("\n## Precedence\n\nWhere several sources set one thing, the first listed wins. An option in code wins over\n" +
+		"any variable; a `TELEMETRY_*` variable over the standard `OTEL_*` one for the same setting; a vendor's\n" +
+		"variable over both, for that vendor only; a per-signal or per-span standard variable over the general one;\n" +
+		"the profile fills the rest. Enum values (environments, backends, samplers, propagators, protocols,\n" +
+		"exporters, modes, regions) are case-insensitive. `TestPrecedence` in bootstrap proves each step.\n\n")
+	b.WriteString("| Setting | Sources, the winner first |\n| --- | --- |\n")
+	for _, r := range bootstrap.Precedence {
+		order := make([]string, len(r.Order))
+		for i, o := range r.Order {
+			order[i] = cell(o)
+		}
+		fmt.Fprintf(b, "| %s | %s |\n", cell(r.Setting), strings.Join(order, " &gt; "))
+	}
+}

@@ -50,7 +50,7 @@ const datadogGate = "receiver.datadogreceiver.Enable128BitTraceID"
 // No batch processor: spans should be queryable as soon as they arrive.
 var jaegerConfig = template.Must(template.New("jaeger").Parse(`# Written by internal/lab; see docs/lab.md.
 service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2{{if .Strategies}}, remote_sampling{{end}}]
   pipelines:
     traces:
       receivers: [otlp]
@@ -82,6 +82,15 @@ extensions:
       endpoint: {{.Addr "jaegerUI"}}
     grpc:
       endpoint: {{.Addr "jaegerQueryGRPC"}}
+{{- if .Strategies}}
+  remote_sampling:
+    file:
+      path: {{.Strategies}}
+    http:
+      endpoint: {{.Addr "jaegerSamplingHTTP"}}
+    grpc:
+      endpoint: {{.Addr "jaegerSamplingGRPC"}}
+{{- end}}
   jaeger_storage:
     backends:
       memstore:
@@ -192,11 +201,14 @@ service:
 
 // templateData feeds both templates.
 type templateData struct {
-	ports     portSet
-	UIAssets  string
-	Sources   []Source
-	Files     map[Source]string
-	Receivers map[Source]string
+	ports    portSet
+	UIAssets string
+	// Strategies is the remote sampling strategies file; "" leaves the
+	// remote_sampling extension out.
+	Strategies string
+	Sources    []Source
+	Files      map[Source]string
+	Receivers  map[Source]string
 }
 
 type authReceiver struct{ Name, GRPC, HTTP string }
@@ -209,19 +221,21 @@ func (templateData) AuthReceivers() []authReceiver {
 }
 
 var templatePorts = map[string]portID{
-	"jaegerOTLPGRPC":    portJaegerOTLPGRPC,
-	"jaegerOTLPHTTP":    portJaegerOTLPHTTP,
-	"jaegerUI":          portJaegerUI,
-	"jaegerQueryGRPC":   portJaegerQueryGRPC,
-	"jaegerHealth":      portJaegerHealth,
-	"collectorOTLPGRPC": portCollectorOTLPGRPC,
-	"collectorOTLPHTTP": portCollectorOTLPHTTP,
-	"elasticBearerGRPC": portElasticBearerGRPC,
-	"elasticBearerHTTP": portElasticBearerHTTP,
-	"elasticAPIKeyGRPC": portElasticAPIKeyGRPC,
-	"elasticAPIKeyHTTP": portElasticAPIKeyHTTP,
-	"datadog":           portDatadogReceiver,
-	"collectorHealth":   portCollectorHealth,
+	"jaegerOTLPGRPC":     portJaegerOTLPGRPC,
+	"jaegerOTLPHTTP":     portJaegerOTLPHTTP,
+	"jaegerUI":           portJaegerUI,
+	"jaegerQueryGRPC":    portJaegerQueryGRPC,
+	"jaegerHealth":       portJaegerHealth,
+	"collectorOTLPGRPC":  portCollectorOTLPGRPC,
+	"collectorOTLPHTTP":  portCollectorOTLPHTTP,
+	"elasticBearerGRPC":  portElasticBearerGRPC,
+	"elasticBearerHTTP":  portElasticBearerHTTP,
+	"elasticAPIKeyGRPC":  portElasticAPIKeyGRPC,
+	"elasticAPIKeyHTTP":  portElasticAPIKeyHTTP,
+	"datadog":            portDatadogReceiver,
+	"collectorHealth":    portCollectorHealth,
+	"jaegerSamplingHTTP": portJaegerSamplingHTTP,
+	"jaegerSamplingGRPC": portJaegerSamplingGRPC,
 }
 
 // Addr is called by the templates; an unknown name fails the execution.
@@ -239,13 +253,14 @@ func collectorFile(dir string, src Source) string {
 }
 
 // writeConfigs renders both configs into dir and returns their paths.
-func writeConfigs(dir string, p portSet, uiAssets string) (jaegerPath, collectorPath string, err error) {
+func writeConfigs(dir string, p portSet, uiAssets, strategies string) (jaegerPath, collectorPath string, err error) {
 	data := templateData{
-		ports:     p,
-		UIAssets:  uiAssets,
-		Sources:   Sources,
-		Files:     map[Source]string{},
-		Receivers: map[Source]string{},
+		ports:      p,
+		UIAssets:   uiAssets,
+		Strategies: strategies,
+		Sources:    Sources,
+		Files:      map[Source]string{},
+		Receivers:  map[Source]string{},
 	}
 	for _, s := range Sources {
 		data.Files[s] = collectorFile(dir, s)

@@ -21,6 +21,9 @@ type Lab struct {
 	JaegerOTLPGRPC string // OTLP/gRPC in
 	JaegerOTLPHTTP string // OTLP/HTTP in (POST /v1/traces)
 	JaegerUI       string // URL of the UI; the query API (/api/...) lives here too
+	// JaegerSampling is the URL of Jaeger's remote sampling endpoint
+	// (GET ?service=name), "" unless WithRemoteSampling.
+	JaegerSampling string
 
 	// Collector receivers; see Source for what each one checks and records.
 	CollectorOTLPGRPC string // SourceOTLP: no auth (New Relic stand-in)
@@ -128,7 +131,7 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 		}
 	}()
 
-	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, p, c.uiAssets)
+	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, p, c.uiAssets, c.strategies)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +177,7 @@ func newLab(p portSet, c config) *Lab {
 		ElasticAPIKeyGRPC: p.addr(portElasticAPIKeyGRPC),
 		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
 		DatadogAgent:      p.addr(portDatadog),
+		JaegerSampling:    samplingURL(p, c),
 		SecretToken:       c.secretToken,
 		APIKey:            c.apiKey,
 		Dir:               c.dir,
@@ -295,4 +299,12 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand documents it)
 	return hex.EncodeToString(b)
+}
+
+// samplingURL is where Jaeger serves remote sampling strategies over HTTP.
+func samplingURL(p portSet, c config) string {
+	if c.strategies == "" {
+		return ""
+	}
+	return "http://" + p.addr(portJaegerSamplingHTTP) + "/sampling"
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -32,6 +33,7 @@ type config struct {
 	secretToken  string
 	apiKey       string
 	uiAssets     string
+	strategies   string
 	// ports, when set, replaces the fixed or ephemeral choice; tests use it
 	// to aim a listener at a port they hold.
 	ports *portSet
@@ -108,4 +110,14 @@ func WithAPIKey(key string) Option {
 // a placeholder page; the query API works either way.
 func WithJaegerUIAssets(dir string) Option {
 	return optionFunc(func(c config) config { c.uiAssets = dir; return c })
+}
+
+// WithRemoteSampling turns on Jaeger's remote_sampling extension, serving
+// the strategies in the file at path (Jaeger's file strategy format) at
+// Lab.JaegerSampling, so remote samplers can be proved against it.
+func WithRemoteSampling(path string) Option {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // Jaeger runs in another directory
+	}
+	return optionFunc(func(c config) config { c.strategies = path; return c })
 }

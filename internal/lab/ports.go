@@ -32,6 +32,8 @@ const (
 	portDatadog
 	portDatadogReceiver
 	portCollectorHealth
+	portJaegerSamplingHTTP
+	portJaegerSamplingGRPC
 	numPorts
 )
 
@@ -42,20 +44,22 @@ var portInfo = [numPorts]struct {
 	name  string
 	fixed int
 }{
-	portJaegerOTLPGRPC:    {"Jaeger OTLP gRPC", 4317},
-	portJaegerOTLPHTTP:    {"Jaeger OTLP HTTP", 4318},
-	portJaegerUI:          {"Jaeger UI and query API", 16686},
-	portJaegerQueryGRPC:   {"Jaeger query gRPC", 16685},
-	portJaegerHealth:      {"Jaeger health", 13133},
-	portCollectorOTLPGRPC: {"collector OTLP gRPC", 14317},
-	portCollectorOTLPHTTP: {"collector OTLP HTTP", 14318},
-	portElasticBearerGRPC: {"collector Elastic secret-token gRPC", 24317},
-	portElasticBearerHTTP: {"collector Elastic secret-token HTTP", 24318},
-	portElasticAPIKeyGRPC: {"collector Elastic API-key gRPC", 34317},
-	portElasticAPIKeyHTTP: {"collector Elastic API-key HTTP", 34318},
-	portDatadog:           {"Datadog agent intake (lab proxy)", 8126},
-	portDatadogReceiver:   {"collector Datadog receiver", 28126},
-	portCollectorHealth:   {"collector health", 13134},
+	portJaegerOTLPGRPC:     {"Jaeger OTLP gRPC", 4317},
+	portJaegerOTLPHTTP:     {"Jaeger OTLP HTTP", 4318},
+	portJaegerUI:           {"Jaeger UI and query API", 16686},
+	portJaegerQueryGRPC:    {"Jaeger query gRPC", 16685},
+	portJaegerHealth:       {"Jaeger health", 13133},
+	portCollectorOTLPGRPC:  {"collector OTLP gRPC", 14317},
+	portCollectorOTLPHTTP:  {"collector OTLP HTTP", 14318},
+	portElasticBearerGRPC:  {"collector Elastic secret-token gRPC", 24317},
+	portElasticBearerHTTP:  {"collector Elastic secret-token HTTP", 24318},
+	portElasticAPIKeyGRPC:  {"collector Elastic API-key gRPC", 34317},
+	portElasticAPIKeyHTTP:  {"collector Elastic API-key HTTP", 34318},
+	portDatadog:            {"Datadog agent intake (lab proxy)", 8126},
+	portDatadogReceiver:    {"collector Datadog receiver", 28126},
+	portCollectorHealth:    {"collector health", 13134},
+	portJaegerSamplingHTTP: {"Jaeger remote sampling HTTP", 5778},
+	portJaegerSamplingGRPC: {"Jaeger remote sampling gRPC", 5779},
 }
 
 type portSet [numPorts]int

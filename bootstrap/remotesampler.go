@@ -1,0 +1,84 @@
+package bootstrap
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/contrib/samplers/jaegerremote"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Defaults of the specification's jaeger_remote arguments. The Go sampler
+// fetches strategies over HTTP, from Jaeger's remote_sampling extension or
+// an OpenTelemetry Collector's jaegerremotesampling extension (port 5778).
+const (
+	defaultRemoteEndpoint = "http://localhost:5778/sampling"
+	defaultRemotePolling  = time.Minute
+	defaultRemoteInitial  = 0.001
+)
+
+// remoteArgs are OTEL_TRACES_SAMPLER_ARG's keys for jaeger_remote.
+type remoteArgs struct {
+	endpoint string
+	polling  time.Duration
+	initial  float64
+}
+
+// parseRemoteArgs reads endpoint=...,pollingIntervalMs=...,initialSamplingRate=...
+// as the specification spells them; every key is optional.
+func parseRemoteArgs(arg string) (remoteArgs, error) {
+	a := remoteArgs{endpoint: defaultRemoteEndpoint, polling: defaultRemotePolling, initial: defaultRemoteInitial}
+	bad := func(why string) error {
+		return fmt.Errorf("%s=%q: %s; want endpoint=<http URL>,pollingIntervalMs=<positive whole number>,initialSamplingRate=<0 to 1>", envSamplerArg, arg, why)
+	}
+	for _, item := range strings.Split(arg, ",") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(item, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok {
+			return a, bad(fmt.Sprintf("%q is not key=value", item))
+		}
+		switch k {
+		case "endpoint":
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return a, bad(fmt.Sprintf("endpoint %q is not an http or https URL", v))
+			}
+			if u.Path == "" || u.Path == "/" {
+				u.Path = "/sampling" // the specification's examples give host:port only
+			}
+			a.endpoint = u.String()
+		case "pollingIntervalMs":
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return a, bad(fmt.Sprintf("pollingIntervalMs %q is not a positive whole number", v))
+			}
+			a.polling = time.Duration(n) * time.Millisecond
+		case "initialSamplingRate":
+			r, err := strconv.ParseFloat(v, 64)
+			if err != nil || r < 0 || r > 1 {
+				return a, bad(fmt.Sprintf("initialSamplingRate %q is not a number from 0 to 1", v))
+			}
+			a.initial = r
+		default:
+			return a, bad(fmt.Sprintf("unknown key %q", k))
+		}
+	}
+	return a, nil
+}
+
+// newRemoteSampler starts polling the strategies for service. The first
+// fetch happens in the background; until it answers, initialSamplingRate
+// applies, so Init never waits on the sampling server.
+func newRemoteSampler(service string, a remoteArgs) *jaegerremote.Sampler {
+	return jaegerremote.New(service,
+		jaegerremote.WithSamplingServerURL(a.endpoint),
+		jaegerremote.WithSamplingRefreshInterval(a.polling),
+		jaegerremote.WithInitialSampler(sdktrace.TraceIDRatioBased(a.initial)),
+	)
+}

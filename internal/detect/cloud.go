@@ -1,0 +1,174 @@
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/contrib/detectors/aws/ec2/v2"
+	"go.opentelemetry.io/contrib/detectors/aws/ecs"
+	"go.opentelemetry.io/contrib/detectors/azure/azurevm"
+	"go.opentelemetry.io/contrib/detectors/gcp"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// cloudDetectors are the OTEL_RESOURCE_DETECTORS names, as the other
+// OpenTelemetry SDKs spell them (Python's entry points; the short forms are
+// JavaScript's and the OpenTelemetry Operator's), and the contrib detector
+// each runs. Each reads its metadata service's address the way its cloud's
+// own SDK does: ECS_CONTAINER_METADATA_URI_V4, AWS_EC2_METADATA_SERVICE_ENDPOINT,
+// GCE_METADATA_HOST; Azure's has no such variable.
+var cloudDetectors = map[string]func() resource.Detector{
+	"aws_ec2":  func() resource.Detector { return ec2.NewResourceDetector() },
+	"aws_ecs":  func() resource.Detector { return ecs.NewResourceDetector() },
+	"gcp":      func() resource.Detector { return gcp.NewDetector() },
+	"azure_vm": func() resource.Detector { return azurevm.New() },
+}
+
+var aliases = map[string]string{"ec2": "aws_ec2", "ecs": "aws_ecs", "azure": "azure_vm"}
+
+// local are detector names other SDKs list that otelswitch always runs;
+// naming them is allowed and changes nothing.
+var local = []string{"env", "host", "os", "process", "container", "serviceinstance", "k8s"}
+
+// Names lists the accepted OTEL_RESOURCE_DETECTORS values, for errors and docs.
+func Names() string {
+	var n []string
+	for k := range cloudDetectors {
+		n = append(n, k)
+	}
+	for k := range aliases {
+		n = append(n, k)
+	}
+	n = append(append(n, local...), "none")
+	slices.Sort(n)
+	return strings.Join(n, ", ")
+}
+
+// ParseDetectors reads OTEL_RESOURCE_DETECTORS (variable names it in
+// errors) into the cloud detectors to run, canonical names, in order.
+func ParseDetectors(variable, value string) ([]string, error) {
+	var names []string
+	var errs []error
+	for _, item := range strings.Split(strings.ToLower(value), ",") {
+		item = strings.TrimSpace(item)
+		if a, ok := aliases[item]; ok {
+			item = a
+		}
+		switch {
+		case item == "" || item == "none" || slices.Contains(local, item):
+		case cloudDetectors[item] == nil:
+			errs = append(errs, fmt.Errorf("%s=%q: unknown detector %q; want any of %s", variable, value, item, Names()))
+		case !slices.Contains(names, item):
+			names = append(names, item)
+		}
+	}
+	return names, errors.Join(errs...)
+}
+
+// Outcome is what one cloud detector did.
+type Outcome struct {
+	Name string `json:"name"`
+	// Result is "detected", "not detected" (ran, found nothing: not on that
+	// cloud), "failed" or "timed out".
+	Result string   `json:"result"`
+	Took   Duration `json:"took"`
+	Error  string   `json:"error,omitempty"`
+}
+
+// Duration prints as Go's duration text.
+type Duration time.Duration
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Results of a detector.
+const (
+	Detected    = "detected"
+	NotDetected = "not detected"
+	Failed      = "failed"
+	TimedOut    = "timed out"
+)
+
+// Cloud runs the named detectors at once and waits for them at most budget
+// in all. It returns their attributes merged in the order named, and one
+// Outcome for each. A detector that fails or is still running when the
+// budget is spent is logged once (a warning), reported in its Outcome, and
+// left out; it is never fatal. Detectors still running are cancelled.
+func Cloud(ctx context.Context, names []string, budget time.Duration, logger *slog.Logger) (*resource.Resource, []Outcome) {
+	if len(names) == 0 {
+		return resource.Empty(), nil
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	type result struct {
+		i    int
+		res  *resource.Resource
+		err  error
+		took time.Duration
+	}
+	// Buffered, so a detector that finishes after the budget never blocks.
+	done := make(chan result, len(names))
+	start := time.Now()
+	for i, n := range names {
+		d := cloudDetectors[n]()
+		go func() {
+			res, err := d.Detect(ctx)
+			done <- result{i, res, err, time.Since(start)}
+		}()
+	}
+	outcomes := make([]Outcome, len(names))
+	found := make([]*resource.Resource, len(names))
+	for i, n := range names {
+		outcomes[i] = Outcome{Name: n, Result: TimedOut}
+	}
+wait:
+	for range names {
+		select {
+		case r := <-done:
+			o := &outcomes[r.i]
+			o.Took = Duration(r.took)
+			switch {
+			case r.err != nil && !errors.Is(r.err, resource.ErrPartialResource):
+				o.Result, o.Error = Failed, r.err.Error()
+				if ctx.Err() != nil {
+					o.Result = TimedOut
+				}
+			case r.res == nil || r.res.Len() == 0:
+				o.Result = NotDetected
+			default:
+				o.Result, found[r.i] = Detected, r.res
+				if r.err != nil {
+					o.Error = r.err.Error()
+				}
+			}
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	merged := resource.Empty()
+	for i, o := range outcomes {
+		switch o.Result {
+		case Detected:
+			if m, err := resource.Merge(merged, found[i]); err == nil {
+				merged = m
+			} else {
+				// Schema URLs in conflict: keep the attributes.
+				merged, _ = resource.Merge(merged, resource.NewSchemaless(found[i].Attributes()...))
+			}
+		case Failed, TimedOut:
+			if o.Result == TimedOut {
+				o.Took = Duration(budget)
+			}
+			logger.Warn("resource detector gave nothing; its attributes are missing", "detector", o.Name, "result", o.Result, "error", o.Error, "budget", budget.String())
+		}
+	}
+	return merged, outcomes
+}

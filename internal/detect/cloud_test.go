@@ -1,0 +1,162 @@
+package detect_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelswitch/otelswitch/internal/detect"
+)
+
+// standIn serves the paths given, 404 elsewhere, like a metadata service.
+func standIn(t *testing.T, paths map[string]string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := paths[r.Method+" "+r.URL.Path]
+		if !ok {
+			body, ok = paths[r.URL.Path]
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Metadata-Flavor", "Google")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func value(r *resource.Resource, key string) string {
+	v, _ := r.Set().Value(attribute.Key(key))
+	return v.String()
+}
+
+func TestCloudEC2AgainstAStandInIMDS(t *testing.T) {
+	srv := standIn(t, map[string]string{
+		"PUT /latest/api/token": "token",
+		"/latest/dynamic/instance-identity/document": `{"accountId":"123456789012","availabilityZone":"eu-west-1a",
+			"imageId":"ami-5fb8c835","instanceId":"i-0abc","instanceType":"t3.small","region":"eu-west-1"}`,
+		"/latest/meta-data/hostname": "ip-10-0-0-1.eu-west-1.compute.internal",
+	})
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	res, out := detect.Cloud(context.Background(), []string{"aws_ec2"}, 5*time.Second, nil)
+	if out[0].Result != detect.Detected {
+		t.Fatalf("outcome %+v", out)
+	}
+	for k, v := range map[string]string{"cloud.provider": "aws", "cloud.platform": "aws_ec2", "cloud.region": "eu-west-1",
+		"host.id": "i-0abc", "host.type": "t3.small", "host.name": "ip-10-0-0-1.eu-west-1.compute.internal"} {
+		if got := value(res, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+}
+
+func TestCloudECSAgainstAStandInTaskMetadataEndpoint(t *testing.T) {
+	srv := standIn(t, map[string]string{
+		"/v4": `{"DockerId":"ea32192c8553fbff06c9340478a2ff089b2bb5646fb718b4ee206641c9086d66","Name":"app",
+			"ContainerARN":"arn:aws:ecs:us-west-2:111122223333:container/0206b271-b33f-47ab-86c6-a0ba208a70a9","LogDriver":"json-file"}`,
+		"/v4/task": `{"Cluster":"arn:aws:ecs:us-west-2:111122223333:cluster/default",
+			"TaskARN":"arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b527399fd6414f5c",
+			"Family":"books","Revision":"26","AvailabilityZone":"us-west-2d","LaunchType":"FARGATE"}`,
+	})
+	t.Setenv("ECS_CONTAINER_METADATA_URI_V4", srv.URL+"/v4")
+	res, out := detect.Cloud(context.Background(), []string{"aws_ecs"}, 5*time.Second, nil)
+	if out[0].Result != detect.Detected {
+		t.Fatalf("outcome %+v", out)
+	}
+	for k, v := range map[string]string{"cloud.platform": "aws_ecs", "cloud.region": "us-west-2", "cloud.account.id": "111122223333",
+		"aws.ecs.task.family": "books", "aws.ecs.launchtype": "fargate"} {
+		if got := value(res, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+}
+
+func TestCloudGCPAgainstAStandInMetadataServer(t *testing.T) {
+	srv := standIn(t, map[string]string{
+		"/computeMetadata/v1/project/project-id":         "shop-prod",
+		"/computeMetadata/v1/instance/id":                "4520031799277581759",
+		"/computeMetadata/v1/instance/zone":              "projects/233510669999/zones/europe-west1-b",
+		"/computeMetadata/v1/instance/machine-type":      "projects/233510669999/machineTypes/e2-small",
+		"/computeMetadata/v1/instance/name":              "books-vm",
+		"/computeMetadata/v1/instance/hostname":          "books-vm.c.shop-prod.internal",
+		"/computeMetadata/v1/instance/attributes/":       "",
+		"/computeMetadata/v1/instance/attributes/region": "europe-west1",
+	})
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(srv.URL, "http://"))
+	res, out := detect.Cloud(context.Background(), []string{"gcp"}, 5*time.Second, nil)
+	if out[0].Result != detect.Detected {
+		t.Fatalf("outcome %+v", out)
+	}
+	for k, v := range map[string]string{"cloud.provider": "gcp", "cloud.account.id": "shop-prod", "host.id": "4520031799277581759",
+		"cloud.availability_zone": "europe-west1-b"} {
+		if got := value(res, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+}
+
+// A metadata service that never answers costs the budget, no more; the
+// detector is logged once and reported, and the others still count.
+func TestCloudBudgetBoundsAHangingDetector(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer hang.Close()
+	ecs := standIn(t, map[string]string{
+		"/v4":      `{"Name":"app","ContainerARN":"arn:aws:ecs:us-west-2:111122223333:container/x","LogDriver":"json-file"}`,
+		"/v4/task": `{"Cluster":"default","TaskARN":"arn:aws:ecs:us-west-2:111122223333:task/default/abc","Family":"f","Revision":"1","LaunchType":"EC2"}`,
+	})
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", hang.URL)
+	t.Setenv("ECS_CONTAINER_METADATA_URI_V4", ecs.URL+"/v4")
+	var logs bytes.Buffer
+	budget := 300 * time.Millisecond
+	start := time.Now()
+	res, out := detect.Cloud(context.Background(), []string{"aws_ec2", "aws_ecs"}, budget, slog.New(slog.NewTextHandler(&logs, nil)))
+	took := time.Since(start)
+	if took > budget+500*time.Millisecond {
+		t.Errorf("Cloud took %v with a budget of %v", took, budget)
+	}
+	if out[0].Result != detect.TimedOut || out[1].Result != detect.Detected {
+		t.Errorf("outcomes %+v; want ec2 timed out, ecs detected", out)
+	}
+	if value(res, "cloud.platform") != "aws_ecs" {
+		t.Errorf("resource %v lost the detector that answered", res)
+	}
+	if n := strings.Count(logs.String(), "resource detector gave nothing"); n != 1 || !strings.Contains(logs.String(), "detector=aws_ec2") {
+		t.Errorf("%d warnings; want one, for aws_ec2:\n%s", n, logs.String())
+	}
+}
+
+func TestCloudFailureIsReportedNotFatal(t *testing.T) {
+	srv := standIn(t, map[string]string{"/v4": `not json`, "/v4/task": `{}`})
+	t.Setenv("ECS_CONTAINER_METADATA_URI_V4", srv.URL+"/v4")
+	res, out := detect.Cloud(context.Background(), []string{"aws_ecs"}, time.Second, nil)
+	if out[0].Result != detect.Failed || out[0].Error == "" || res.Len() != 0 {
+		t.Errorf("outcome %+v, resource %v; want failed with its error, nothing detected", out, res)
+	}
+}
+
+func TestParseDetectors(t *testing.T) {
+	got, err := detect.ParseDetectors("OTEL_RESOURCE_DETECTORS", "env,host,EC2, gcp,aws_ec2,azure")
+	if err != nil || strings.Join(got, ",") != "aws_ec2,gcp,azure_vm" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	_, err = detect.ParseDetectors("OTEL_RESOURCE_DETECTORS", "gcp,alibaba")
+	if err == nil || !strings.Contains(err.Error(), `OTEL_RESOURCE_DETECTORS="gcp,alibaba": unknown detector "alibaba"; want any of `) {
+		t.Errorf("error %v", err)
+	}
+}
