@@ -3,27 +3,40 @@
 GO ?= go
 BIN := $(CURDIR)/bin
 
+# MODULES are the Go modules whose tests, vet, staticcheck and fuzz targets
+# CI runs: the library (.), the sample app, the compose-file tests and deploy/
+# (manifest and collector-config checks, which need k8s.io modules), each a
+# module of its own so the library's go.mod carries only the library. Add a
+# module here and every target below covers it.
+MODULES ?= . sample-app tools/compose deploy
+
 include tools/lab.mk
 
-.PHONY: run test test-unit bench compare lint fuzz generate tools
+.PHONY: run test test-unit bench compare lint fuzz generate tools download weight soak
 
 ## run: build the lab, run the sample app under a bounded load against Jaeger, print what Jaeger stored
-run: lab-build
-	$(GO) run ./sample-app demo $(RUN_FLAGS)
+# The sample app is its own module: built there, run from here, so flags with
+# relative paths mean what they meant when it was `go run ./sample-app`.
+run: lab-build sample-app
+	$(BIN)/sample-app demo $(RUN_FLAGS)
 
-## test: unit and lab tests with the race detector
+.PHONY: sample-app
+sample-app:
+	$(GO) -C sample-app build -o $(BIN)/sample-app .
+
+## test: unit and lab tests with the race detector, every module
 test: lab-build
-	$(GO) test -race -count=1 -timeout 25m ./...
+	@set -e; for m in $(MODULES); do echo "== test $$m"; $(GO) -C $$m test -race -count=1 -timeout 25m ./...; done
 
-## test-unit: the tests that need no lab, quickly
+## test-unit: the tests that need no lab, quickly, every module
 test-unit:
-	OTELSWITCH_LAB=off $(GO) test -count=1 ./...
+	@set -e; for m in $(MODULES); do echo "== test $$m"; OTELSWITCH_LAB=off $(GO) -C $$m test -count=1 ./...; done
 
 ## bench: the benchmarks, reported side by side (docs/performance.md): BENCH_COUNT
 ## whole runs, so every variant is measured next to the others each time; raw
 ## results in bench.out, medians and ratios in bench.md
 BENCH_COUNT ?= 5
-BENCH_PKGS ?= $(sort $(dir $(shell grep -rl --include='*_test.go' --exclude-dir=tools --exclude-dir=lab-data --exclude-dir=.git '^func Benchmark' .)))
+BENCH_PKGS ?= $(sort $(dir $(shell grep -rl --include='*_test.go' --exclude-dir=tools --exclude-dir=sample-app --exclude-dir=lab-data --exclude-dir=.git '^func Benchmark' .)))
 bench: lab-build
 	@rm -f bench.out; for i in $$(seq $(BENCH_COUNT)); do \
 	  echo "== bench run $$i of $(BENCH_COUNT)"; \
@@ -32,14 +45,13 @@ bench: lab-build
 	$(GO) run ./tools/bench/table < bench.out | tee bench.md
 
 ## compare: the same workload to several vendors at once, one table (docs/compare.md)
-compare: lab-build
-	$(GO) run ./sample-app compare $(COMPARE_FLAGS)
+compare: lab-build sample-app
+	$(BIN)/sample-app compare $(COMPARE_FLAGS)
 
 ## lint: gofmt, go vet and staticcheck
 lint: $(BIN)/staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(BIN)/staticcheck ./...
+	@set -e; for m in $(MODULES); do echo "== vet and staticcheck $$m"; $(GO) -C $$m vet ./...; (cd $$m && $(BIN)/staticcheck ./...); done
 
 $(BIN)/staticcheck: tools/lint/go.mod tools/lint/go.sum
 	cd tools/lint && $(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
@@ -50,12 +62,30 @@ $(BIN)/staticcheck: tools/lint/go.mod tools/lint/go.sum
 # (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 2000x
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@set -e; for m in $(MODULES); do for pkg in $$($(GO) -C $$m list ./...); do \
+	  for f in $$($(GO) -C $$m test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) -C $$m test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
-	done
+	done; done
+
+## weight: binary size, packages, build time and idle RSS of a plain-SDK service,
+## otelswitch and otelswitch slim (docs/performance.md); WEIGHT_FLAGS=-warm to
+## time builds with the existing cache instead of an empty one
+weight:
+	$(GO) run ./internal/weight $(WEIGHT_FLAGS)
+
+## soak: the sample app under load for SOAK_DURATION, fanned out to Jaeger and
+## the collector, a backend disturbed every SOAK_RESTART_EVERY; heap, goroutines
+## and sent = stored + dropped (docs/reliability.md). Not part of make test.
+SOAK_DURATION ?= 10m
+SOAK_RESTART_EVERY ?= 1m
+soak: lab-build
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_RESTART_EVERY=$(SOAK_RESTART_EVERY) $(GO) -C sample-app test -count=1 -run '^TestSoak$$' -v -timeout 0 ./internal/app
+
+## download: every module's dependencies (CI does this first)
+download:
+	@set -e; for m in $(MODULES); do $(GO) -C $$m mod download; done
 
 ## generate: regenerate docs/configuration.md from the configuration structs
 generate:
-	$(GO) generate ./...
+	@set -e; for m in $(MODULES); do $(GO) -C $$m generate ./...; done

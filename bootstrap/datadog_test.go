@@ -252,6 +252,9 @@ func TestDatadogFanOutWithJaeger(t *testing.T) {
 		"JAEGER_ENDPOINT":    l.JaegerOTLPGRPC,
 		"DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
 		"OTEL_SERVICE_NAME":  "books-fanout",
+		// Native mode's metrics go to the Agent's OTLP ingest.
+		"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP,
+		"DATADOG_OTLP_PROTOCOL": "http/protobuf",
 	})
 	tree := makeTree(tel.TracerProvider())
 	if err := tel.Shutdown(context.Background()); err != nil {
@@ -372,9 +375,11 @@ func TestDatadogJoinsATrace(t *testing.T) {
 
 func joinsATrace(t *testing.T, l *lab.Lab, injectStyle string) {
 	tel, _ := initDatadog(t, env{
-		"TELEMETRY_BACKEND":  "datadog",
-		"DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
-		"OTEL_SERVICE_NAME":  "books",
+		"TELEMETRY_BACKEND":     "datadog",
+		"DD_TRACE_AGENT_URL":    "http://" + l.DatadogAgent,
+		"OTEL_SERVICE_NAME":     "books",
+		"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP,
+		"DATADOG_OTLP_PROTOCOL": "http/protobuf",
 	})
 	var mu sync.Mutex
 	var gotHeaders http.Header

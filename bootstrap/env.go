@@ -20,6 +20,13 @@ const (
 	envLogLevel           = "TELEMETRY_LOG_LEVEL"
 	envShutdownTimeout    = "TELEMETRY_SHUTDOWN_TIMEOUT"
 	envExportTimeout      = "TELEMETRY_EXPORT_TIMEOUT"
+	envMetrics            = "TELEMETRY_METRICS"
+	envLogs               = "TELEMETRY_LOGS"
+	envBLRPDelay          = "OTEL_BLRP_SCHEDULE_DELAY"
+	envBLRPTimeout        = "OTEL_BLRP_EXPORT_TIMEOUT"
+	envBLRPMaxQueue       = "OTEL_BLRP_MAX_QUEUE_SIZE"
+	envBLRPMaxExport      = "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"
+	envRuntimeMetrics     = "TELEMETRY_RUNTIME_METRICS"
 )
 
 // Env is what bootstrap reads from the environment. The tags name each
@@ -44,6 +51,13 @@ type Env struct {
 	StandardEnv
 	DetectEnv
 	SamplingEnv
+
+	Logs                   string `envconfig:"TELEMETRY_LOGS" desc:"Where the records of slog.Default and Telemetry.Logger go: local (the text or JSON output), export (the backends that take OTLP logs, with trace and span IDs) or both. Default: local in development and test, both in staging and production."`
+	BLRPScheduleDelay      *int   `envconfig:"OTEL_BLRP_SCHEDULE_DELAY" desc:"Longest a log record waits before it is exported, in milliseconds. Default 1000."`
+	BLRPExportTimeout      *int   `envconfig:"OTEL_BLRP_EXPORT_TIMEOUT" desc:"Bound on each log export, in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile's."`
+	BLRPMaxQueueSize       *int   `envconfig:"OTEL_BLRP_MAX_QUEUE_SIZE" desc:"Log records each backend queues; beyond it records are dropped and counted in Stats. Default 2048."`
+	BLRPMaxExportBatchSize *int   `envconfig:"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE" desc:"Most log records in one export, at most OTEL_BLRP_MAX_QUEUE_SIZE. Default 512."`
+	RuntimeMetrics         bool   `envconfig:"TELEMETRY_RUNTIME_METRICS" default:"true" desc:"false: no Go runtime (memory, GC, goroutines, scheduler) and process (CPU time, RSS, open file descriptors) metrics. They go wherever metrics go."`
 }
 
 func readEnv(lookup envconf.LookupFunc) (Env, error) {

@@ -44,7 +44,10 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if c.globals {
 		installGlobals(t)
 	}
-	logStartup(t.logger, p)
+	// The startup line and warnings are about this process's telemetry,
+	// not the service's logs: they go to the local output only, never to
+	// the backends' log pipelines.
+	logStartup(t.localLogger, p)
 	t.logger.Debug("telemetry ready", "config", t.config)
 	return t, nil
 }
@@ -93,6 +96,13 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	errs = append(errs, applyBatching(e.StandardEnv, &s))
 	_, err = spanLimits(e.StandardEnv)
 	errs = append(errs, err)
+	plan, err := resolveLogs(e, p.Logs)
+	errs = append(errs, err)
+	s.Logs, s.LogBatch, s.LogExportTimeout = plan.toBackends(), plan.batch, plan.timeout
+	s.RuntimeMetrics = e.RuntimeMetrics
+	if e.Metrics && e.RuntimeMetrics {
+		s.MetricProducers = append(s.MetricProducers, runtimeProducer())
+	}
 	if e.ExportTimeout != nil {
 		if *e.ExportTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envExportTimeout, *e.ExportTimeout))
@@ -181,12 +191,38 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 		stopSampler()
 		return nil, err
 	}
-	logger, err := newLogger(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
+	plan, err := resolveLogs(e, p.Logs)
 	if err != nil {
 		stopSampler()
 		return nil, err
 	}
-	t := newTelemetry(e, c, s, p, logger)
+	local, level, err := newLocalHandler(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
+	if err != nil {
+		return nil, err
+	}
+	lp, sdkLoggers, err := loggerProviders(plan, s.Resource, backends, c.logOutput)
+	if err != nil {
+		return nil, err
+	}
+	if plan.mode == logsExport && lp == nil {
+		return nil, fmt.Errorf("%s=export: none of the backends (%s) takes logs, so they would go nowhere; set %s=local or both, or add a backend that takes logs (newrelic, elastic, otlp, datadog with DATADOG_MODE=otlp)", envLogs, strings.Join(backendNames(backends), ","), envLogs)
+	}
+	var handlers teeHandler
+	if lp != nil {
+		handlers = append(handlers, exportHandler(lp, level))
+	}
+	if plan.local() {
+		handlers = append(handlers, local)
+	}
+	var h slog.Handler = handlers
+	if len(handlers) == 1 {
+		h = handlers[0]
+	}
+	t := newTelemetry(e, c, s, p, slog.New(h))
+	t.localLogger = slog.New(local)
+	t.loggerProvider, t.sdkLoggers = lp, sdkLoggers
+	t.config.Logs, t.config.LogsExporter = plan.mode, plan.exporter
+	t.config.Signals = signalRoutes(backends, s)
 	t.stopSampler = stopSampler
 	t.backends = backends
 	t.propagator = prop
@@ -237,6 +273,11 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	if len(readers) > 0 {
 		t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
 		t.meterProvider = t.sdkMeter
+		if e.Metrics && e.RuntimeMetrics {
+			if err := startRuntimeMetrics(t.sdkMeter); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return t, nil
 }
@@ -288,7 +329,12 @@ func installGlobals(t *Telemetry) {
 	otel.SetTracerProvider(t.tracerProvider)
 	otel.SetMeterProvider(t.meterProvider)
 	otel.SetTextMapPropagator(t.propagator)
-	logger := t.logger
+	if t.loggerProvider != nil {
+		otel.SetLoggerProvider(t.loggerProvider)
+	}
+	// The SDK's own errors go to the local output only: exported, a failing
+	// export would report itself through the export that fails.
+	logger := t.localLogger
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
 		logger.Warn("opentelemetry error", "error", err.Error())
 	}))
@@ -309,5 +355,43 @@ func shutdownBackend(ctx context.Context, b *exporters.Backend) error {
 	if b.MetricReader != nil {
 		errs = append(errs, b.MetricReader.Shutdown(ctx))
 	}
+	if b.LogProcessor != nil {
+		errs = append(errs, b.LogProcessor.Shutdown(ctx))
+	}
 	return errors.Join(errs...)
+}
+
+func backendNames(backends []*exporters.Backend) []string {
+	names := make([]string, len(backends))
+	for i, b := range backends {
+		names[i] = b.Name
+	}
+	return names
+}
+
+// signalRoutes says, for Config, where each backend sends each signal.
+func signalRoutes(backends []*exporters.Backend, s exporters.Settings) map[string]Signals {
+	out := make(map[string]Signals, len(backends))
+	for _, b := range backends {
+		r := Signals{Traces: "exported", Metrics: "exported", Logs: "exported"}
+		if b.SpanProcessor == nil {
+			r.Traces = "none"
+		}
+		switch {
+		case b.MetricReader != nil:
+		case !s.Metrics:
+			r.Metrics = "off (" + envMetrics + "=false)"
+		default:
+			r.Metrics = "none: this backend takes no metrics"
+		}
+		switch {
+		case b.LogProcessor != nil:
+		case b.LogsVia != "":
+			r.Logs = b.LogsVia
+		default:
+			r.Logs = "local output only (" + envLogs + ", " + envLogsExporter + ")"
+		}
+		out[b.Name] = r
+	}
+	return out
 }

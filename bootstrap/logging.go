@@ -76,9 +76,19 @@ func (h correlatingHandler) WithGroup(name string) slog.Handler {
 }
 
 func newLogger(w io.Writer, format, level string, correlate func(trace.SpanContext) []slog.Attr) (*slog.Logger, error) {
+	h, _, err := newLocalHandler(w, format, level, correlate)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(h), nil
+}
+
+// newLocalHandler returns the handler of the local output, text or JSON,
+// with the correlation fields, and the level it logs from.
+func newLocalHandler(w io.Writer, format, level string, correlate func(trace.SpanContext) []slog.Attr) (slog.Handler, slog.Level, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%s=%q: unknown level; want debug, info, warn or error", envLogLevel, level)
+		return nil, 0, fmt.Errorf("%s=%q: unknown level; want debug, info, warn or error", envLogLevel, level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	var h slog.Handler
@@ -88,7 +98,7 @@ func newLogger(w io.Writer, format, level string, correlate func(trace.SpanConte
 	case "text":
 		h = slog.NewTextHandler(w, opts)
 	default:
-		return nil, fmt.Errorf("%s=%q: unknown format; want text or json", envLogFormat, format)
+		return nil, 0, fmt.Errorf("%s=%q: unknown format; want text or json", envLogFormat, format)
 	}
-	return slog.New(correlatingHandler{h, correlate}), nil
+	return correlatingHandler{h, correlate}, lv, nil
 }

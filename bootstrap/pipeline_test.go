@@ -226,7 +226,7 @@ func TestConfigIsPrintable(t *testing.T) {
 	if back["service_name"] != "books" || back["shutdown_timeout"] != "3s" || back["backends"].([]any)[0] != "otlp" {
 		t.Errorf("config JSON = %s", js)
 	}
-	if !strings.Contains(string(js), `"Headers":"[REDACTED]"`) {
+	if !strings.Contains(string(js), `"otel_exporter_otlp_headers":"[REDACTED]"`) {
 		t.Errorf("config JSON does not show the headers as redacted: %s", js)
 	}
 }

@@ -8,20 +8,19 @@ import (
 	"go.opentelemetry.io/contrib/propagators/b3"
 	"go.opentelemetry.io/contrib/propagators/jaeger"
 	"go.opentelemetry.io/otel/propagation"
-
-	"github.com/otelswitch/otelswitch/exporters/datadog"
 )
 
 // propagatorsByName are the OTEL_PROPAGATORS values Init understands.
-var propagatorsByName = map[string]func() propagation.TextMapPropagator{
-	"tracecontext": func() propagation.TextMapPropagator { return propagation.TraceContext{} },
-	"baggage":      func() propagation.TextMapPropagator { return propagation.Baggage{} },
-	"b3":           func() propagation.TextMapPropagator { return b3.New() },
-	"b3multi": func() propagation.TextMapPropagator {
-		return b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader))
+// A constructor fails only for a propagator a build tag left out.
+var propagatorsByName = map[string]func() (propagation.TextMapPropagator, error){
+	"tracecontext": func() (propagation.TextMapPropagator, error) { return propagation.TraceContext{}, nil },
+	"baggage":      func() (propagation.TextMapPropagator, error) { return propagation.Baggage{}, nil },
+	"b3":           func() (propagation.TextMapPropagator, error) { return b3.New(), nil },
+	"b3multi": func() (propagation.TextMapPropagator, error) {
+		return b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader)), nil
 	},
-	"jaeger":     func() propagation.TextMapPropagator { return jaeger.Jaeger{} },
-	datadog.Name: func() propagation.TextMapPropagator { return datadog.Propagator{} },
+	"jaeger":    func() (propagation.TextMapPropagator, error) { return jaeger.Jaeger{}, nil },
+	datadogName: datadogPropagator,
 }
 
 func propagatorNames() string {
@@ -56,8 +55,12 @@ func newPropagator(e Env, wanted []string) (propagation.TextMapPropagator, []str
 		if slices.Contains(kept, n) {
 			continue
 		}
+		prop, err := mk()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s=%q: propagator %q: %w", envPropagators, e.Propagators, n, err)
+		}
 		kept = append(kept, n)
-		props = append(props, mk())
+		props = append(props, prop)
 	}
 	return propagation.NewCompositeTextMapPropagator(props...), kept, nil
 }

@@ -117,14 +117,18 @@ func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
 		shutdownAll(ctx, backends)
 		return nil, err
 	}
-	p.Signals = []string{exporters.SignalTraces}
-	metrics := false
+	p.Signals = []string{exporters.EndpointTraces}
+	metrics, logs := false, false
 	for _, b := range backends {
 		p.Backends = append(p.Backends, PlannedBackend{Name: b.Name, Endpoints: b.Endpoints, Config: b.Config, Backend: b})
 		metrics = metrics || b.MetricReader != nil
+		logs = logs || b.LogProcessor != nil
 	}
 	if e.Metrics && metrics {
-		p.Signals = append(p.Signals, exporters.SignalMetrics)
+		p.Signals = append(p.Signals, exporters.EndpointMetrics)
+	}
+	if logs {
+		p.Signals = append(p.Signals, exporters.EndpointLogs)
 	}
 	p.Warnings = warnings(p)
 	return p, nil

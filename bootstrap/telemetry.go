@@ -11,8 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -28,12 +30,15 @@ type Telemetry struct {
 	meterProvider  metric.MeterProvider
 	propagator     propagation.TextMapPropagator
 	logger         *slog.Logger
+	localLogger    *slog.Logger // the local output alone, for the SDK's own errors
+	loggerProvider log.LoggerProvider
 	config         Config
 	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
 	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
 	sdkMeter   *sdkmetric.MeterProvider // nil when metrics are off
+	sdkLoggers []*sdklog.LoggerProvider // empty when logs are not exported
 	backends   []*exporters.Backend
 	processors []sdktrace.SpanProcessor // every processor, the backends' included
 
@@ -53,6 +58,12 @@ func (t *Telemetry) Propagator() propagation.TextMapPropagator { return t.propag
 // Logger returns the trace-correlated logger: records logged with a context
 // carry the active span's IDs in the fields the chosen vendors link on.
 func (t *Telemetry) Logger() *slog.Logger { return t.logger }
+
+// LoggerProvider returns the provider the logger's records are exported
+// through, for other log bridges (otelzap, otellogrus...), or nil when
+// logs are not exported (TELEMETRY_LOGS=local, or no backend takes logs).
+// Init also installs it as the global LoggerProvider.
+func (t *Telemetry) LoggerProvider() log.LoggerProvider { return t.loggerProvider }
 
 // Recorder returns the in-memory recorder of the test profile, which holds
 // every ended span, or nil in other environments.
@@ -98,6 +109,9 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.sdkMeter != nil {
 		fns = append(fns, t.sdkMeter.ForceFlush)
 	}
+	for _, lp := range t.sdkLoggers {
+		fns = append(fns, lp.ForceFlush)
+	}
 	return concurrently(ctx, fns)
 }
 
@@ -119,6 +133,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	}
 	if t.sdkMeter != nil {
 		fns = append(fns, t.sdkMeter.Shutdown)
+	}
+	for _, lp := range t.sdkLoggers {
+		fns = append(fns, lp.Shutdown)
 	}
 	err := concurrently(ctx, fns)
 	if t.sdkTracer != nil {
@@ -164,6 +181,21 @@ type Config struct {
 	// Detectors tells what each cloud detector of OTEL_RESOURCE_DETECTORS
 	// did; failures and timeouts are also logged once.
 	Detectors []DetectorOutcome `json:"detectors,omitempty"`
+	// Logs is TELEMETRY_LOGS (local, export or both), LogsExporter
+	// OTEL_LOGS_EXPORTER.
+	Logs         string `json:"logs"`
+	LogsExporter string `json:"logs_exporter"`
+	// Signals says, per backend, where its traces, metrics and logs go.
+	Signals map[string]Signals `json:"signals"`
+}
+
+// Signals says where one backend sends each signal: "exported", or why not
+// and where instead, such as "none: Jaeger stores traces only; logs stay on
+// the local output".
+type Signals struct {
+	Traces  string `json:"traces"`
+	Metrics string `json:"metrics"`
+	Logs    string `json:"logs"`
 }
 
 // String renders c as indented JSON, the one text form that also shows each

@@ -26,6 +26,7 @@ func TestTLSIsVerified(t *testing.T) {
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, // https://127.0.0.1:port
 		"TELEMETRY_METRICS":           "false",
+		"TELEMETRY_LOGS":              "local", // the logs target would read the general CA file
 	}
 	tests := []struct {
 		name     string

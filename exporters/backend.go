@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -39,6 +40,19 @@ type Settings struct {
 	MetricInterval time.Duration
 	// MetricTimeout bounds each metric export; zero means ExportTimeout.
 	MetricTimeout time.Duration
+	// RuntimeMetrics is TELEMETRY_RUNTIME_METRICS: bootstrap adds the Go
+	// runtime and process instruments itself; a backend with a runtime
+	// metrics path of its own (dd-trace-go's DogStatsD) follows it too.
+	RuntimeMetrics bool
+	// MetricProducers are added to every metric reader: the Go runtime's
+	// scheduler histograms, which no instrument reports.
+	MetricProducers []sdkmetric.Producer
+	// Logs asks for a log processor where the backend takes OTLP logs
+	// (TELEMETRY_LOGS=export or both). LogBatch and LogExportTimeout size its
+	// queue (OTEL_BLRP_*).
+	Logs             bool
+	LogBatch         Batch
+	LogExportTimeout time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
 	// NoRetry asks exporters to return an export's error at once instead of
@@ -49,15 +63,26 @@ type Settings struct {
 
 // Batch sizes a backend's queue.
 type Batch struct {
-	// Delay is the longest a span waits in the queue before it is sent.
+	// Delay is the longest a span or log record waits in the queue before
+	// it is sent.
 	Delay time.Duration
-	// MaxQueue bounds memory: spans beyond it are dropped and counted.
+	// MaxQueue bounds memory: items beyond it are dropped and counted.
 	MaxQueue int
-	// MaxExport is the most spans sent in one export call.
+	// MaxExport is the most items sent in one export call.
 	MaxExport int
 }
 
-// Backend is one destination assembled by a Factory.
+// Backend is one destination assembled by a Factory. It carries up to three
+// things the SDK plugs in, one per signal, each nil where the vendor takes no
+// such signal over this transport, and each behind its own bounded queue
+// counted in Stats:
+//
+//	spans    SpanProcessor  (NewBatchProcessor over an exporter, or a vendor tracer)
+//	metrics  MetricReader   (a periodic reader over CountMetrics(exporter))
+//	logs     LogProcessor   (NewLogProcessor over an exporter)
+//
+// A backend whose vendor takes logs some other way (Datadog native: stdout
+// JSON tailed by the Agent) leaves LogProcessor nil and says so in Config.
 type Backend struct {
 	// Name is the name the backend is registered under.
 	Name string
@@ -69,13 +94,27 @@ type Backend struct {
 	SpanProcessor sdktrace.SpanProcessor
 	// MetricReader is nil when the backend takes no metrics.
 	MetricReader sdkmetric.Reader
+	// LogProcessor is nil when the backend takes no OTLP logs, or
+	// Settings.Logs is false; usually NewLogProcessor over an exporter.
+	LogProcessor sdklog.Processor
+	// LogResource is the resource this backend's log records are sent
+	// with, where the backend rewrites it (a vendor's service name); nil
+	// means Settings.Resource. A log record's resource is fixed by its
+	// LoggerProvider, so bootstrap gives such a backend a provider of its own.
+	LogResource *resource.Resource
+	// LogsVia says, for Config, where the backend's logs go when it has no
+	// LogProcessor by design: "none: ..." for a backend that takes no logs,
+	// or the vendor's own path, such as stdout JSON tailed by the Datadog
+	// Agent. Empty with a nil LogProcessor means logs are not exported
+	// (TELEMETRY_LOGS=local).
+	LogsVia string
 	// Correlate returns the log attributes the vendor joins logs to traces
 	// on; nil means the default hex trace_id and span_id.
 	Correlate func(trace.SpanContext) []slog.Attr
 	// Propagators names propagators this backend wants in the default
 	// OTEL_PROPAGATORS set, such as "datadog".
 	Propagators []string
-	// Stats counts what the backend sent and lost.
+	// Stats counts what the backend sent and lost, per signal.
 	Stats *Counters
 	// Endpoints says where each signal goes, for the startup log and
 	// `otelswitch doctor`; empty for a backend that sends nowhere.

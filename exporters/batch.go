@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -19,35 +20,53 @@ import (
 // Each export is bounded by exportTimeout. Shutdown sends what is queued
 // until its context is done; what is left then is dropped and counted.
 func NewBatchProcessor(exp sdktrace.SpanExporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdktrace.SpanProcessor {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &batchProcessor{
-		exporter: exp,
-		batch:    b,
-		timeout:  exportTimeout,
-		stats:    stats,
-		logger:   logger,
-		queue:    make(chan sdktrace.ReadOnlySpan, b.MaxQueue),
-		flush:    make(chan chan struct{}),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-		ctx:      ctx,
-		cancel:   cancel,
-	}
-	go p.run()
-	return p
+	return &batchProcessor{newBatcher(exp.ExportSpans, exp.Shutdown, b, exportTimeout, stats.Spans(), logger)}
 }
 
 type batchProcessor struct {
-	exporter sdktrace.SpanExporter
-	batch    Batch
-	timeout  time.Duration
-	stats    *Counters
-	logger   *slog.Logger
+	*batcher[sdktrace.ReadOnlySpan]
+}
 
-	queue chan sdktrace.ReadOnlySpan
+func (p *batchProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if s.SpanContext().IsSampled() {
+		p.enqueue(s)
+	}
+}
+
+// NewLogProcessor returns a log processor that does for log records what
+// NewBatchProcessor does for spans, counting in stats.Logs(): OnEmit never
+// blocks, a full queue drops the record and counts it, and Shutdown keeps
+// to its context's deadline.
+func NewLogProcessor(exp sdklog.Exporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdklog.Processor {
+	return &logProcessor{newBatcher(exp.Export, exp.Shutdown, b, exportTimeout, stats.Logs(), logger)}
+}
+
+type logProcessor struct {
+	*batcher[sdklog.Record]
+}
+
+// OnEmit queues a copy of r: the SDK reuses r once OnEmit returns.
+func (p *logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.enqueue(r.Clone())
+	return nil
+}
+
+// Enabled implements sdklog's FilterProcessor: every record is wanted.
+func (p *logProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+
+// batcher is the queue behind both processors: items of type T wait in a
+// bounded channel and one goroutine exports them in batches.
+type batcher[T any] struct {
+	exportFn   func(context.Context, []T) error
+	shutdownFn func(context.Context) error
+	batch      Batch
+	timeout    time.Duration
+	stats      *SignalCounters
+	logger     *slog.Logger
+
+	queue chan T
 	flush chan chan struct{}
 	stop  chan struct{} // closed by Shutdown
 	done  chan struct{} // closed when run returns
@@ -57,8 +76,8 @@ type batchProcessor struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// closing guards the queue: once Shutdown sets closed, no OnEnd can
-	// enqueue, so the final drain sees every span that got in.
+	// closing guards the queue: once Shutdown sets closed, nothing can be
+	// enqueued, so the final drain sees every item that got in.
 	closing sync.RWMutex
 	closed  bool
 
@@ -66,12 +85,32 @@ type batchProcessor struct {
 	failing  bool // run's view: the last export failed (for logging once)
 }
 
-func (p *batchProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-
-func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
-		return
+func newBatcher[T any](export func(context.Context, []T) error, shutdown func(context.Context) error, b Batch, exportTimeout time.Duration, stats *SignalCounters, logger *slog.Logger) *batcher[T] {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &batcher[T]{
+		exportFn:   export,
+		shutdownFn: shutdown,
+		batch:      b,
+		timeout:    exportTimeout,
+		stats:      stats,
+		logger:     logger,
+		queue:      make(chan T, b.MaxQueue),
+		flush:      make(chan chan struct{}),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		ctx:        ctx,
+		cancel:     cancel,
+	}
+	go p.run()
+	return p
+}
+
+// enqueue never blocks: a full queue, or a stopped one, drops the item and
+// counts it.
+func (p *batcher[T]) enqueue(item T) {
 	p.closing.RLock()
 	defer p.closing.RUnlock()
 	if p.closed {
@@ -79,18 +118,18 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		return
 	}
 	select {
-	case p.queue <- s:
+	case p.queue <- item:
 		p.stats.Enqueued(1)
 	default:
 		p.stats.Dropped(1, false)
 	}
 }
 
-func (p *batchProcessor) run() {
+func (p *batcher[T]) run() {
 	defer close(p.done)
 	timer := time.NewTimer(p.batch.Delay)
 	defer timer.Stop()
-	buf := make([]sdktrace.ReadOnlySpan, 0, p.batch.MaxExport)
+	buf := make([]T, 0, p.batch.MaxExport)
 	send := func() {
 		if len(buf) > 0 {
 			p.export(buf)
@@ -121,7 +160,7 @@ func (p *batchProcessor) run() {
 
 // drain sends everything queued so far, in batches, and returns buf empty.
 // Once the processor's context is cancelled it drops instead of sending.
-func (p *batchProcessor) drain(buf []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
+func (p *batcher[T]) drain(buf []T) []T {
 	for {
 		select {
 		case s := <-p.queue:
@@ -144,45 +183,45 @@ func (p *batchProcessor) drain(buf []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlyS
 	}
 }
 
-func (p *batchProcessor) export(spans []sdktrace.ReadOnlySpan) {
+func (p *batcher[T]) export(items []T) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	defer cancel()
 	start := time.Now()
-	err := p.exporter.ExportSpans(ctx, spans)
-	p.stats.Exported(len(spans), time.Since(start), err)
+	err := p.exportFn(ctx, items)
+	p.stats.Exported(len(items), time.Since(start), err)
 	// Say so when a backend starts and stops failing, not on every batch.
 	switch {
 	case err != nil && !p.failing:
 		p.failing = true
-		p.logger.Warn("telemetry export failing; spans are being dropped",
-			"backend", p.stats.backend, "spans", len(spans), "error", err.Error())
+		p.logger.Warn("telemetry export failing; "+p.stats.signal+" are being dropped",
+			"backend", p.stats.backend, "signal", p.stats.signal, "count", len(items), "error", err.Error())
 	case err == nil && p.failing:
 		p.failing = false
-		p.logger.Info("telemetry export recovered", "backend", p.stats.backend)
+		p.logger.Info("telemetry export recovered", "backend", p.stats.backend, "signal", p.stats.signal)
 	}
 }
 
 // ForceFlush sends everything queued and waits for it, or for ctx.
-func (p *batchProcessor) ForceFlush(ctx context.Context) error {
+func (p *batcher[T]) ForceFlush(ctx context.Context) error {
 	ack := make(chan struct{})
 	select {
 	case p.flush <- ack:
 	case <-p.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("flush %s: %w", p.stats.backend, ctx.Err())
+		return fmt.Errorf("flush %s %s: %w", p.stats.backend, p.stats.signal, ctx.Err())
 	}
 	select {
 	case <-ack:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("flush %s: %w", p.stats.backend, ctx.Err())
+		return fmt.Errorf("flush %s %s: %w", p.stats.backend, p.stats.signal, ctx.Err())
 	}
 }
 
 // Shutdown sends what is queued, then shuts the exporter down. When ctx is
 // done first, the export in flight is abandoned and the rest is dropped.
-func (p *batchProcessor) Shutdown(ctx context.Context) error {
+func (p *batcher[T]) Shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		p.closing.Lock()
@@ -196,7 +235,7 @@ func (p *batchProcessor) Shutdown(ctx context.Context) error {
 			err = fmt.Errorf("shutdown %s: %w", p.stats.backend, ctx.Err())
 		}
 		p.cancel()
-		err = errors.Join(err, p.exporter.Shutdown(ctx))
+		err = errors.Join(err, p.shutdownFn(ctx))
 	})
 	return err
 }

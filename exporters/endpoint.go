@@ -1,17 +1,19 @@
 package exporters
 
-// Signals, as Endpoint.Signal names them.
+// Signals, as Endpoint.Signal names them. (Stats names what it counts
+// with SignalSpans, SignalMetrics and SignalLogs: "metric data points" is
+// right for a count, "metrics" for where the signal goes.)
 const (
-	SignalTraces  = "traces"
-	SignalMetrics = "metrics"
-	SignalLogs    = "logs"
+	EndpointTraces  = "traces"
+	EndpointMetrics = "metrics"
+	EndpointLogs    = "logs"
 )
 
 // Endpoint says where a backend sends one signal and how, in the terms of
 // the variables the user set: the startup log and `otelswitch doctor` print
 // it, and the doctor's advice names its variables. It holds no credential.
 type Endpoint struct {
-	// Signal is SignalTraces, SignalMetrics or SignalLogs.
+	// Signal is EndpointTraces, EndpointMetrics or EndpointLogs.
 	Signal string `json:"signal"`
 	// URL is the final address, credentials removed: for OTLP over HTTP the
 	// full URL data is posted to, for gRPC scheme, host and port.

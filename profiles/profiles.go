@@ -31,6 +31,9 @@ type Profile struct {
 	Strict bool
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// Logs is the TELEMETRY_LOGS default: "local" (the log output only) or
+	// "both" (also exported to the backends that take logs).
+	Logs string
 	// Record keeps every span in memory for the application's own tests.
 	Record bool
 }
@@ -49,6 +52,7 @@ var (
 		ShutdownTimeout: 5 * time.Second,
 		MetricInterval:  10 * time.Second,
 		LogFormat:       "text",
+		Logs:            "local",
 	}
 	Test = Profile{
 		Name:            "test",
@@ -61,6 +65,7 @@ var (
 		ShutdownTimeout: 2 * time.Second,
 		MetricInterval:  time.Second,
 		LogFormat:       "text",
+		Logs:            "local",
 		Record:          true,
 	}
 	Staging = Profile{
@@ -74,6 +79,7 @@ var (
 		MetricInterval:  30 * time.Second,
 		Strict:          true,
 		LogFormat:       "json",
+		Logs:            "both",
 	}
 	// Production keeps every trace by default (ratio 1) and honours the
 	// caller's decision; set OTEL_TRACES_SAMPLER_ARG to sample down.
@@ -89,6 +95,7 @@ var (
 		MetricInterval:  60 * time.Second,
 		Strict:          true,
 		LogFormat:       "json",
+		Logs:            "both",
 	}
 )
 

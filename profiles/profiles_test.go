@@ -19,6 +19,9 @@ func TestProfilesAreComplete(t *testing.T) {
 			if p.LogFormat != "text" && p.LogFormat != "json" {
 				t.Errorf("LogFormat = %q", p.LogFormat)
 			}
+			if want := map[bool]string{true: "both", false: "local"}[p.Strict]; p.Logs != want {
+				t.Errorf("Logs = %q, want %q: staging and production export logs, development and test keep them local", p.Logs, want)
+			}
 			if p.Strict != (p.Name == "staging" || p.Name == "production") {
 				t.Errorf("Strict = %v: only staging and production are strict", p.Strict)
 			}

@@ -195,12 +195,18 @@ func TestAgainstTheLab(t *testing.T) {
 		code, r, out := doctorRun(t, env{
 			"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
 			"DD_REMOTE_CONFIGURATION_ENABLED": "false",
+			// Native mode sends application metrics to the Agent's OTLP
+			// ingest: the lab's collector stands in for it.
+			"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP, "DATADOG_OTLP_PROTOCOL": "http/protobuf",
 		}, "--timeout", "10s")
 		if code != exitOK {
 			t.Fatalf("exit %d, want 0\n%s", code, out)
 		}
 		if res := resultFor(t, r, "datadog", "traces"); !res.Accepted || res.Endpoint != "http://"+l.DatadogAgent {
 			t.Errorf("result = %+v", res)
+		}
+		if res := resultFor(t, r, "datadog", "metrics"); !res.Accepted || res.Endpoint != "http://"+l.CollectorOTLPHTTP+"/v1/metrics" {
+			t.Errorf("metrics result = %+v", res)
 		}
 	})
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -45,8 +48,8 @@ func (r result) summary() string {
 	}
 }
 
-// probe sends one span, and one metric point where the backend takes
-// metrics, through the backend's own processor and reader: the very path a
+// probe sends one span, one metric point where the backend takes metrics
+// and one log record where it exports logs, through the backend's own processor and reader: the very path a
 // service's data takes.
 func probe(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBackend, timeout time.Duration) []result {
 	var out []result
@@ -56,6 +59,9 @@ func probe(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBackend
 	}
 	if be.MetricReader != nil {
 		out = append(out, probeMetrics(ctx, plan, b, timeout))
+	}
+	if be.LogProcessor != nil {
+		out = append(out, probeLogs(ctx, plan, b, timeout))
 	}
 	return out
 }
@@ -92,7 +98,7 @@ func probeSpans(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBa
 	case be.Stats != nil:
 		err = errors.New("the span was not exported and no error was reported")
 	}
-	return outcome(b, exporters.SignalTraces, took, err, timeout)
+	return outcome(b, exporters.EndpointTraces, took, err, timeout)
 }
 
 func probeMetrics(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBackend, timeout time.Duration) result {
@@ -110,7 +116,45 @@ func probeMetrics(ctx context.Context, plan *bootstrap.Plan, b bootstrap.Planned
 	if err == nil {
 		err = mp.ForceFlush(pctx)
 	}
-	return outcome(b, exporters.SignalMetrics, time.Since(start), err, timeout)
+	return outcome(b, exporters.EndpointMetrics, time.Since(start), err, timeout)
+}
+
+// probeLogs emits one log record through the backend's log processor and
+// flushes it, judging the outcome by the backend's log counters as
+// probeSpans does by its span counters.
+func probeLogs(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBackend, timeout time.Duration) result {
+	be := b.Backend
+	before := snapshot(be).Logs
+	res := plan.Resource()
+	if be.LogResource != nil {
+		res = be.LogResource
+	}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(be.LogProcessor), sdklog.WithResource(res))
+	var rec otellog.Record
+	rec.SetTimestamp(time.Now())
+	rec.SetSeverity(otellog.SeverityInfo)
+	rec.SetBody(attribute.StringValue("otelswitch doctor probe"))
+	lp.Logger("github.com/otelswitch/otelswitch/cmd/otelswitch").Emit(ctx, rec)
+
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	ferr := be.LogProcessor.ForceFlush(pctx)
+	took := time.Since(start)
+
+	var err error
+	switch after := snapshot(be).Logs; {
+	case be.Stats != nil && after.Exported > before.Exported:
+	case be.Stats != nil && after.FailedExports > before.FailedExports:
+		err = errors.New(after.LastError)
+	case ferr != nil:
+		err = ferr
+	case pctx.Err() != nil:
+		err = pctx.Err()
+	case be.Stats != nil:
+		err = errors.New("the log record was not exported and no error was reported")
+	}
+	return outcome(b, exporters.EndpointLogs, took, err, timeout)
 }
 
 func snapshot(b *exporters.Backend) exporters.Stats {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,11 @@ const (
 	envVersion      = "DD_VERSION"
 	envTags         = "DD_TAGS"
 	envOTLPEndpoint = "DATADOG_OTLP_ENDPOINT"
+	envDSDURL       = "DD_DOGSTATSD_URL"
+	envDSDHost      = "DD_DOGSTATSD_HOST"
+	envDSDPort      = "DD_DOGSTATSD_PORT"
 	envOTLPProtocol = "DATADOG_OTLP_PROTOCOL"
+	envRuntime      = "DD_RUNTIME_METRICS_ENABLED"
 	// envResourceAttributes is bootstrap's variable; native mode reads it
 	// only to turn it into span tags when DD_TAGS is unset, as dd-trace-go
 	// does.
@@ -48,21 +53,57 @@ const (
 	defaultAgentPort = 8126
 	otlpGRPCPort     = "4317"
 	otlpHTTPPort     = "4318"
+	defaultDSDPort   = "8125"
 )
+
+// The Agent's Unix sockets, which dd-trace-go uses when no variable names
+// the Agent and they exist (internal.DefaultTraceAgentUDSPath and
+// internal/config.DefaultSocketDSDPath in dd-trace-go v2): the Datadog
+// Helm chart and the Admission Controller mount them into pods.
+const (
+	DefaultAPMSocket = "/var/run/datadog/apm.socket"
+	DefaultDSDSocket = "/var/run/datadog/dsd.socket"
+)
+
+// Sockets names the Unix sockets probed for the Agent; the zero value
+// means the defaults. Tests point them at sockets of their own.
+type Sockets struct {
+	APM       string
+	DogStatsD string
+}
+
+func (s Sockets) apm() string { return cmp.Or(s.APM, DefaultAPMSocket) }
+func (s Sockets) dsd() string { return cmp.Or(s.DogStatsD, DefaultDSDSocket) }
+
+// exists reports whether a socket (or any file) is at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
 
 // Config is what the datadog backend reads.
 type Config struct {
-	Mode         string `envconfig:"DATADOG_MODE" default:"native" json:"mode" desc:"native: dd-trace-go sends to the Datadog Agent's trace intake (DD_TRACE_AGENT_URL, or DD_AGENT_HOST and DD_TRACE_AGENT_PORT). otlp: OTLP to the Agent's OTLP ingest (DATADOG_OTLP_ENDPOINT)."`
-	AgentHost    string `envconfig:"DD_AGENT_HOST" json:"agent_host,omitempty" desc:"Host of the Datadog Agent (default localhost). Also the default host of DATADOG_OTLP_ENDPOINT. Setting it selects datadog in staging and production when TELEMETRY_BACKEND is unset."`
-	AgentPort    int    `envconfig:"DD_TRACE_AGENT_PORT" default:"8126" json:"agent_port" desc:"Port of the Agent's trace intake (native mode)."`
-	AgentURL     string `envconfig:"DD_TRACE_AGENT_URL" json:"agent_url,omitempty" desc:"URL of the Agent's trace intake, http://host:8126, https://... or unix:///var/run/datadog/apm.socket; wins over DD_AGENT_HOST and DD_TRACE_AGENT_PORT (native mode). Setting it selects datadog in staging and production."`
-	Service      string `envconfig:"DD_SERVICE" json:"service,omitempty" desc:"Datadog service. Wins over service in DD_TAGS and over the OTel service.name (OTEL_SERVICE_NAME, WithServiceName)."`
-	Env          string `envconfig:"DD_ENV" json:"env,omitempty" desc:"Datadog env. Wins over env in DD_TAGS and over ENVIRONMENT."`
-	Version      string `envconfig:"DD_VERSION" json:"version,omitempty" desc:"Datadog version. Wins over version in DD_TAGS and over the OTel service.version (SERVICE_VERSION, WithServiceVersion)."`
-	Tags         string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
-	OTLPEndpoint string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
-	OTLPProtocol string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+	Mode          string `envconfig:"DATADOG_MODE" default:"native" json:"mode" desc:"native: dd-trace-go sends to the Datadog Agent's trace intake (DD_TRACE_AGENT_URL, or DD_AGENT_HOST and DD_TRACE_AGENT_PORT). otlp: OTLP to the Agent's OTLP ingest (DATADOG_OTLP_ENDPOINT)."`
+	AgentHost     string `envconfig:"DD_AGENT_HOST" json:"agent_host,omitempty" desc:"Host of the Datadog Agent (default localhost). Also the default host of DATADOG_OTLP_ENDPOINT. Setting it selects datadog in staging and production when TELEMETRY_BACKEND is unset."`
+	AgentPort     *int   `envconfig:"DD_TRACE_AGENT_PORT" json:"agent_port,omitempty" desc:"Port of the Agent's trace intake (native mode; default 8126)."`
+	AgentURL      string `envconfig:"DD_TRACE_AGENT_URL" json:"agent_url,omitempty" desc:"URL of the Agent's trace intake, http://host:8126, https://... or unix:///var/run/datadog/apm.socket; wins over DD_AGENT_HOST and DD_TRACE_AGENT_PORT (native mode). With none of the three set, /var/run/datadog/apm.socket when it exists, else http://localhost:8126, as dd-trace-go does; the socket also selects datadog in staging and production. Setting it selects datadog in staging and production."`
+	DogStatsDURL  string `envconfig:"DD_DOGSTATSD_URL" json:"dogstatsd_url,omitempty" desc:"DogStatsD address for dd-trace-go's own metrics (native mode): host:port or unix:///var/run/datadog/dsd.socket. Default, as dd-trace-go: DD_DOGSTATSD_HOST and DD_DOGSTATSD_PORT when set, else /var/run/datadog/dsd.socket when it exists, else DD_AGENT_HOST (or localhost) on 8125."`
+	DogStatsDHost string `envconfig:"DD_DOGSTATSD_HOST" json:"dogstatsd_host,omitempty" desc:"DogStatsD host (native mode; default DD_AGENT_HOST, else localhost)."`
+	DogStatsDPort *int   `envconfig:"DD_DOGSTATSD_PORT" json:"dogstatsd_port,omitempty" desc:"DogStatsD port (native mode; default 8125)."`
+	Service       string `envconfig:"DD_SERVICE" json:"service,omitempty" desc:"Datadog service. Wins over service in DD_TAGS and over the OTel service.name (OTEL_SERVICE_NAME, WithServiceName)."`
+	Env           string `envconfig:"DD_ENV" json:"env,omitempty" desc:"Datadog env. Wins over env in DD_TAGS and over ENVIRONMENT."`
+	Version       string `envconfig:"DD_VERSION" json:"version,omitempty" desc:"Datadog version. Wins over version in DD_TAGS and over the OTel service.version (SERVICE_VERSION, WithServiceVersion)."`
+	Tags          string `envconfig:"DD_TAGS" json:"tags,omitempty" desc:"Tags on every span, key:value pairs separated by commas or spaces, e.g. team:books,tier:web. service, env and version in it apply when DD_SERVICE, DD_ENV and DD_VERSION are unset."`
+	OTLPEndpoint  string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
+	OTLPProtocol  string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
+
+	TraceID128Logging bool `envconfig:"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED" json:"trace_id_128_logging,omitempty" desc:"true: dd.trace_id in logs is the whole 128-bit trace ID as 32 hex digits when its upper 64 bits are set, as dd-trace-go writes it; false (default here): the low 64 bits in decimal."`
 	SamplingConfig
+
+	// sockets are probed by Agent; set by the Factory.
+	sockets Sockets
+
+	RuntimeMetrics *bool `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD (DD_DOGSTATSD_URL). Default: TELEMETRY_RUNTIME_METRICS."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -88,8 +129,16 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeNative, ModeOTLP))
 	}
-	if c.AgentPort < 1 || c.AgentPort > 65535 {
-		errs = append(errs, fmt.Errorf("%s=%d: want a port from 1 to 65535", envAgentPort, c.AgentPort))
+	for _, p := range []struct {
+		name string
+		port *int
+	}{{envAgentPort, c.AgentPort}, {envDSDPort, c.DogStatsDPort}} {
+		if p.port != nil && (*p.port < 1 || *p.port > 65535) {
+			errs = append(errs, fmt.Errorf("%s=%d: want a port from 1 to 65535", p.name, *p.port))
+		}
+	}
+	if h := c.DogStatsDHost; h != "" && (strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil) {
+		errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", envDSDHost, h))
 	}
 	if h := c.AgentHost; h != "" && (strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil) {
 		errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", envAgentHost, h))
@@ -97,7 +146,26 @@ func (c Config) Validate() error {
 	if err := validateTags(c.Tags); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Mode == ModeNative {
+		_, err := c.NativeMetricsTarget()
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// NativeMetricsTarget is where native mode sends the application's OTel
+// metrics: the Agent's OTLP ingest, as dd-trace-go's own OTel metrics
+// support does. DATADOG_OTLP_ENDPOINT when set, with DATADOG_OTLP_PROTOCOL;
+// else http/protobuf to the Agent host on port 4318.
+func (c Config) NativeMetricsTarget() (otlp.Target, error) {
+	if c.OTLPEndpoint == "" {
+		c.OTLPProtocol = otlp.HTTPProtobuf
+	}
+	t, err := c.OTLPTarget()
+	if err != nil {
+		return otlp.Target{}, err
+	}
+	return t.ForSignal(otlp.MetricsPath), nil
 }
 
 // Agent is where native mode sends traces.
@@ -107,6 +175,9 @@ type Agent struct {
 	URL *url.URL
 	// Var names the variable URL came from, for errors.
 	Var string
+	// DogStatsD is where dd-trace-go sends its own metrics: host:port or
+	// unix:///path.
+	DogStatsD string
 }
 
 // Socket returns the Unix socket's path, or "" for an HTTP agent.
@@ -133,10 +204,59 @@ func (a Agent) CheckTransport(strict, allowInsecure bool) error {
 		"if the network between the service and the Agent is trusted", a.Var, a.URL.Redacted(), envAgentURL)
 }
 
-// Agent resolves the trace intake the way dd-trace-go does:
-// DD_TRACE_AGENT_URL, else http://DD_AGENT_HOST:DD_TRACE_AGENT_PORT, else
+// WithSockets returns c probing s for the Agent's sockets.
+func (c Config) WithSockets(s Sockets) Config {
+	c.sockets = s
+	return c
+}
+
+// Agent resolves the trace intake and DogStatsD the way dd-trace-go does
+// (internal.AgentURLFromEnv, internal/config.initialDogstatsdURL):
+// DD_TRACE_AGENT_URL, else http://DD_AGENT_HOST:DD_TRACE_AGENT_PORT when
+// either is set, else the Agent's Unix socket when it exists, else
 // http://localhost:8126.
 func (c Config) Agent() (Agent, error) {
+	a, err := c.traceAgent()
+	if err != nil {
+		return Agent{}, err
+	}
+	a.DogStatsD, err = c.dogStatsD()
+	return a, err
+}
+
+func (c Config) dogStatsD() (string, error) {
+	if u := c.DogStatsDURL; u != "" {
+		if rest, ok := strings.CutPrefix(u, "unix://"); ok {
+			if rest == "" || !strings.HasPrefix(rest, "/") {
+				return "", fmt.Errorf("%s=%q: no socket path; want unix:///var/run/datadog/dsd.socket or host:port", envDSDURL, u)
+			}
+			return u, nil
+		}
+		// dd-trace-go takes udp://host:port as well as a bare host:port.
+		hostPort := strings.TrimPrefix(u, "udp://")
+		host, port, err := net.SplitHostPort(hostPort)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%s=%q: want host:port or udp://host:port, such as localhost:8125, or unix:///var/run/datadog/dsd.socket", envDSDURL, u)
+		}
+		return hostPort, nil
+	}
+	port := defaultDSDPort
+	if c.DogStatsDPort != nil {
+		port = strconv.Itoa(*c.DogStatsDPort)
+	}
+	if c.DogStatsDHost == "" && c.DogStatsDPort == nil && exists(c.sockets.dsd()) {
+		return "unix://" + c.sockets.dsd(), nil
+	}
+	return net.JoinHostPort(cmp.Or(c.DogStatsDHost, c.AgentHost, defaultAgentHost), port), nil
+}
+
+// SocketAgent reports whether the Agent's trace socket will be used: no
+// variable names the Agent and the socket exists.
+func (c Config) SocketAgent() bool {
+	return c.AgentURL == "" && c.AgentHost == "" && c.AgentPort == nil && exists(c.sockets.apm())
+}
+
+func (c Config) traceAgent() (Agent, error) {
 	if c.AgentURL != "" {
 		u, err := url.Parse(c.AgentURL)
 		if err != nil {
@@ -165,10 +285,13 @@ func (c Config) Agent() (Agent, error) {
 			return Agent{}, fmt.Errorf("%s=%q: unsupported scheme %q; want http, https or unix", envAgentURL, c.AgentURL, u.Scheme)
 		}
 	}
+	if c.SocketAgent() {
+		return Agent{URL: &url.URL{Scheme: "unix", Path: c.sockets.apm()}, Var: envAgentURL}, nil
+	}
 	host := cmp.Or(c.AgentHost, defaultAgentHost)
-	port := c.AgentPort
-	if port == 0 {
-		port = defaultAgentPort
+	port := defaultAgentPort
+	if c.AgentPort != nil {
+		port = *c.AgentPort
 	}
 	v := envAgentHost
 	if c.AgentHost == "" {
@@ -213,18 +336,6 @@ func (c Config) OTLPTarget() (otlp.Target, error) {
 		traces.EndpointValue, traces.EndpointDefault = "", c.AgentHost == ""
 	}
 	return traces, nil
-}
-
-// otlpMetricsTarget is t for metrics: the same host, /v1/metrics in place of
-// /v1/traces over HTTP.
-func otlpMetricsTarget(t otlp.Target) otlp.Target {
-	m := t
-	if t.Protocol == otlp.HTTPProtobuf {
-		u := *t.URL
-		u.Path = strings.TrimSuffix(u.Path, otlp.TracesPath) + otlp.MetricsPath
-		m.URL = &u
-	}
-	return m
 }
 
 // tag is one DD_TAGS entry.

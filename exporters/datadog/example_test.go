@@ -15,7 +15,8 @@ import (
 )
 
 func ExampleConfig_Validate() {
-	c := datadog.Config{Mode: "agentless", AgentPort: 0, Tags: "team:books,:web"}
+	port := 0
+	c := datadog.Config{Mode: "agentless", AgentPort: &port, Tags: "team:books,:web"}
 	fmt.Println(c.Validate())
 	// Output:
 	// DATADOG_MODE="agentless": unknown mode; want native or otlp

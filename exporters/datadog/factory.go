@@ -2,9 +2,11 @@ package datadog
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -16,7 +18,11 @@ import (
 const Name = "datadog"
 
 // Factory builds the datadog backend.
-type Factory struct{}
+type Factory struct {
+	// Sockets are the Agent's Unix sockets probed when no variable names
+	// the Agent; the zero value means the defaults.
+	Sockets Sockets
+}
 
 var _ exporters.Factory = Factory{}
 
@@ -26,13 +32,15 @@ func (Factory) Spec() any { return &Config{} }
 // Detect implements exporters.Factory: a Datadog Agent is configured when
 // DD_AGENT_HOST or DD_TRACE_AGENT_URL is set. DD_API_KEY alone is not
 // enough: it means agentless submission, which this backend does not do.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
+// The Agent's trace socket, mounted where dd-trace-go looks for it, names
+// it too, as it does for dd-trace-go.
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
 	for _, k := range []string{envAgentHost, envAgentURL} {
 		if v, ok := lookup(k); ok && v != "" {
 			return true
 		}
 	}
-	return false
+	return exists(f.Sockets.apm())
 }
 
 // resolved is the configuration Telemetry.Config shows for the backend.
@@ -41,25 +49,28 @@ type resolved struct {
 	Identity Identity `json:"identity"`
 	// Endpoint is where spans go: the trace intake or the OTLP ingest.
 	Endpoint string `json:"endpoint"`
+	// DogStatsD is where dd-trace-go sends its own metrics (native mode).
+	DogStatsD string `json:"dogstatsd,omitempty"`
 }
 
 // New implements exporters.Factory. Native mode starts dd-trace-go in the
 // background: New never waits on the Agent.
-func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
+func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
 	c, err := ConfigFromEnv(s.Lookup)
 	if err != nil {
 		return nil, err
 	}
+	c = c.WithSockets(f.Sockets)
 	id := ResolveIdentity(c, s)
 	switch c.Mode {
 	case ModeOTLP:
 		return newOTLP(ctx, c, id, s)
 	default:
-		return newNative(c, id, s)
+		return newNative(ctx, c, id, s)
 	}
 }
 
-func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
+func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
 	agent, err := c.Agent()
 	if err != nil {
 		return nil, err
@@ -72,22 +83,50 @@ func newNative(c Config, id Identity, s exporters.Settings) (*exporters.Backend,
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
+	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
+	// own OTel metrics support sends them, rather than nowhere.
+	var reader sdkmetric.Reader
+	endpoints := []exporters.Endpoint{{
+		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
+		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
+	}}
+	if s.Metrics {
+		mt, err := c.NativeMetricsTarget()
+		if err != nil {
+			return nil, err
+		}
+		endpoints = append(endpoints, mt.Endpoint(exporters.EndpointMetrics))
+		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
+			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Name, err)
+		}
+	}
 	p := newNativeProcessor(s, stats)
-	if err := p.launch(tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))); err != nil {
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
+	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
+	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
+	// address tracerOptions resolved with the Agent's.
+	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
+		opts = append(opts, tracer.WithRuntimeMetrics())
+	}
+	if err := p.launch(opts); err != nil {
+		if reader != nil {
+			_ = reader.Shutdown(ctx)
+		}
 		return nil, err
 	}
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted()},
+		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted(), DogStatsD: agent.DogStatsD},
 		SpanProcessor: p,
+		MetricReader:  reader,
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
 		Sampler:       rootSampler(sampler, id.Service),
-		Endpoints: []exporters.Endpoint{{
-			Signal: exporters.SignalTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
-			Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
-		}},
+		Endpoints:     endpoints,
+		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
 }
 
@@ -125,6 +164,9 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	if id.Version != "" {
 		opts = append(opts, tracer.WithServiceVersion(id.Version))
 	}
+	if a.DogStatsD != "" {
+		opts = append(opts, tracer.WithDogstatsdAddr(a.DogStatsD))
+	}
 	for _, t := range tags {
 		opts = append(opts, tracer.WithGlobalTag(t.Key, t.Value))
 	}
@@ -136,11 +178,13 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 	if err != nil {
 		return nil, err
 	}
-	m := otlpMetricsTarget(t)
+	m := t.ForSignal(otlp.MetricsPath)
+	l := t.ForSignal(otlp.LogsPath)
 	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
 		Traces:      t,
 		Metrics:     &m,
 		Temporality: otlp.Delta,
+		Logs:        &l,
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },

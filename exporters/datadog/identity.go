@@ -24,6 +24,9 @@ type Identity struct {
 	// unset, native mode takes them from OTEL_RESOURCE_ATTRIBUTES instead,
 	// as dd-trace-go does.
 	Tags []Tag `json:"tags,omitempty"`
+	// TraceID128 logs dd.trace_id as 128-bit hex
+	// (DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED).
+	TraceID128 bool `json:"trace_id_128_logging,omitempty"`
 }
 
 // Tag is one key:value of DD_TAGS.
@@ -46,7 +49,7 @@ const (
 // OpenTelemetry resource:
 //
 //	service: DD_SERVICE > service in DD_TAGS > service.name (WithServiceName, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES)
-//	env:     DD_ENV     > env in DD_TAGS     > deployment.environment.name (ENVIRONMENT)
+//	env:     DD_ENV     > env in DD_TAGS     > deployment.environment (OTEL_RESOURCE_ATTRIBUTES) > deployment.environment.name (ENVIRONMENT)
 //	version: DD_VERSION > version in DD_TAGS > service.version (WithServiceVersion, SERVICE_VERSION, OTEL_RESOURCE_ATTRIBUTES)
 func ResolveIdentity(c Config, s exporters.Settings) Identity {
 	tags := parseTags(c.Tags)
@@ -59,9 +62,15 @@ func ResolveIdentity(c Config, s exporters.Settings) Identity {
 		}
 		return v
 	}
+	// A legacy deployment.environment is only on the resource when the
+	// user put it there (OTEL_RESOURCE_ATTRIBUTES); dd-trace-go maps it to
+	// env, so it wins over the .name form bootstrap sets from ENVIRONMENT.
 	resEnv := ""
 	if s.Resource != nil {
-		if v, ok := s.Resource.Set().Value(attrEnvName); ok {
+		set := s.Resource.Set()
+		if v, ok := set.Value(attrEnvLegacy); ok && v.AsString() != "" {
+			resEnv = v.AsString()
+		} else if v, ok := set.Value(attrEnvName); ok {
 			resEnv = v.String()
 		}
 	}
@@ -69,6 +78,8 @@ func ResolveIdentity(c Config, s exporters.Settings) Identity {
 		Service: cmp.Or(c.Service, fromTags("service"), s.ServiceName),
 		Env:     cmp.Or(c.Env, fromTags("env"), resEnv, s.Environment),
 		Version: cmp.Or(c.Version, fromTags("version"), s.ServiceVersion),
+
+		TraceID128: c.TraceID128Logging,
 	}
 	for _, t := range tags {
 		switch t.key {
@@ -144,8 +155,13 @@ func Correlate(id Identity) func(trace.SpanContext) []slog.Attr {
 	return func(sc trace.SpanContext) []slog.Attr {
 		tid, sid := sc.TraceID(), sc.SpanID()
 		out := make([]slog.Attr, 0, 5)
+		traceID := strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10)
+		if id.TraceID128 && binary.BigEndian.Uint64(tid[:8]) != 0 {
+			// As dd-trace-go's span formatter with the variable on.
+			traceID = tid.String()
+		}
 		out = append(out,
-			slog.String(logTraceID, strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10)),
+			slog.String(logTraceID, traceID),
 			slog.String(logSpanID, strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10)),
 			service, env,
 		)

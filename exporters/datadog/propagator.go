@@ -111,11 +111,11 @@ func (Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarrie
 }
 
 func extract(carrier propagation.TextMapCarrier) (trace.SpanContext, bool) {
-	low, err := strconv.ParseUint(strings.TrimSpace(carrier.Get(HeaderTraceID)), 10, 64)
-	if err != nil || low == 0 {
+	low, err := parseID(carrier.Get(HeaderTraceID))
+	if err != nil {
 		return trace.SpanContext{}, false
 	}
-	parent, err := strconv.ParseUint(strings.TrimSpace(carrier.Get(HeaderParentID)), 10, 64)
+	parent, err := parseID(carrier.Get(HeaderParentID))
 	if err != nil || parent == 0 {
 		// dd-trace-go accepts a zero parent for synthetics requests, but an
 		// OTel span context needs a span ID.
@@ -128,17 +128,24 @@ func extract(carrier propagation.TextMapCarrier) (trace.SpanContext, bool) {
 	var tid trace.TraceID
 	binary.BigEndian.PutUint64(tid[8:], low)
 	for _, t := range st.tags {
-		if t.key == tagTraceIDHigh {
-			if b, err := hex.DecodeString(t.value); err == nil && len(b) == 8 {
-				copy(tid[:8], b)
-			}
+		// dd-trace-go takes only 16 lower-case hex digits (validateTID).
+		if t.key == tagTraceIDHigh && isLowerHex16(t.value) {
+			b, _ := hex.DecodeString(t.value)
+			copy(tid[:8], b)
 		}
+	}
+	// A 128-bit ID whose low 64 bits are zero is still an ID; only the
+	// all-zero ID is none.
+	if !tid.IsValid() {
+		return trace.SpanContext{}, false
 	}
 	st.tags = dropTag(st.tags, tagTraceIDHigh)
 	// No priority means the sender left the decision to us; dd-trace-go's
 	// default then keeps the trace, and so does a sampled flag.
 	sampled := true
-	if p := strings.TrimSpace(carrier.Get(HeaderPriority)); p != "" {
+	// A priority header that is present must parse, even empty, as in
+	// dd-trace-go's extractTextMap.
+	if p, ok := header(carrier, HeaderPriority); ok {
 		prio, err := strconv.Atoi(p)
 		if err != nil {
 			return trace.SpanContext{}, false
@@ -275,10 +282,22 @@ func parseTagsHeader(h string) []tag {
 			return nil
 		}
 		if strings.HasPrefix(k, propagatingPrefix) && validTag(k, v) {
-			tags = append(tags, tag{k, v})
+			tags = setTag(tags, k, v)
 		}
 	}
 	return tags
+}
+
+// setTag sets key to value: a repeated key keeps its first place and its
+// last value, as in dd-trace-go's map of propagating tags, and is sent once.
+func setTag(tags []tag, key, value string) []tag {
+	for i := range tags {
+		if tags[i].key == key {
+			tags[i].value = value
+			return tags
+		}
+	}
+	return append(tags, tag{key, value})
 }
 
 // validTag is dd-trace-go's isValidPropagatableTag.
@@ -307,4 +326,40 @@ func dropTag(tags []tag, key string) []tag {
 		}
 	}
 	return out
+}
+
+// parseID reads a decimal ID as dd-trace-go's parseUint64 does: a signed
+// value is taken as its two's complement (-1 is the largest uint64), as
+// some tracers write IDs as signed 64-bit integers.
+func parseID(s string) (uint64, error) {
+	if strings.HasPrefix(s, "-") {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return uint64(n), err
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+func isLowerHex16(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// header returns a header's value and whether the carrier has it at all.
+func header(carrier propagation.TextMapCarrier, key string) (string, bool) {
+	if v := carrier.Get(key); v != "" {
+		return v, true
+	}
+	for _, k := range carrier.Keys() {
+		if strings.EqualFold(k, key) {
+			return "", true
+		}
+	}
+	return "", false
 }

@@ -224,3 +224,18 @@ func TestPropagatorFields(t *testing.T) {
 		t.Errorf("Fields() = %s; want %s", got, want)
 	}
 }
+
+// TestRepeatedTagKeySentOnce: a key repeated in x-datadog-tags is sent
+// once, with its last value, as dd-trace-go keeps it.
+func TestRepeatedTagKeySentOnce(t *testing.T) {
+	var p datadog.Propagator
+	ctx := p.Extract(context.Background(), propagation.MapCarrier{
+		datadog.HeaderTraceID: "1", datadog.HeaderParentID: "2", datadog.HeaderPriority: "1",
+		datadog.HeaderTags: "_dd.p.dm=-4,_dd.p.x=1,_dd.p.dm=-3",
+	})
+	out := propagation.MapCarrier{}
+	p.Inject(ctx, out)
+	if got := out[datadog.HeaderTags]; got != "_dd.p.dm=-3,_dd.p.x=1" {
+		t.Errorf("x-datadog-tags = %q, want _dd.p.dm=-3,_dd.p.x=1", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -19,6 +20,9 @@ const (
 	envServiceName = "ELASTIC_APM_SERVICE_NAME"
 	envEnvironment = "ELASTIC_APM_ENVIRONMENT"
 	envProtocol    = "ELASTIC_OTLP_PROTOCOL"
+	envVerifyCert  = "ELASTIC_APM_VERIFY_SERVER_CERT"
+	envCACertFile  = "ELASTIC_APM_SERVER_CA_CERT_FILE"
+	envOTLPURL     = "ELASTIC_OTLP_ENDPOINT"
 )
 
 // DefaultServerURL is where the backend sends outside staging and
@@ -35,6 +39,26 @@ type Config struct {
 	ServiceName string        `envconfig:"ELASTIC_APM_SERVICE_NAME" json:"service_name,omitempty" desc:"service.name for Elastic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset."`
 	Environment string        `envconfig:"ELASTIC_APM_ENVIRONMENT" json:"environment,omitempty" desc:"Environment shown in Elastic (deployment.environment and deployment.environment.name) for this backend only. Default: deployment.environment from OTEL_RESOURCE_ATTRIBUTES, else ENVIRONMENT."`
 	Protocol    string        `envconfig:"ELASTIC_OTLP_PROTOCOL" default:"grpc" json:"protocol" desc:"grpc or http/protobuf; APM Server takes both on the same port. Prefer http/protobuf behind a proxy or load balancer."`
+	// VerifyServerCert is a pointer so that the zero Config verifies.
+	VerifyServerCert *bool  `envconfig:"ELASTIC_APM_VERIFY_SERVER_CERT" json:"verify_server_cert,omitempty" desc:"false: accept any certificate from the server, as Elastic's agents do with this set to false (default true). Refused in staging and production, except to loopback, unless TELEMETRY_ALLOW_INSECURE=true; prefer ELASTIC_APM_SERVER_CA_CERT_FILE."`
+	ServerCACertFile string `envconfig:"ELASTIC_APM_SERVER_CA_CERT_FILE" json:"server_ca_cert_file,omitempty" desc:"PEM file of the CA that signed the server's certificate, trusted instead of the system roots, as in Elastic's agents (for a private CA)."`
+	OTLPEndpoint     string `envconfig:"ELASTIC_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"Elastic's managed OTLP endpoint (Elastic Cloud Serverless, or Elastic Cloud Hosted's managed OTLP endpoint), such as https://my-project.ingest.us-east-1.aws.elastic.cloud: the recommended path to Elastic Cloud. Takes ELASTIC_APM_API_KEY only; replaces ELASTIC_APM_SERVER_URL, which must then be unset."`
+}
+
+// managed reports whether c sends to Elastic's managed OTLP endpoint: named
+// by ELASTIC_OTLP_ENDPOINT, or an ELASTIC_APM_SERVER_URL whose host is one
+// (an *.ingest.*.elastic.cloud host; APM endpoints are *.apm.*).
+func (c Config) managed() bool {
+	return c.OTLPEndpoint != "" || isManagedHost(c.ServerURL)
+}
+
+func isManagedHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return strings.HasSuffix(h, ".elastic.cloud") && strings.Contains(h, ".ingest.")
 }
 
 // ConfigFromEnv reads Config through lookup and validates it; strict is set
@@ -74,7 +98,15 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 	headers := map[string]secret.String{}
 	auth, credVar := "", ""
 	token, key := string(c.SecretToken), string(c.APIKey)
+	managed := c.managed()
 	switch {
+	case managed && token != "":
+		errs = append(errs, fmt.Errorf("%s is set, but Elastic's managed OTLP endpoint takes an API key only (Authorization: ApiKey); unset it and set %s", envSecretToken, envAPIKey))
+	case managed && key == "" && strict:
+		errs = append(errs, fmt.Errorf("%s is not set; Elastic's managed OTLP endpoint needs an API key", envAPIKey))
+	case managed && key != "":
+		headers["authorization"] = secret.String("ApiKey " + key)
+		auth, credVar = "Authorization: ApiKey", envAPIKey
 	case token != "" && key != "":
 		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
 	case token != "":
@@ -94,8 +126,18 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		}
 	}
 
-	raw, defaulted := c.ServerURL, false
+	raw, urlVar, defaulted := c.ServerURL, envServerURL, false
+	if c.OTLPEndpoint != "" {
+		if c.ServerURL != "" {
+			errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the managed OTLP endpoint, or an APM Server", envOTLPURL, envServerURL))
+		}
+		raw, urlVar = c.OTLPEndpoint, envOTLPURL
+	}
 	switch {
+	case c.OTLPEndpoint != "" && !strings.Contains(raw, "://") && !otlp.HasUserinfo(raw):
+		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want https:// and a host, such as https://my-project.ingest.us-east-1.aws.elastic.cloud", envOTLPURL, raw))
+		raw = ""
+	case c.OTLPEndpoint != "":
 	case raw == "" && strict:
 		errs = append(errs, fmt.Errorf("%s is not set; staging and production need the APM Server URL, such as https://apm.example.com:8200", envServerURL))
 	case raw == "":
@@ -105,13 +147,27 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
-	if raw != "" {
-		t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
-		if credVar == "" {
-			// Nothing sent: a refusal means one of them is needed.
-			t.CredentialVar = envSecretToken + " or " + envAPIKey
+	t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
+	switch {
+	case credVar != "":
+	case managed:
+		// Nothing sent: a refusal means the API key is needed.
+		t.CredentialVar = envAPIKey
+	default:
+		// Nothing sent: a refusal means one of them is needed.
+		t.CredentialVar = envSecretToken + " or " + envAPIKey
+	}
+	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
+		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
+	}
+	if c.ServerCACertFile != "" {
+		if err := otlp.CheckCAFile(envCACertFile, c.ServerCACertFile); err != nil {
+			errs = append(errs, err)
 		}
-		traces, metrics, err = otlp.BaseTargets(envServerURL, raw, t, otlp.Hints{
+		t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
+	}
+	if raw != "" {
+		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
 			Credentials: "use " + envSecretToken + " or " + envAPIKey,
 			GRPCPath:    "set " + envProtocol + "=http/protobuf",
 		})
@@ -131,3 +187,54 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 // header value: whitespace, a copy-paste mistake, and control characters,
 // which could end the header and start another.
 func badHeaderRune(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
+	// Managed is set when the endpoint is Elastic's managed OTLP endpoint.
+	Managed  bool     `json:"managed_otlp,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// apmServiceName is what APM Server stores a service name as: it replaces
+// every character outside [a-zA-Z0-9 _-] with an underscore
+// (elastic/apm-data, model/modelprocessor's service name cleanup, as
+// Elastic's agents document for service_name).
+func apmServiceName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// serviceNameWarning returns a warning when APM Server will show name under
+// another name, or "".
+func serviceNameWarning(name string) string {
+	// OpenTelemetry's unknown_service:<executable> default is not a name
+	// anyone chose, or searches for; its rewrite is documented instead.
+	if strings.HasPrefix(name, "unknown_service") {
+		return ""
+	}
+	if shown := apmServiceName(name); shown != name {
+		return fmt.Sprintf("service name %q has characters outside [a-zA-Z0-9 _-]; APM Server replaces them and shows %q", name, shown)
+	}
+	return ""
+}
+
+// Warnings returns doubts about c that are not errors, for the log and
+// Telemetry.Config; serviceName is the service name Elastic is sent.
+func (c Config) Warnings(serviceName string) []string {
+	var w []string
+	if s := serviceNameWarning(serviceName); s != "" {
+		w = append(w, s)
+	}
+	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
+		w = append(w, envVerifyCert+"=false: the server's certificate is not verified")
+	}
+	return w
+}

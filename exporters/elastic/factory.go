@@ -2,6 +2,7 @@ package elastic
 
 import (
 	"context"
+	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -18,10 +19,24 @@ var _ exporters.Factory = Factory{}
 // Spec implements exporters.Factory.
 func (Factory) Spec() any { return &Config{} }
 
-// Detect implements exporters.Factory: an APM Server URL names Elastic.
+// Detect implements exporters.Factory: an APM Server URL or a managed OTLP
+// endpoint names Elastic.
 func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	v, ok := lookup(envServerURL)
-	return ok && v != ""
+	for _, k := range []string{envServerURL, envOTLPURL} {
+		if v, ok := lookup(k); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceName is the service name Elastic is sent, as rewriteResource
+// decides it.
+func serviceName(c Config, s exporters.Settings) string {
+	if (s.ServiceName == "" || strings.HasPrefix(s.ServiceName, "unknown_service")) && c.ServiceName != "" {
+		return c.ServiceName
+	}
+	return s.ServiceName
 }
 
 // New implements exporters.Factory. Traces and metrics go to the same APM
@@ -35,10 +50,19 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
+	warnings := c.Warnings(serviceName(c, s))
+	for _, w := range warnings {
+		if s.Logger != nil {
+			s.Logger.Warn(w, "backend", Name)
+		}
+	}
+	lt := tr.ForSignal(otlp.LogsPath)
+	cfg := resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt), Managed: c.managed(), Warnings: warnings}
+	b, err := otlp.NewBackend(ctx, Name, cfg, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
+		Logs:        &lt,
 		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {

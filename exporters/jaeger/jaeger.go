@@ -14,8 +14,8 @@ import (
 
 // Config is what the jaeger backend reads.
 type Config struct {
-	Endpoint string `envconfig:"JAEGER_ENDPOINT" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused."`
-	Protocol string `envconfig:"JAEGER_PROTOCOL" default:"grpc" desc:"grpc or http/protobuf."`
+	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused."`
+	Protocol string `envconfig:"JAEGER_PROTOCOL" json:"jaeger_protocol,omitempty" default:"grpc" desc:"grpc or http/protobuf."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -89,5 +89,17 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if v, ok := lookup("JAEGER_ENDPOINT"); !ok || v == "" {
 		t.EndpointDefault = true // for the doctor: "the default; JAEGER_ENDPOINT is unset"
 	}
-	return otlp.NewBackend(ctx, "jaeger", c, otlp.Pipeline{Traces: t}, s)
+	b, err := otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil, nil)}, otlp.Pipeline{Traces: t}, s)
+	if err != nil {
+		return nil, err
+	}
+	b.LogsVia = "none: Jaeger stores traces only; logs stay on the local output"
+	return b, nil
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
 }

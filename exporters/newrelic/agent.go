@@ -30,9 +30,9 @@ type agentResolved struct {
 	Config
 	// Application is the app name the agent reports under.
 	Application string `json:"application"`
-	// Collector is the host the agent connects to; empty means the one it
-	// picks from the licence key.
-	Collector string `json:"collector,omitempty"`
+	// Collector is the host the agent connects to first: NEW_RELIC_HOST,
+	// the region's, or the one it picks from the licence key.
+	Collector string `json:"collector"`
 }
 
 // agentAppName is the app name the agent reports under: the service name,
@@ -76,6 +76,7 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
 	appName := agentAppName(c, s)
 	host := c.agentHost()
+	labels, _ := parseLabels(c.Labels) // validateAgent has checked them
 
 	opts := []nr.ConfigOption{
 		nr.ConfigAppName(appName),
@@ -84,12 +85,22 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		// Code-level metrics would name the processor's code, not the
 		// application's.
 		nr.ConfigCodeLevelMetricsEnabled(false),
-		// Logs stay local, carrying trace.id and span.id.
-		nr.ConfigAppLogForwardingEnabled(false),
+		// With TELEMETRY_LOGS=export or both, records go through the
+		// agent's own log forwarding, linked to their transaction; else
+		// they stay local, carrying trace.id and span.id.
+		nr.ConfigAppLogForwardingEnabled(s.Logs),
 		nr.ConfigLogger(agentLogger{logger}),
 		func(cfg *nr.Config) {
 			cfg.Host = host
 			cfg.Transport = transport
+			// The Go agent's own variables, read as it reads them.
+			cfg.HighSecurity = c.HighSecurity
+			cfg.SecurityPoliciesToken = string(c.SecurityPoliciesToken)
+			if len(labels) > 0 {
+				cfg.Labels = labels
+			}
+			cfg.Attributes.Include = c.AttributesInclude
+			cfg.Attributes.Exclude = c.AttributesExclude
 			if hooks.serverless != nil {
 				cfg.ServerlessMode.Enabled = true
 			}
@@ -102,12 +113,17 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		// The agent's own checks; Validate has made them unlikely.
 		return nil, fmt.Errorf("newrelic: NEW_RELIC_MODE=agent: %w", err)
 	}
-	p := newAgentProcessor(app, acct, logger, cancel, hooks.serverless)
-	return &exporters.Backend{
+	ca := customAttributes{off: c.HighSecurity, filter: newAttributeFilter(c.AttributesInclude, c.AttributesExclude)}
+	p := newAgentProcessor(app, ca, acct, logger, cancel, hooks.serverless)
+	b := &exporters.Backend{
 		Name:          Name,
-		Config:        agentResolved{Config: c, Application: appName, Collector: host},
+		Config:        agentResolved{Config: c, Application: appName, Collector: c.agentCollector()},
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,
-	}, nil
+	}
+	if s.Logs {
+		b.LogProcessor = agentLogProcessor{p}
+	}
+	return b, nil
 }

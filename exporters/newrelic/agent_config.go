@@ -1,6 +1,7 @@
 package newrelic
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -29,13 +30,19 @@ func (c Config) validateAgent() error {
 	if n := len(c.LicenseKey); len(errs) == 0 && n != licenseKeyLen {
 		errs = append(errs, fmt.Errorf("%s is %d characters long; NEW_RELIC_MODE=agent needs a %d-character licence (Ingest - License) key, the only kind the Go agent accepts", envLicenseKey, n, licenseKeyLen))
 	}
-	if _, ok := agentRegionHosts[c.region()]; !ok {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
+	if _, err := c.resolveRegion(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Host != "" {
 		if err := checkAgentHost(c.Host); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if _, err := parseLabels(c.Labels); err != nil {
+		errs = append(errs, err)
+	}
+	if c.HighSecurity && c.SecurityPoliciesToken != "" {
+		errs = append(errs, fmt.Errorf("%s=true and %s are both set; the Go agent takes one or the other: security policies replace high-security mode", envHighSecurity, envSecurityPolicies))
 	}
 	if strings.Count(c.AppName, ";") >= maxAppNames {
 		errs = append(errs, fmt.Errorf("%s=%q: at most %d names separated by semicolons", envAppName, c.AppName, maxAppNames))
@@ -83,7 +90,15 @@ func (c Config) agentHost() string {
 	if c.Host != "" {
 		return c.Host
 	}
-	return agentRegionHosts[c.region()]
+	r, _ := c.resolveRegion()
+	return r.agentHost
+}
+
+// agentCollector is the collector host the agent connects to first, for
+// Telemetry.Config: agentHost, else the agent's default for a key that
+// names no region.
+func (c Config) agentCollector() string {
+	return cmp.Or(c.agentHost(), "collector.newrelic.com")
 }
 
 // agentWarnings returns doubts about an agent-mode configuration: variables
@@ -93,4 +108,27 @@ func (c Config) agentWarnings() []string {
 		return []string{fmt.Sprintf("%s is set but NEW_RELIC_MODE=agent does not use it; the Go agent sends to New Relic's collector (%s overrides it)", envEndpoint, envHost)}
 	}
 	return nil
+}
+
+// agentOnlyWarnings names the Go agent's variables set in otlp mode, where
+// they do nothing: a user relying on high-security mode or an attribute
+// exclude must know that it is not applied.
+func (c Config) agentOnlyWarnings() []string {
+	var set []string
+	for _, v := range []struct {
+		name string
+		on   bool
+	}{
+		{envHost, c.Host != ""},
+		{envHighSecurity, c.HighSecurity},
+		{envSecurityPolicies, c.SecurityPoliciesToken != ""},
+		{envLabels, c.Labels != ""},
+		{envAttributesExclude, len(c.AttributesExclude) > 0},
+		{envAttributesInclude, len(c.AttributesInclude) > 0},
+	} {
+		if v.on {
+			set = append(set, fmt.Sprintf("%s is set but applies to NEW_RELIC_MODE=agent only; it is ignored", v.name))
+		}
+	}
+	return set
 }

@@ -21,14 +21,15 @@ func TestAgentConfigResolves(t *testing.T) {
 		collector   string
 		application string
 	}{
-		{"defaults: the agent picks the collector from the key", env{}, "books", "", "books"},
+		{"defaults: the agent's default collector for a key naming no region", env{}, "books", "collector.newrelic.com", "books"},
+		{"an EU key names the EU collector", env{"NEW_RELIC_LICENSE_KEY": euKey}, "books", "collector.eu01.nr-data.net", "books"},
 		{"EU", env{"NEW_RELIC_REGION": "eu"}, "books", "collector.eu01.nr-data.net", "books"},
 		{"FedRAMP", env{"NEW_RELIC_REGION": "FedRAMP"}, "books", "gov-collector.newrelic.com", "books"},
 		{"NEW_RELIC_HOST wins over the region", env{"NEW_RELIC_REGION": "eu", "NEW_RELIC_HOST": "nr-proxy.internal:8443"}, "books", "nr-proxy.internal:8443", "books"},
 		{"IPv6 host", env{"NEW_RELIC_HOST": "[::1]:8443"}, "books", "[::1]:8443", "books"},
-		{"NEW_RELIC_APP_NAME with rollups when the service is unnamed", env{"NEW_RELIC_APP_NAME": "books ; all-apps"}, "unknown_service:books.test", "", "books;all-apps"},
-		{"the service name wins over NEW_RELIC_APP_NAME", env{"NEW_RELIC_APP_NAME": "legacy"}, "books", "", "books"},
-		{"OTLP variables are not read", env{"NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_OTLP_ENDPOINT": "::"}, "books", "", "books"},
+		{"NEW_RELIC_APP_NAME with rollups when the service is unnamed", env{"NEW_RELIC_APP_NAME": "books ; all-apps"}, "unknown_service:books.test", "collector.newrelic.com", "books;all-apps"},
+		{"the service name wins over NEW_RELIC_APP_NAME", env{"NEW_RELIC_APP_NAME": "legacy"}, "books", "collector.newrelic.com", "books"},
+		{"OTLP variables are not read", env{"NEW_RELIC_OTLP_PROTOCOL": "thrift", "NEW_RELIC_OTLP_ENDPOINT": "::"}, "books", "collector.newrelic.com", "books"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +69,12 @@ func TestAgentConfigRejects(t *testing.T) {
 			[]string{"NEW_RELIC_LICENSE_KEY is 17 characters long; NEW_RELIC_MODE=agent needs a 40-character licence (Ingest - License) key"}},
 		{"a key with a line break", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key[:39] + "\n"},
 			[]string{"NEW_RELIC_LICENSE_KEY holds whitespace or a control character"}},
+		{"malformed labels", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_LABELS": "Server:North;South"},
+			[]string{`NEW_RELIC_LABELS="Server:North;South": "South" is not a type:value pair`}},
+		{"high security with a policies token", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HIGH_SECURITY": "true", "NEW_RELIC_SECURITY_POLICIES_TOKEN": "t"},
+			[]string{"NEW_RELIC_HIGH_SECURITY=true and NEW_RELIC_SECURITY_POLICIES_TOKEN are both set"}},
+		{"high security not a bool", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HIGH_SECURITY": "yes please"},
+			[]string{`NEW_RELIC_HIGH_SECURITY="yes please"`}},
 		{"unknown region", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_REGION": "mars"},
 			[]string{`NEW_RELIC_REGION="mars": unknown region; want us, eu or fedramp`}},
 		{"host with a scheme", env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HOST": "https://collector.newrelic.com"},

@@ -223,10 +223,10 @@ func hostPort(host string, a spanAttrs) string {
 
 // finishTransaction applies a local root span's final name, attributes,
 // response code and errors to its transaction, and ends it.
-func finishTransaction(txn *nr.Transaction, s spanView) {
+func finishTransaction(txn *nr.Transaction, s spanView, ca customAttributes) {
 	a := spanAttrs(s.Attributes())
 	txn.SetName(transactionName(s))
-	addAttributes(txn.AddAttribute, s)
+	ca.add(txn.AddAttribute, s)
 	if s.SpanKind() == trace.SpanKindServer {
 		if code, ok := a.int(attrHTTPStatus, attrHTTPStatusOld); ok && code > 0 {
 			// Records http.statusCode; the agent notices an error for the
@@ -252,7 +252,7 @@ type segmentEnder interface {
 // datastore segment for a database span, an external segment for an HTTP or
 // RPC client span, a message producer segment for a producer span, a plain
 // segment otherwise. The segment must be the thread's innermost open one.
-func endSegment(thread *nr.Transaction, start nr.SegmentStartTime, s spanView) {
+func endSegment(thread *nr.Transaction, start nr.SegmentStartTime, s spanView, ca customAttributes) {
 	a := spanAttrs(s.Attributes())
 	kind := s.SpanKind()
 	var seg segmentEnder
@@ -280,7 +280,7 @@ func endSegment(thread *nr.Transaction, start nr.SegmentStartTime, s spanView) {
 	default:
 		seg = &nr.Segment{StartTime: start, Name: s.Name()}
 	}
-	addAttributes(seg.AddAttribute, s)
+	ca.add(seg.AddAttribute, s)
 	for _, e := range spanErrors(s) {
 		// The error is put on the innermost open segment: this one.
 		thread.NoticeError(e)
@@ -411,18 +411,34 @@ func noticed(class, message string) nr.Error {
 	return nr.Error{Class: class, Message: message, Stack: []uintptr{}}
 }
 
-// addAttributes copies the span's attributes, and its OTel span ID as
-// otel.span_id, as custom attributes, within the agent's limits: at most 64,
-// keys up to 255 bytes, values a string (cut by the agent to 255 bytes), a
-// number or a boolean; other values go as their text.
-func addAttributes(add func(string, any), s spanView) {
-	add(attrOTelSpanID, s.SpanContext().SpanID().String())
-	n := 1
+// customAttributes decides which span attributes become custom
+// attributes: none in high-security mode, where the agent refuses them all
+// (and would log each refusal), else those NEW_RELIC_ATTRIBUTES_EXCLUDE and
+// NEW_RELIC_ATTRIBUTES_INCLUDE let through.
+type customAttributes struct {
+	off    bool
+	filter *attributeFilter
+}
+
+// add copies the span's attributes, and its OTel span ID as otel.span_id,
+// as custom attributes, within the agent's limits: at most 64, keys up to
+// 255 bytes, values a string (cut by the agent to 255 bytes), a number or a
+// boolean; other values go as their text. Attributes the rules exclude are
+// left out first, so that they do not use up the 64.
+func (ca customAttributes) add(add func(string, any), s spanView) {
+	if ca.off {
+		return
+	}
+	n := 0
+	if ca.filter.keep(attrOTelSpanID) {
+		add(attrOTelSpanID, s.SpanContext().SpanID().String())
+		n++
+	}
 	for _, kv := range s.Attributes() {
 		if n >= maxUserAttributes {
 			return
 		}
-		if len(kv.Key) > maxAttributeKeySize || kv.Key == "" {
+		if len(kv.Key) > maxAttributeKeySize || kv.Key == "" || !ca.filter.keep(string(kv.Key)) {
 			continue
 		}
 		add(string(kv.Key), attrValue(kv.Value))

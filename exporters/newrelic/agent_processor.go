@@ -46,6 +46,7 @@ const (
 // OnStart runs and ends when OnEnd runs, which is when the span starts and
 // ends unless the application gave explicit timestamps.
 type agentProcessor struct {
+	attrs  customAttributes
 	app    *nr.Application
 	acct   *agentAccounting
 	logger *slog.Logger
@@ -104,8 +105,9 @@ type agentSpan struct {
 	otelEnded bool
 }
 
-func newAgentProcessor(app *nr.Application, acct *agentAccounting, logger *slog.Logger, cancel context.CancelFunc, serverless io.Writer) *agentProcessor {
+func newAgentProcessor(app *nr.Application, ca customAttributes, acct *agentAccounting, logger *slog.Logger, cancel context.CancelFunc, serverless io.Writer) *agentProcessor {
 	p := &agentProcessor{
+		attrs:      ca,
 		app:        app,
 		acct:       acct,
 		logger:     logger,
@@ -291,7 +293,7 @@ func (p *agentProcessor) endSegmentOf(m *agentSpan, s sdktrace.ReadOnlySpan) {
 // closeSegment ends the innermost open segment of its thread, m, as s
 // describes it, and counts it.
 func (p *agentProcessor) closeSegment(m *agentSpan, s sdktrace.ReadOnlySpan) {
-	endSegment(m.thread.t, m.start, s)
+	endSegment(m.thread.t, m.start, s, p.attrs)
 	m.closed = true
 	lt := m.txn
 	if lt.sampled && lt.events < maxTxnSpanEvents {
@@ -312,7 +314,7 @@ func (p *agentProcessor) endTxn(lt *agentTxn, s sdktrace.ReadOnlySpan) {
 		}
 		th.stack = nil
 	}
-	finishTransaction(lt.txn, s)
+	finishTransaction(lt.txn, s, p.attrs)
 	lt.ended = true
 	for _, m := range lt.spans {
 		if m.root {

@@ -24,6 +24,7 @@ import (
 // in the method query parameter of its posts.
 const (
 	methodSpanEvents = "span_event_data"
+	methodLogEvents  = "log_event_data"
 	methodPreconnect = "preconnect"
 	methodConnect    = "connect"
 )
@@ -206,9 +207,44 @@ func (a *agentAccounting) post(method string, body []byte, status int, err error
 			}
 		}
 		a.logOutcome(ok, seen, err)
+	case methodLogEvents:
+		n, perr := logEventCount(body)
+		if perr != nil {
+			a.logger.Warn("newrelic agent: unreadable log_event_data payload; its records are not counted", "error", perr.Error())
+			return
+		}
+		logs := a.stats.Logs()
+		if ok {
+			logs.Exported(n, took, nil)
+		} else {
+			logs.Exported(0, took, err)
+			if !retained(status, err) {
+				logs.Dropped(n, true)
+			}
+		}
 	case methodPreconnect, methodConnect:
 		// The agent logs its connect failures itself, and retries them.
 	}
+}
+
+// logEventCount reads how many records a log_event_data body carries:
+// gzip of [{"common": {...}, "logs": [records...]}].
+func logEventCount(body []byte) (int, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	var payload []struct {
+		Logs []json.RawMessage `json:"logs"`
+	}
+	if err := json.NewDecoder(zr).Decode(&payload); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range payload {
+		n += len(p.Logs)
+	}
+	return n, nil
 }
 
 // logOutcome says so when span posts start and stop failing.
@@ -232,8 +268,23 @@ func (a *agentAccounting) settle() {
 		return
 	}
 	a.final = true
-	if q := a.stats.Snapshot().SpansQueued; q > 0 {
+	st := a.stats.Snapshot()
+	if q := st.SpansQueued; q > 0 {
 		a.stats.Dropped(int(q), true)
+	}
+	if q := st.Logs.Queued; q > 0 {
+		a.stats.Logs().Dropped(int(q), true)
+	}
+}
+
+// handedLog records a log record handed to the agent's log forwarding.
+func (a *agentAccounting) handedLog() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.final {
+		a.stats.Logs().Enqueued(1)
+	} else {
+		a.stats.Logs().Dropped(1, false)
 	}
 }
 

@@ -21,8 +21,13 @@ const (
 	envCompression = "NEW_RELIC_OTLP_COMPRESSION"
 	envMode        = "NEW_RELIC_MODE"
 	// envHost is the Go agent's own variable for its collector host; it is
-	// read in agent mode only.
-	envHost = "NEW_RELIC_HOST"
+	// read in agent mode only, as are the Go agent's variables below.
+	envHost              = "NEW_RELIC_HOST"
+	envHighSecurity      = "NEW_RELIC_HIGH_SECURITY"
+	envSecurityPolicies  = "NEW_RELIC_SECURITY_POLICIES_TOKEN"
+	envLabels            = "NEW_RELIC_LABELS"
+	envAttributesExclude = "NEW_RELIC_ATTRIBUTES_EXCLUDE"
+	envAttributesInclude = "NEW_RELIC_ATTRIBUTES_INCLUDE"
 )
 
 // Modes.
@@ -55,12 +60,18 @@ const licenseKeyLen = 40
 type Config struct {
 	LicenseKey  secret.String `envconfig:"NEW_RELIC_LICENSE_KEY" json:"license_key" desc:"Required. The account's licence key (API keys page, type Ingest - License), sent as the api-key header."`
 	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used; in agent mode all of them, up to three (the app and its rollups), as the Go agent takes them."`
-	Region      string        `envconfig:"NEW_RELIC_REGION" default:"us" json:"region" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: the one it picks from the key, collector.eu01.nr-data.net or gov-collector.newrelic.com."`
+	Region      string        `envconfig:"NEW_RELIC_REGION" json:"region,omitempty" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: collector.newrelic.com, collector.eu01.nr-data.net or gov-collector.newrelic.com. Unset: the region the licence key names, as New Relic's agents read it (an eu01x... key goes to the EU endpoints), else us. A key naming another region than this is an error."`
 	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended, so a URL that already ends in one is refused; over grpc a path is refused. Plaintext to a host that is not loopback is refused in staging and production."`
 	Protocol    string        `envconfig:"NEW_RELIC_OTLP_PROTOCOL" default:"http/protobuf" json:"protocol" desc:"http/protobuf (port 4318, New Relic's recommendation) or grpc (port 4317)."`
 	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
 	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp: OTLP to New Relic's OTLP endpoint. agent: spans are fed to the New Relic Go agent (go-agent v3), which reports transactions, segments, errors and span events to New Relic's collector; the NEW_RELIC_OTLP_ variables do not apply."`
 	Host        string        `envconfig:"NEW_RELIC_HOST" json:"host,omitempty" desc:"Agent mode only: the collector host, host or host:port, that replaces the region's (the Go agent's own variable, e.g. for a proxy). The agent always uses https."`
+
+	HighSecurity          bool          `envconfig:"NEW_RELIC_HIGH_SECURITY" json:"high_security,omitempty" desc:"Agent mode only: the Go agent's high-security mode (the account must have it on too): no span attributes become custom attributes, SQL is sent obfuscated, error messages are replaced. Not with NEW_RELIC_SECURITY_POLICIES_TOKEN."`
+	SecurityPoliciesToken secret.String `envconfig:"NEW_RELIC_SECURITY_POLICIES_TOKEN" json:"security_policies_token,omitempty" desc:"Agent mode only: the account's language-agent security policies token; the collector then tells the agent which data to withhold (custom attributes among them)."`
+	Labels                string        `envconfig:"NEW_RELIC_LABELS" json:"labels,omitempty" desc:"Agent mode only: labels (tags) on the application, type:value pairs separated by semicolons, e.g. Server:One;DataCenter:Primary, parsed as the Go agent parses them (at most 64, each part cut to 255 characters)."`
+	AttributesExclude     []string      `envconfig:"NEW_RELIC_ATTRIBUTES_EXCLUDE" json:"attributes_exclude,omitempty" desc:"Agent mode only: attribute names, comma-separated, a trailing * matching a prefix, that the agent leaves out of every destination; span attributes are filtered by them before they become custom attributes."`
+	AttributesInclude     []string      `envconfig:"NEW_RELIC_ATTRIBUTES_INCLUDE" json:"attributes_include,omitempty" desc:"Agent mode only: attribute names, comma-separated, a trailing * matching a prefix, that override a broader exclude (the Go agent's rules: the most specific match wins, exclude over include)."`
 }
 
 // ConfigFromEnv reads Config through lookup and validates it.
@@ -88,10 +99,7 @@ func (c Config) Warnings() []string {
 	if c.mode() == ModeAgent {
 		return c.agentWarnings()
 	}
-	var w []string
-	if c.Host != "" {
-		w = append(w, fmt.Sprintf("%s is set but applies to NEW_RELIC_MODE=agent only; it is ignored", envHost))
-	}
+	w := c.agentOnlyWarnings()
 	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && !strings.ContainsFunc(string(c.LicenseKey), badHeaderRune) {
 		w = append(w, fmt.Sprintf("%s is not %d characters long, as New Relic licence keys are; check that it is a licence (Ingest - License) key and not a user key", envLicenseKey, licenseKeyLen))
 	}
@@ -99,9 +107,6 @@ func (c Config) Warnings() []string {
 }
 
 func (c Config) region() string {
-	if c.Region == "" {
-		return "us"
-	}
 	return strings.ToLower(strings.TrimSpace(c.Region))
 }
 
@@ -133,10 +138,9 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; want gzip or none", envCompression, c.Compression))
 	}
 
-	host, ok := regionHosts[c.region()]
-	if !ok {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown region; want %s", envRegion, c.Region, regionNames))
-	}
+	reg, err := c.resolveRegion()
+	errs = append(errs, err)
+	host, ok := reg.otlpHost, err == nil
 	base, endpointVar := "", envEndpoint
 	switch {
 	case c.Endpoint != "":
@@ -198,4 +202,11 @@ func (c Config) modeError() error {
 // characters, which could end the header and start another.
 func badHeaderRune(r rune) bool {
 	return r <= ' ' || r == 0x7f
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	otlp.Endpoints
 }

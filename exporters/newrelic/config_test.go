@@ -11,6 +11,9 @@ import (
 // key is a licence key of the real length; it is no real key.
 const key = "0123456789abcdef0123456789abcdef0123NRAL"
 
+// euKey is an EU licence key as New Relic issues them: region eu01, then x.
+const euKey = "eu01xx6789abcdef0123456789abcdef0123NRAL"
+
 type env map[string]string
 
 func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
@@ -28,6 +31,14 @@ func TestConfigTargets(t *testing.T) {
 			"https://otlp.eu01.nr-data.net:4318/v1/traces", "https://otlp.eu01.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
 		{"region is not case sensitive", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_REGION": "EU"},
 			"https://otlp.eu01.nr-data.net:4318/v1/traces", "https://otlp.eu01.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
+		{"an EU key with no region goes to the EU, as the agents do", env{"NEW_RELIC_LICENSE_KEY": euKey},
+			"https://otlp.eu01.nr-data.net:4318/v1/traces", "https://otlp.eu01.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
+		{"an EU key with region eu", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_REGION": "eu"},
+			"https://otlp.eu01.nr-data.net:4318/v1/traces", "https://otlp.eu01.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
+		{"a key naming another region goes to its hosts", env{"NEW_RELIC_LICENSE_KEY": "eu02xx6789abcdef0123456789abcdef0123NRAL"},
+			"https://otlp.eu02.nr-data.net:4318/v1/traces", "https://otlp.eu02.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
+		{"an EU key over gRPC", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_OTLP_PROTOCOL": "grpc"},
+			"https://otlp.eu01.nr-data.net:4317", "https://otlp.eu01.nr-data.net:4317", otlp.GRPC, otlp.Gzip},
 		{"FedRAMP", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_REGION": "fedramp"},
 			"https://gov-otlp.nr-data.net:4318/v1/traces", "https://gov-otlp.nr-data.net:4318/v1/metrics", otlp.HTTPProtobuf, otlp.Gzip},
 		{"gRPC on 4317", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_PROTOCOL": "grpc"},
@@ -60,7 +71,7 @@ func TestConfigTargets(t *testing.T) {
 				if target.Protocol != tt.protocol || target.Compression != tt.compres {
 					t.Errorf("protocol, compression = %s, %s; want %s, %s", target.Protocol, target.Compression, tt.protocol, tt.compres)
 				}
-				if got := string(target.Headers["api-key"]); got != key || len(target.Headers) != 1 {
+				if got := string(target.Headers["api-key"]); got != tt.env["NEW_RELIC_LICENSE_KEY"] || len(target.Headers) != 1 {
 					t.Errorf("headers = %d, api-key = %q; want only the licence key", len(target.Headers), got)
 				}
 			}
@@ -82,6 +93,12 @@ func TestConfigRejects(t *testing.T) {
 			[]string{"NEW_RELIC_LICENSE_KEY holds whitespace or a control character"}},
 		{"unknown region", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_REGION": "mars"},
 			[]string{`NEW_RELIC_REGION="mars": unknown region; want us, eu or fedramp`}},
+		{"an EU key with region us", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_REGION": "us"},
+			[]string{`NEW_RELIC_REGION="us" contradicts NEW_RELIC_LICENSE_KEY, whose region is "eu01"`}},
+		{"an EU key with region fedramp", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_REGION": "fedramp"},
+			[]string{`NEW_RELIC_REGION="fedramp" contradicts NEW_RELIC_LICENSE_KEY, whose region is "eu01"`}},
+		{"an EU key with region us in agent mode", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_REGION": "us", "NEW_RELIC_MODE": "agent"},
+			[]string{`NEW_RELIC_REGION="us" contradicts NEW_RELIC_LICENSE_KEY, whose region is "eu01"`}},
 		{"unknown protocol", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_PROTOCOL": "http/json"},
 			[]string{`NEW_RELIC_OTLP_PROTOCOL="http/json": unknown protocol; want http/protobuf or grpc`}},
 		{"unknown compression", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_COMPRESSION": "zstd"},

@@ -48,11 +48,15 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
-	b, err := otlp.NewBackend(ctx, Name, c, otlp.Pipeline{
+	lt := tr.ForSignal(otlp.LogsPath)
+	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt)}, otlp.Pipeline{
 		Traces:      tr,
 		Metrics:     &mt,
 		Temporality: otlp.Delta,
+		Logs:        &lt,
 		Wrap:        newLimitExporter,
+		WrapMetrics: newLimitMetricExporter,
+		WrapLogs:    newLimitLogExporter,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -24,6 +25,21 @@ const (
 	maxValueBytes   = 4095
 	maxArrayLen     = 64
 	maxPayloadBytes = 1_000_000
+)
+
+// maxRawBytes is the longest byte array whose base64 text (4 characters
+// for every 3 bytes, rounded up) fits maxValueBytes.
+const maxRawBytes = maxValueBytes / 4 * 3
+
+// New Relic's attribute count limits, from the same page: at most 64
+// resource attributes, 8 instrumentation scope attributes and 128
+// attributes on each record (span, span event, link, metric data point).
+// Attributes past them are dropped, the first ones kept, as the SDK's own
+// count limit keeps them, and counted as dropped where OTLP has a count.
+const (
+	maxResourceAttrs = 64
+	maxScopeAttrs    = 8
+	maxRecordAttrs   = 128
 )
 
 // payloadBudget is what the estimated size of one export request may reach.
@@ -71,18 +87,20 @@ func (e *limitExporter) Shutdown(ctx context.Context) error { return e.next.Shut
 // them by rewriteResource. Span names, event names and the status
 // description are held to the value limit too.
 func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
-	attrs, droppedAttrs, attrsChanged := limitAttributes(s.Attributes())
+	attrs, droppedAttrs, attrsChanged := limitAttributesN(s.Attributes(), maxRecordAttrs)
+	scope, scopeChanged := limitScope(s.InstrumentationScope())
 	name, nameCut := truncate(s.Name(), maxValueBytes)
 	events, eventsChanged := limitEvents(s.Events())
 	links, linksChanged := limitLinks(s.Links())
 	status := s.Status()
 	var statusCut bool
 	status.Description, statusCut = truncate(status.Description, maxValueBytes)
-	if !attrsChanged && !nameCut && !eventsChanged && !linksChanged && !statusCut {
+	if !attrsChanged && !nameCut && !eventsChanged && !linksChanged && !statusCut && !scopeChanged {
 		return s
 	}
 	return &limitedSpan{
 		ReadOnlySpan:  s,
+		scope:         scope,
 		name:          name,
 		attrs:         attrs,
 		events:        events,
@@ -97,6 +115,7 @@ func (e *limitExporter) limit(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 // limitedSpan is a span as New Relic is sent it.
 type limitedSpan struct {
 	sdktrace.ReadOnlySpan
+	scope         instrumentation.Scope
 	name          string
 	attrs         []attribute.KeyValue
 	events        []sdktrace.Event
@@ -109,14 +128,15 @@ type limitedSpan struct {
 
 var _ sdktrace.ReadOnlySpan = (*limitedSpan)(nil)
 
-func (s *limitedSpan) Name() string                     { return s.name }
-func (s *limitedSpan) Attributes() []attribute.KeyValue { return s.attrs }
-func (s *limitedSpan) Events() []sdktrace.Event         { return s.events }
-func (s *limitedSpan) Links() []sdktrace.Link           { return s.links }
-func (s *limitedSpan) Status() sdktrace.Status          { return s.status }
-func (s *limitedSpan) DroppedAttributes() int           { return s.droppedAttrs }
-func (s *limitedSpan) DroppedEvents() int               { return s.droppedEvents }
-func (s *limitedSpan) DroppedLinks() int                { return s.droppedLinks }
+func (s *limitedSpan) Name() string                                { return s.name }
+func (s *limitedSpan) InstrumentationScope() instrumentation.Scope { return s.scope }
+func (s *limitedSpan) Attributes() []attribute.KeyValue            { return s.attrs }
+func (s *limitedSpan) Events() []sdktrace.Event                    { return s.events }
+func (s *limitedSpan) Links() []sdktrace.Link                      { return s.links }
+func (s *limitedSpan) Status() sdktrace.Status                     { return s.status }
+func (s *limitedSpan) DroppedAttributes() int                      { return s.droppedAttrs }
+func (s *limitedSpan) DroppedEvents() int                          { return s.droppedEvents }
+func (s *limitedSpan) DroppedLinks() int                           { return s.droppedLinks }
 
 // asLimited returns a copy of s that fit may change.
 func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {
@@ -126,6 +146,7 @@ func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {
 	}
 	return &limitedSpan{
 		ReadOnlySpan:  s,
+		scope:         s.InstrumentationScope(),
 		name:          s.Name(),
 		attrs:         s.Attributes(),
 		events:        s.Events(),
@@ -137,8 +158,20 @@ func asLimited(s sdktrace.ReadOnlySpan) *limitedSpan {
 	}
 }
 
-// limitAttributes applies the limits to kvs. It returns kvs itself when
-// nothing changes, and how many attributes it dropped.
+// limitAttributesN applies the limits to kvs and keeps at most n of them.
+// It returns kvs itself when nothing changes, and how many attributes it
+// dropped.
+func limitAttributesN(kvs []attribute.KeyValue, n int) ([]attribute.KeyValue, int, bool) {
+	out, dropped, changed := limitAttributes(kvs)
+	if len(out) > n {
+		dropped += len(out) - n
+		out, changed = out[:n:n], true
+	}
+	return out, dropped, changed
+}
+
+// limitAttributes applies the per-attribute limits to kvs. It returns kvs
+// itself when nothing changes, and how many attributes it dropped.
 func limitAttributes(kvs []attribute.KeyValue) ([]attribute.KeyValue, int, bool) {
 	var out []attribute.KeyValue
 	dropped := 0
@@ -168,9 +201,10 @@ func limitAttributes(kvs []attribute.KeyValue) ([]attribute.KeyValue, int, bool)
 
 // limitKeyValue applies the limits to one attribute: a name that is too long
 // drops it, since a cut name could collide with another; strings are cut,
-// arrays shortened. Maps, byte arrays and mixed arrays, which New Relic does
-// not take ("complex types like maps of maps, object arrays, and
-// heterogeneous arrays are not supported"), are sent as their text form.
+// arrays shortened, byte arrays cut to what fits the value limit as base64.
+// Maps and mixed arrays, which New Relic does not take ("complex types like
+// maps of maps, object arrays, and heterogeneous arrays are not
+// supported"), are sent as their text form.
 func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 	if len(kv.Key) > maxNameBytes {
 		return kv, false, true
@@ -205,7 +239,13 @@ func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 		if f := v.AsFloat64Slice(); len(f) > maxArrayLen {
 			return attribute.Float64Slice(string(kv.Key), f[:maxArrayLen]), true, true
 		}
-	case attribute.BYTESLICE, attribute.SLICE, attribute.MAP:
+	case attribute.BYTESLICE:
+		// Sent as OTLP bytes, which New Relic takes and stores as base64
+		// text; cut so that the text stays within the value limit.
+		if b := v.AsByteSlice(); len(b) > maxRawBytes {
+			return attribute.ByteSlice(string(kv.Key), b[:maxRawBytes]), true, true
+		}
+	case attribute.SLICE, attribute.MAP:
 		s, _ := truncate(v.String(), maxValueBytes)
 		return attribute.String(string(kv.Key), s), true, true
 	}
@@ -215,7 +255,7 @@ func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 func limitEvents(events []sdktrace.Event) ([]sdktrace.Event, bool) {
 	var out []sdktrace.Event
 	for i, ev := range events {
-		attrs, dropped, attrsChanged := limitAttributes(ev.Attributes)
+		attrs, dropped, attrsChanged := limitAttributesN(ev.Attributes, maxRecordAttrs)
 		name, nameCut := truncate(ev.Name, maxValueBytes)
 		if !attrsChanged && !nameCut {
 			if out != nil {
@@ -240,7 +280,7 @@ func limitEvents(events []sdktrace.Event) ([]sdktrace.Event, bool) {
 func limitLinks(links []sdktrace.Link) ([]sdktrace.Link, bool) {
 	var out []sdktrace.Link
 	for i, l := range links {
-		attrs, dropped, changed := limitAttributes(l.Attributes)
+		attrs, dropped, changed := limitAttributesN(l.Attributes, maxRecordAttrs)
 		if !changed {
 			if out != nil {
 				out = append(out, l)
@@ -343,14 +383,39 @@ func rewriteResource(appName string) func(*resource.Resource) *resource.Resource
 			name, ok := r.Set().Value(semconv.ServiceNameKey)
 			rename = !ok || strings.HasPrefix(name.AsString(), "unknown_service")
 		}
-		limited, _, changed := limitAttributes(attrs)
-		if !changed && !rename {
-			return r
+		if !rename && len(attrs) <= maxResourceAttrs {
+			if _, _, changed := limitAttributes(attrs); !changed {
+				return r
+			}
 		}
+		// service.name first, so that the count limit keeps it.
+		name, hasName := r.Set().Value(semconv.ServiceNameKey)
 		if rename {
-			limited = append(slices.Clip(limited), semconv.ServiceName(appName))
-			limited, _, _ = limitAttributes(limited)
+			name, hasName = attribute.StringValue(appName), true
 		}
+		ordered := make([]attribute.KeyValue, 0, len(attrs)+1)
+		if hasName {
+			ordered = append(ordered, semconv.ServiceNameKey.String(name.AsString()))
+		}
+		for _, kv := range attrs {
+			if kv.Key != semconv.ServiceNameKey {
+				ordered = append(ordered, kv)
+			}
+		}
+		limited, _, _ := limitAttributesN(ordered, maxResourceAttrs)
 		return resource.NewWithAttributes(r.SchemaURL(), limited...)
 	}
+}
+
+// limitScope holds an instrumentation scope's attributes to the limits.
+func limitScope(sc instrumentation.Scope) (instrumentation.Scope, bool) {
+	if sc.Attributes.Len() == 0 {
+		return sc, false
+	}
+	attrs, _, changed := limitAttributesN(sc.Attributes.ToSlice(), maxScopeAttrs)
+	if !changed {
+		return sc, false
+	}
+	sc.Attributes = attribute.NewSet(attrs...)
+	return sc, true
 }

@@ -2,6 +2,7 @@ package newrelic
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/internal/otlptest"
@@ -73,8 +75,11 @@ func TestLimitKeyValue(t *testing.T) {
 			return kv.Value.Type() == attribute.STRING && kv.Value.AsString() != ""
 		}},
 		{"mixed array becomes text", attribute.Slice("a", attribute.IntValue(1), attribute.StringValue("x")), true, true, func(kv attribute.KeyValue) bool { return kv.Value.Type() == attribute.STRING }},
-		{"bytes become text", attribute.ByteSlice("a", []byte(long)), true, true, func(kv attribute.KeyValue) bool {
-			return kv.Value.Type() == attribute.STRING && len(kv.Value.AsString()) <= maxValueBytes
+		{"short bytes stay bytes", attribute.ByteSlice("a", []byte{0, 1, 0xff}), true, false, nil},
+		{"long bytes are cut to what fits as base64", attribute.ByteSlice("a", []byte(long)), true, true, func(kv attribute.KeyValue) bool {
+			b := kv.Value.AsByteSlice()
+			return kv.Value.Type() == attribute.BYTESLICE && base64.StdEncoding.EncodedLen(len(b)) <= maxValueBytes &&
+				base64.StdEncoding.EncodedLen(len(b)+3) > maxValueBytes
 		}},
 	}
 	for _, tt := range tests {
@@ -336,5 +341,61 @@ func TestRewriteResource(t *testing.T) {
 	plain := resource.NewSchemaless(attribute.String("service.name", "books"))
 	if rewriteResource("other")(plain) != plain || rewriteResource("")(plain) != plain {
 		t.Error("a resource needing no change was copied")
+	}
+}
+
+// TestCountLimits checks New Relic's attribute count limits on its copy:
+// 128 on a span, its events and links, 64 on the resource (service.name
+// always kept), 8 on the scope; the dropped ones are counted on the span.
+func TestCountLimits(t *testing.T) {
+	many := func(prefix string, n int) []attribute.KeyValue {
+		kvs := make([]attribute.KeyValue, n)
+		for i := range kvs {
+			kvs[i] = attribute.Int(fmt.Sprintf("%s%03d", prefix, i), i)
+		}
+		return kvs
+	}
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec),
+		sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{AttributeCountLimit: 1000, AttributePerEventCountLimit: 1000, AttributePerLinkCountLimit: 1000, EventCountLimit: 10, LinkCountLimit: 10, AttributeValueLengthLimit: -1}))
+	tr := tp.Tracer("scope", trace.WithInstrumentationAttributes(many("s", 12)...))
+	_, span := tr.Start(context.Background(), "op", trace.WithAttributes(many("a", 200)...),
+		trace.WithLinks(trace.Link{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: [16]byte{1}, SpanID: [8]byte{1}}), Attributes: many("l", 130)}))
+	span.AddEvent("ev", trace.WithAttributes(many("e", 129)...))
+	span.End()
+	in := rec.Ended()[0]
+
+	got := (&limitExporter{budget: payloadBudget}).limit(in)
+	if n := len(got.Attributes()); n != maxRecordAttrs {
+		t.Errorf("span attributes = %d, want %d", n, maxRecordAttrs)
+	}
+	if d := got.DroppedAttributes(); d != 200-maxRecordAttrs {
+		t.Errorf("dropped = %d, want %d", d, 200-maxRecordAttrs)
+	}
+	if n := len(got.Events()[0].Attributes); n != maxRecordAttrs || got.Events()[0].DroppedAttributeCount != 1 {
+		t.Errorf("event attributes = %d, dropped %d", n, got.Events()[0].DroppedAttributeCount)
+	}
+	if n := len(got.Links()[0].Attributes); n != maxRecordAttrs || got.Links()[0].DroppedAttributeCount != 2 {
+		t.Errorf("link attributes = %d, dropped %d", n, got.Links()[0].DroppedAttributeCount)
+	}
+	if sc := got.InstrumentationScope(); sc.Attributes.Len() != maxScopeAttrs {
+		n := sc.Attributes.Len()
+		t.Errorf("scope attributes = %d, want %d", n, maxScopeAttrs)
+	}
+	if sc := in.InstrumentationScope(); sc.Attributes.Len() != 12 || len(in.Attributes()) != 200 {
+		t.Error("the original span was changed; other backends must keep it whole")
+	}
+
+	res := resource.NewSchemaless(append(many("r", 100), semconv.ServiceName("zz-last-by-key"))...)
+	out := rewriteResource("")(res)
+	if n := out.Len(); n != maxResourceAttrs {
+		t.Errorf("resource attributes = %d, want %d", n, maxResourceAttrs)
+	}
+	if v, _ := out.Set().Value(semconv.ServiceNameKey); v.AsString() != "zz-last-by-key" {
+		t.Errorf("service.name lost to the count limit: %v", v)
+	}
+	small := resource.NewSchemaless(many("r", 10)...)
+	if rewriteResource("")(small) != small {
+		t.Error("a resource within the limits was copied")
 	}
 }

@@ -22,5 +22,6 @@ func (Factory) Detect(func(string) (string, bool)) bool { return false }
 
 // New implements exporters.Factory. The backend has no span processor.
 func (Factory) New(context.Context, exporters.Settings) (*exporters.Backend, error) {
-	return &exporters.Backend{Name: "none", Config: Config{}, Stats: exporters.NewCounters("none")}, nil
+	return &exporters.Backend{Name: "none", Config: Config{}, Stats: exporters.NewCounters("none"),
+		LogsVia: "none: nothing is exported; logs stay on the local output"}, nil
 }

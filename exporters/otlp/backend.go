@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -18,36 +19,63 @@ type Pipeline struct {
 	// Metrics is nil when the backend takes no OTLP metrics.
 	Metrics     *Target
 	Temporality Temporality
+	// Logs is nil when the backend takes no OTLP logs.
+	Logs *Target
 	// Wrap, when set, wraps the span exporter, for a vendor's own limits.
 	Wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter
+	// WrapMetrics and WrapLogs, when set, wrap the metric and log exporters,
+	// for the same. (Three fields: the SDK's exporter types differ by signal.)
+	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
+	WrapLogs    func(sdklog.Exporter) sdklog.Exporter
 	// Resource, when set, rewrites the resource this backend sends with
-	// every span and every metric export, for this backend only: the other
-	// backends of a fan-out keep the provider's. It is called again only
+	// every span, metric export and log record, for this backend only: the
+	// other backends of a fan-out keep the provider's. It is called again only
 	// when the resource it is given changes; returning that resource itself
 	// means no change, and spares copying the spans. Wrap sees the spans
 	// with the rewritten resource.
 	Resource func(*resource.Resource) *resource.Resource
 }
 
-// NewBackend checks p's targets against the TLS policy and builds the
-// backend called name: a counting batch processor over an OTLP span exporter
-// and, when metrics are on and the vendor takes them, a periodic metric
-// reader, both sending p.Resource's rewrite of the resource when it is set.
-// cfg is the backend's resolved configuration, kept for Telemetry.Config.
-func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporters.Settings) (*exporters.Backend, error) {
-	err := p.Traces.CheckTransport(s.Strict, s.AllowInsecure)
+// Targets returns the pipeline's targets that s turns on, for checks that
+// apply to each.
+func (p Pipeline) targets(s exporters.Settings) []Target {
+	ts := []Target{p.Traces}
 	if p.Metrics != nil && s.Metrics {
-		// joinUnique: over gRPC both targets are the same URL.
-		err = joinUnique(err, p.Metrics.CheckTransport(s.Strict, s.AllowInsecure))
+		ts = append(ts, *p.Metrics)
+	}
+	if p.Logs != nil && s.Logs {
+		ts = append(ts, *p.Logs)
+	}
+	return ts
+}
+
+// NewBackend checks p's targets against the TLS policy and builds the
+// backend called name: a counting batch processor over an OTLP span
+// exporter; when metrics are on and the vendor takes them, a periodic metric
+// reader over a counting metric exporter; when logs are exported and the
+// vendor takes them, a counting batch log processor. All send p.Resource's
+// rewrite of the resource when it is set. cfg is the backend's resolved
+// configuration, kept for Telemetry.Config.
+func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporters.Settings) (_ *exporters.Backend, err error) {
+	for _, t := range p.targets(s) {
+		// joinUnique: over gRPC every target is the same URL.
+		err = joinUnique(err, t.CheckTransport(s.Strict, s.AllowInsecure))
 	}
 	if err != nil {
 		return nil, err
 	}
 	p.Traces.noRetry = s.NoRetry
 	counters := exporters.NewCounters(name)
+	b := &exporters.Backend{Name: name, Config: cfg, Stats: counters}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+			shutdownBackend(ctx, b)
+		}
+	}()
 	exp, err := NewSpanExporter(ctx, p.Traces, s.ExportTimeout, counters)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	if p.Wrap != nil {
 		exp = p.Wrap(exp)
@@ -57,28 +85,90 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		res = &resourceCache{rewrite: p.Resource}
 		exp = resourceSpanExporter{next: exp, resource: res}
 	}
-	b := &exporters.Backend{
-		Name:          name,
-		Config:        cfg,
-		SpanProcessor: exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger),
-		Stats:         counters,
-		Endpoints:     []exporters.Endpoint{p.Traces.Endpoint(exporters.SignalTraces)},
-	}
+	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger)
+	b.Endpoints = []exporters.Endpoint{p.Traces.Endpoint(exporters.EndpointTraces)}
+
 	if p.Metrics != nil && s.Metrics {
-		mt := *p.Metrics
-		mt.noRetry = s.NoRetry
-		b.Endpoints = append(b.Endpoints, mt.Endpoint(exporters.SignalMetrics))
-		mexp, err := NewMetricExporter(ctx, mt, s.ExportTimeout, p.Temporality)
+		b.Endpoints = append(b.Endpoints, p.Metrics.Endpoint(exporters.EndpointMetrics))
+		if b.MetricReader, err = newMetricReader(ctx, *p.Metrics, p.Temporality, p.WrapMetrics, res, s, counters); err != nil {
+			return nil, err
+		}
+	}
+
+	if p.Logs != nil && s.Logs {
+		timeout := s.LogExportTimeout
+		if timeout <= 0 {
+			timeout = s.ExportTimeout
+		}
+		lt := *p.Logs
+		lt.noRetry = s.NoRetry
+		b.Endpoints = append(b.Endpoints, lt.Endpoint(exporters.EndpointLogs))
+		lexp, err := NewLogExporter(ctx, lt, timeout, counters)
 		if err != nil {
-			_ = b.SpanProcessor.Shutdown(ctx)
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, err
 		}
-		if res != nil {
-			mexp = resourceMetricExporter{Exporter: mexp, resource: res}
+		if p.WrapLogs != nil {
+			lexp = p.WrapLogs(lexp)
 		}
-		b.MetricReader = sdkmetric.NewPeriodicReader(mexp,
-			sdkmetric.WithInterval(s.MetricInterval),
-			sdkmetric.WithTimeout(cmp.Or(s.MetricTimeout, s.ExportTimeout)))
+		batch := s.LogBatch
+		if batch.MaxQueue <= 0 {
+			batch = s.Batch
+		}
+		b.LogProcessor = exporters.NewLogProcessor(lexp, batch, timeout, counters, s.Logger)
+		if res != nil && s.Resource != nil {
+			if r := res.get(s.Resource); r != s.Resource {
+				b.LogResource = r
+			}
+		}
 	}
 	return b, nil
+}
+
+// NewMetricReader returns a periodic reader over an OTLP metric exporter
+// for t, counted in counters' metric counters, every export sent with
+// rewrite's resource when rewrite is not nil: what NewBackend builds for a
+// Pipeline's Metrics, for a backend whose spans go another way (Datadog
+// native mode).
+func NewMetricReader(ctx context.Context, t Target, temporality Temporality, rewrite func(*resource.Resource) *resource.Resource, s exporters.Settings, counters *exporters.Counters) (sdkmetric.Reader, error) {
+	if err := t.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
+		return nil, err
+	}
+	var res *resourceCache
+	if rewrite != nil {
+		res = &resourceCache{rewrite: rewrite}
+	}
+	return newMetricReader(ctx, t, temporality, nil, res, s, counters)
+}
+
+func newMetricReader(ctx context.Context, t Target, temporality Temporality, wrap func(sdkmetric.Exporter) sdkmetric.Exporter, res *resourceCache, s exporters.Settings, counters *exporters.Counters) (sdkmetric.Reader, error) {
+	t.noRetry = s.NoRetry
+	mexp, err := NewMetricExporter(ctx, t, s.ExportTimeout, temporality, counters)
+	if err != nil {
+		return nil, err
+	}
+	if wrap != nil {
+		mexp = wrap(mexp)
+	}
+	if res != nil {
+		mexp = resourceMetricExporter{Exporter: mexp, resource: res}
+	}
+	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(s.MetricInterval), sdkmetric.WithTimeout(cmp.Or(s.MetricTimeout, s.ExportTimeout))}
+	for _, p := range s.MetricProducers {
+		opts = append(opts, sdkmetric.WithProducer(p))
+	}
+	return sdkmetric.NewPeriodicReader(exporters.CountMetrics(mexp, counters), opts...), nil
+}
+
+// shutdownBackend stops what a failed NewBackend had started.
+func shutdownBackend(ctx context.Context, b *exporters.Backend) {
+	// The construction error is the one to report.
+	if b.SpanProcessor != nil {
+		_ = b.SpanProcessor.Shutdown(ctx)
+	}
+	if b.MetricReader != nil {
+		_ = b.MetricReader.Shutdown(ctx)
+	}
+	if b.LogProcessor != nil {
+		_ = b.LogProcessor.Shutdown(ctx)
+	}
 }

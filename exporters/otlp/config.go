@@ -14,36 +14,43 @@ import (
 // per-signal variable (OTEL_EXPORTER_OTLP_TRACES_*) wins over the general one.
 // Pointers tell "unset" from a zero value.
 type Config struct {
-	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended, so a URL that already ends in one is refused (use the per-signal variable for a full URL); over grpc a path is refused. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
-	TracesEndpoint  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" desc:"Full URL for traces, used as it is."`
-	MetricsEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" desc:"Full URL for metrics, used as it is."`
+	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" json:"otel_exporter_otlp_endpoint,omitempty" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended, so a URL that already ends in one is refused (use the per-signal variable for a full URL); over grpc a path is refused. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
+	TracesEndpoint  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" json:"otel_exporter_otlp_traces_endpoint,omitempty" desc:"Full URL for traces, used as it is."`
+	MetricsEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" json:"otel_exporter_otlp_metrics_endpoint,omitempty" desc:"Full URL for metrics, used as it is."`
+	LogsEndpoint    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" json:"otel_exporter_otlp_logs_endpoint,omitempty" desc:"Full URL for logs, used as it is."`
 
-	Protocol        string `envconfig:"OTEL_EXPORTER_OTLP_PROTOCOL" desc:"grpc or http/protobuf (default)."`
-	TracesProtocol  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" desc:"Protocol for traces."`
-	MetricsProtocol string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" desc:"Protocol for metrics."`
+	Protocol        string `envconfig:"OTEL_EXPORTER_OTLP_PROTOCOL" json:"otel_exporter_otlp_protocol,omitempty" desc:"grpc or http/protobuf (default)."`
+	TracesProtocol  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" json:"otel_exporter_otlp_traces_protocol,omitempty" desc:"Protocol for traces."`
+	MetricsProtocol string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" json:"otel_exporter_otlp_metrics_protocol,omitempty" desc:"Protocol for metrics."`
+	LogsProtocol    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL" json:"otel_exporter_otlp_logs_protocol,omitempty" desc:"Protocol for logs."`
 
-	Headers        secret.String `envconfig:"OTEL_EXPORTER_OTLP_HEADERS" desc:"Headers for every export: key1=value1,key2=value2; values percent-encoded where needed. Treated as secret."`
-	TracesHeaders  secret.String `envconfig:"OTEL_EXPORTER_OTLP_TRACES_HEADERS" desc:"Headers for traces, replacing OTEL_EXPORTER_OTLP_HEADERS."`
-	MetricsHeaders secret.String `envconfig:"OTEL_EXPORTER_OTLP_METRICS_HEADERS" desc:"Headers for metrics, replacing OTEL_EXPORTER_OTLP_HEADERS."`
+	Headers        secret.String `envconfig:"OTEL_EXPORTER_OTLP_HEADERS" json:"otel_exporter_otlp_headers,omitempty" desc:"Headers for every export: key1=value1,key2=value2; values percent-encoded where needed. Treated as secret."`
+	TracesHeaders  secret.String `envconfig:"OTEL_EXPORTER_OTLP_TRACES_HEADERS" json:"otel_exporter_otlp_traces_headers,omitempty" desc:"Headers for traces, replacing OTEL_EXPORTER_OTLP_HEADERS."`
+	MetricsHeaders secret.String `envconfig:"OTEL_EXPORTER_OTLP_METRICS_HEADERS" json:"otel_exporter_otlp_metrics_headers,omitempty" desc:"Headers for metrics, replacing OTEL_EXPORTER_OTLP_HEADERS."`
+	LogsHeaders    secret.String `envconfig:"OTEL_EXPORTER_OTLP_LOGS_HEADERS" json:"otel_exporter_otlp_logs_headers,omitempty" desc:"Headers for logs, replacing OTEL_EXPORTER_OTLP_HEADERS."`
 
-	Timeout        *int `envconfig:"OTEL_EXPORTER_OTLP_TIMEOUT" desc:"Export timeout in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile."`
-	TracesTimeout  *int `envconfig:"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT" desc:"Export timeout for traces, in milliseconds."`
-	MetricsTimeout *int `envconfig:"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT" desc:"Export timeout for metrics, in milliseconds."`
+	Timeout        *int `envconfig:"OTEL_EXPORTER_OTLP_TIMEOUT" json:"otel_exporter_otlp_timeout,omitempty" desc:"Export timeout in milliseconds. Default: TELEMETRY_EXPORT_TIMEOUT, else the profile."`
+	TracesTimeout  *int `envconfig:"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT" json:"otel_exporter_otlp_traces_timeout,omitempty" desc:"Export timeout for traces, in milliseconds."`
+	MetricsTimeout *int `envconfig:"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT" json:"otel_exporter_otlp_metrics_timeout,omitempty" desc:"Export timeout for metrics, in milliseconds."`
+	LogsTimeout    *int `envconfig:"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT" json:"otel_exporter_otlp_logs_timeout,omitempty" desc:"Export timeout for logs, in milliseconds."`
 
-	Compression        string `envconfig:"OTEL_EXPORTER_OTLP_COMPRESSION" desc:"gzip or none (default)."`
-	TracesCompression  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION" desc:"Compression for traces."`
-	MetricsCompression string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION" desc:"Compression for metrics."`
+	Compression        string `envconfig:"OTEL_EXPORTER_OTLP_COMPRESSION" json:"otel_exporter_otlp_compression,omitempty" desc:"gzip or none (default)."`
+	TracesCompression  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION" json:"otel_exporter_otlp_traces_compression,omitempty" desc:"Compression for traces."`
+	MetricsCompression string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION" json:"otel_exporter_otlp_metrics_compression,omitempty" desc:"Compression for metrics."`
+	LogsCompression    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION" json:"otel_exporter_otlp_logs_compression,omitempty" desc:"Compression for logs."`
 
-	Insecure        *bool `envconfig:"OTEL_EXPORTER_OTLP_INSECURE" desc:"true: plaintext gRPC to an endpoint given without a scheme."`
-	TracesInsecure  *bool `envconfig:"OTEL_EXPORTER_OTLP_TRACES_INSECURE" desc:"Insecure for traces."`
-	MetricsInsecure *bool `envconfig:"OTEL_EXPORTER_OTLP_METRICS_INSECURE" desc:"Insecure for metrics."`
+	Insecure        *bool `envconfig:"OTEL_EXPORTER_OTLP_INSECURE" json:"otel_exporter_otlp_insecure,omitempty" desc:"true: plaintext gRPC to an endpoint given without a scheme."`
+	TracesInsecure  *bool `envconfig:"OTEL_EXPORTER_OTLP_TRACES_INSECURE" json:"otel_exporter_otlp_traces_insecure,omitempty" desc:"Insecure for traces."`
+	MetricsInsecure *bool `envconfig:"OTEL_EXPORTER_OTLP_METRICS_INSECURE" json:"otel_exporter_otlp_metrics_insecure,omitempty" desc:"Insecure for metrics."`
+	LogsInsecure    *bool `envconfig:"OTEL_EXPORTER_OTLP_LOGS_INSECURE" json:"otel_exporter_otlp_logs_insecure,omitempty" desc:"Insecure for logs."`
 
-	Certificate        string `envconfig:"OTEL_EXPORTER_OTLP_CERTIFICATE" desc:"PEM file of the CA that signed the server's certificate (default: system roots)."`
-	TracesCertificate  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE" desc:"CA file for traces."`
-	MetricsCertificate string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE" desc:"CA file for metrics."`
+	Certificate        string `envconfig:"OTEL_EXPORTER_OTLP_CERTIFICATE" json:"otel_exporter_otlp_certificate,omitempty" desc:"PEM file of the CA that signed the server's certificate (default: system roots)."`
+	TracesCertificate  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE" json:"otel_exporter_otlp_traces_certificate,omitempty" desc:"CA file for traces."`
+	MetricsCertificate string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE" json:"otel_exporter_otlp_metrics_certificate,omitempty" desc:"CA file for metrics."`
+	LogsCertificate    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE" json:"otel_exporter_otlp_logs_certificate,omitempty" desc:"CA file for logs."`
 
-	ClientCertificate string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE" desc:"PEM client certificate for mTLS."`
-	ClientKey         string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_KEY" desc:"PEM client key for mTLS."`
+	ClientCertificate string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE" json:"otel_exporter_otlp_client_certificate,omitempty" desc:"PEM client certificate for mTLS."`
+	ClientKey         string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_KEY" json:"otel_exporter_otlp_client_key,omitempty" desc:"PEM client key for mTLS."`
 }
 
 // ConfigFromEnv reads Config through lookup.
@@ -63,6 +70,7 @@ type signal struct {
 var (
 	traces  = signal{"TRACES", TracesPath}
 	metrics = signal{"METRICS", MetricsPath}
+	logs    = signal{"LOGS", LogsPath}
 )
 
 func (s signal) vr(general string) string {
@@ -87,6 +95,12 @@ func (c Config) Targets() (tr, mt Target, timeout time.Duration, err error) {
 	mt, _, e = c.target(metrics, c.MetricsEndpoint, c.MetricsProtocol, c.MetricsHeaders, c.MetricsTimeout, c.MetricsCompression, c.MetricsInsecure, c.MetricsCertificate)
 	errs = append(errs, e)
 	return tr, mt, trTimeout, joinUnique(errs...)
+}
+
+// LogsTarget resolves the logs target and its export timeout (zero when
+// no OTEL_EXPORTER_OTLP_*TIMEOUT is set).
+func (c Config) LogsTarget() (Target, time.Duration, error) {
+	return c.target(logs, c.LogsEndpoint, c.LogsProtocol, c.LogsHeaders, c.LogsTimeout, c.LogsCompression, c.LogsInsecure, c.LogsCertificate)
 }
 
 // joinUnique joins errs, each message once: a bad general variable is found
@@ -118,7 +132,8 @@ func unwrapJoined(err error) []error {
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
 	_, _, _, err := c.Targets()
-	return err
+	_, _, lerr := c.LogsTarget()
+	return joinUnique(err, lerr)
 }
 
 func (c Config) target(s signal, endpoint, protocol string, headers secret.String, timeout *int, compression string, insecure *bool, cert string) (Target, time.Duration, error) {
@@ -205,4 +220,11 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 
 	t.Certificate, t.CertificateVar = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
 	return t, d, errors.Join(errs...)
+}
+
+// resolved is the configuration Telemetry.Config shows for the backend: the
+// variables as read and where each signal goes.
+type resolved struct {
+	Config
+	Endpoints
 }

@@ -2,22 +2,19 @@ package otlp
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/stats"
 
 	"github.com/otelswitch/otelswitch/exporters"
 )
@@ -29,27 +26,32 @@ const (
 	LogsPath    = "/v1/logs"
 )
 
+// The three constructors below are each a few options over one transport
+// (transport.go), which holds the TLS, credential-masking and counting code.
+// The option lists themselves are per signal and per protocol because every
+// OTLP exporter package declares its own Option type; WithHeaders is passed
+// even when empty so that the process's OTEL_EXPORTER_OTLP_HEADERS, which
+// the exporters read on their own, never adds to what the Target says.
+
 // NewSpanExporter returns an OTLP span exporter for t. It does not dial:
 // the connection is made on the first export. Bytes written to the wire are
-// added to counters when it is not nil.
+// added to counters' span counters when it is not nil.
 func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, counters *exporters.Counters) (sdktrace.SpanExporter, error) {
-	tlsCfg, err := t.tlsConfig()
+	tr, err := newTransport(t, timeout)
 	if err != nil {
 		return nil, err
 	}
-	timeout = exportTimeoutOrDefault(timeout)
+	wire := signalCounters(counters, (*exporters.Counters).Spans)
+	if !sdkSpanExporter {
+		return newWireSpanExporter(tr, wire)
+	}
 	switch t.Protocol {
 	case GRPC:
 		opts := []otlptracegrpc.Option{
 			otlptracegrpc.WithEndpoint(t.URL.Host),
-			otlptracegrpc.WithHeaders(t.headers()),
-			otlptracegrpc.WithTimeout(timeout),
-			otlptracegrpc.WithDialOption(grpc.WithStatsHandler(wireCounter{counters})),
-		}
-		if t.plaintext() {
-			opts = append(opts, otlptracegrpc.WithInsecure())
-		} else {
-			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(tlsCfg)))
+			otlptracegrpc.WithHeaders(tr.headers),
+			otlptracegrpc.WithTimeout(tr.timeout),
+			otlptracegrpc.WithDialOption(tr.grpcOptions(wire)...),
 		}
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracegrpc.WithCompressor(Gzip))
@@ -57,27 +59,127 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		if t.noRetry {
 			opts = append(opts, otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
 		}
-		exp, err := otlptracegrpc.New(ctx, opts...)
-		return maskSpanExporter(exp, err, t.Headers)
+		return otlptracegrpc.New(ctx, opts...)
 	case HTTPProtobuf:
+		compression := otlptracehttp.NoCompression
+		if t.Compression == Gzip {
+			compression = otlptracehttp.GzipCompression
+		}
 		opts := []otlptracehttp.Option{
 			otlptracehttp.WithEndpointURL(t.URL.String()),
-			otlptracehttp.WithHeaders(t.headers()),
-			otlptracehttp.WithTimeout(timeout),
-			otlptracehttp.WithHTTPClient(t.httpClient(tlsCfg, timeout, counters)),
-			otlptracehttp.WithCompression(otlptracehttp.NoCompression),
-		}
-		if t.Compression == Gzip {
-			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+			otlptracehttp.WithHeaders(tr.headers),
+			otlptracehttp.WithTimeout(tr.timeout),
+			otlptracehttp.WithHTTPClient(tr.httpClient(wire)),
+			otlptracehttp.WithCompression(compression),
 		}
 		if t.noRetry {
 			opts = append(opts, otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
 		}
-		exp, err := otlptracehttp.New(ctx, opts...)
-		return maskSpanExporter(exp, err, t.Headers)
+		return otlptracehttp.New(ctx, opts...)
 	default:
-		return nil, fmt.Errorf("protocol %q: want %s or %s", t.Protocol, GRPC, HTTPProtobuf)
+		return nil, errProtocol(t.Protocol)
 	}
+}
+
+// NewMetricExporter returns an OTLP metric exporter for t, counting its
+// bytes in counters' metric counters when counters is not nil.
+func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, temporality Temporality, counters *exporters.Counters) (sdkmetric.Exporter, error) {
+	tr, err := newTransport(t, timeout)
+	if err != nil {
+		return nil, err
+	}
+	wire := signalCounters(counters, (*exporters.Counters).Metrics)
+	switch t.Protocol {
+	case GRPC:
+		opts := []otlpmetricgrpc.Option{
+			otlpmetricgrpc.WithEndpoint(t.URL.Host),
+			otlpmetricgrpc.WithHeaders(tr.headers),
+			otlpmetricgrpc.WithTimeout(tr.timeout),
+			otlpmetricgrpc.WithDialOption(tr.grpcOptions(wire)...),
+			otlpmetricgrpc.WithTemporalitySelector(temporality.selector()),
+		}
+		if t.Compression == Gzip {
+			opts = append(opts, otlpmetricgrpc.WithCompressor(Gzip))
+		}
+		if t.noRetry {
+			opts = append(opts, otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}))
+		}
+		return otlpmetricgrpc.New(ctx, opts...)
+	case HTTPProtobuf:
+		compression := otlpmetrichttp.NoCompression
+		if t.Compression == Gzip {
+			compression = otlpmetrichttp.GzipCompression
+		}
+		opts := []otlpmetrichttp.Option{
+			otlpmetrichttp.WithEndpointURL(t.URL.String()),
+			otlpmetrichttp.WithHeaders(tr.headers),
+			otlpmetrichttp.WithTimeout(tr.timeout),
+			otlpmetrichttp.WithHTTPClient(tr.httpClient(wire)),
+			otlpmetrichttp.WithTemporalitySelector(temporality.selector()),
+			otlpmetrichttp.WithCompression(compression),
+		}
+		if t.noRetry {
+			opts = append(opts, otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}))
+		}
+		return otlpmetrichttp.New(ctx, opts...)
+	default:
+		return nil, errProtocol(t.Protocol)
+	}
+}
+
+// NewLogExporter returns an OTLP log exporter for t, counting its bytes in
+// counters' log counters when counters is not nil.
+func NewLogExporter(ctx context.Context, t Target, timeout time.Duration, counters *exporters.Counters) (sdklog.Exporter, error) {
+	tr, err := newTransport(t, timeout)
+	if err != nil {
+		return nil, err
+	}
+	wire := signalCounters(counters, (*exporters.Counters).Logs)
+	switch t.Protocol {
+	case GRPC:
+		opts := []otlploggrpc.Option{
+			otlploggrpc.WithEndpoint(t.URL.Host),
+			otlploggrpc.WithHeaders(tr.headers),
+			otlploggrpc.WithTimeout(tr.timeout),
+			otlploggrpc.WithDialOption(tr.grpcOptions(wire)...),
+		}
+		if t.Compression == Gzip {
+			opts = append(opts, otlploggrpc.WithCompressor(Gzip))
+		}
+		if t.noRetry {
+			opts = append(opts, otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: false}))
+		}
+		return otlploggrpc.New(ctx, opts...)
+	case HTTPProtobuf:
+		compression := otlploghttp.NoCompression
+		if t.Compression == Gzip {
+			compression = otlploghttp.GzipCompression
+		}
+		opts := []otlploghttp.Option{
+			otlploghttp.WithEndpointURL(t.URL.String()),
+			otlploghttp.WithHeaders(tr.headers),
+			otlploghttp.WithTimeout(tr.timeout),
+			otlploghttp.WithHTTPClient(tr.httpClient(wire)),
+			otlploghttp.WithCompression(compression),
+		}
+		if t.noRetry {
+			opts = append(opts, otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}))
+		}
+		return otlploghttp.New(ctx, opts...)
+	default:
+		return nil, errProtocol(t.Protocol)
+	}
+}
+
+func signalCounters(c *exporters.Counters, pick func(*exporters.Counters) *exporters.SignalCounters) *exporters.SignalCounters {
+	if c == nil {
+		return nil
+	}
+	return pick(c)
+}
+
+func errProtocol(p string) error {
+	return fmt.Errorf("protocol %q: want %s or %s", p, GRPC, HTTPProtobuf)
 }
 
 // Temporality selects cumulative (the OTLP default) or delta metrics.
@@ -100,106 +202,4 @@ func (tp Temporality) selector() sdkmetric.TemporalitySelector {
 		}
 	}
 	return sdkmetric.DefaultTemporalitySelector
-}
-
-// NewMetricExporter returns an OTLP metric exporter for t.
-func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, temporality Temporality) (sdkmetric.Exporter, error) {
-	tlsCfg, err := t.tlsConfig()
-	if err != nil {
-		return nil, err
-	}
-	timeout = exportTimeoutOrDefault(timeout)
-	switch t.Protocol {
-	case GRPC:
-		opts := []otlpmetricgrpc.Option{
-			otlpmetricgrpc.WithEndpoint(t.URL.Host),
-			otlpmetricgrpc.WithHeaders(t.headers()),
-			otlpmetricgrpc.WithTimeout(timeout),
-			otlpmetricgrpc.WithTemporalitySelector(temporality.selector()),
-		}
-		if t.plaintext() {
-			opts = append(opts, otlpmetricgrpc.WithInsecure())
-		} else {
-			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(tlsCfg)))
-		}
-		if t.Compression == Gzip {
-			opts = append(opts, otlpmetricgrpc.WithCompressor(Gzip))
-		}
-		if t.noRetry {
-			opts = append(opts, otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}))
-		}
-		exp, err := otlpmetricgrpc.New(ctx, opts...)
-		return maskMetricExporter(exp, err, t.Headers)
-	case HTTPProtobuf:
-		opts := []otlpmetrichttp.Option{
-			otlpmetrichttp.WithEndpointURL(t.URL.String()),
-			otlpmetrichttp.WithHeaders(t.headers()),
-			otlpmetrichttp.WithTimeout(timeout),
-			otlpmetrichttp.WithHTTPClient(t.httpClient(tlsCfg, timeout, nil)),
-			otlpmetrichttp.WithTemporalitySelector(temporality.selector()),
-			otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression),
-		}
-		if t.Compression == Gzip {
-			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
-		}
-		if t.noRetry {
-			opts = append(opts, otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}))
-		}
-		exp, err := otlpmetrichttp.New(ctx, opts...)
-		return maskMetricExporter(exp, err, t.Headers)
-	default:
-		return nil, fmt.Errorf("protocol %q: want %s or %s", t.Protocol, GRPC, HTTPProtobuf)
-	}
-}
-
-// httpClient carries the TLS policy itself, because a client given to the
-// OTLP HTTP exporters replaces their own TLS and timeout settings.
-func (t Target) httpClient(tlsCfg *tls.Config, timeout time.Duration, counters *exporters.Counters) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tlsCfg
-	var rt http.RoundTripper = tr
-	if counters != nil {
-		rt = countingTransport{next: tr, counters: counters}
-	}
-	return &http.Client{Transport: rt, Timeout: timeout}
-}
-
-// countingTransport adds each request body's size, as sent, to counters. The
-// gzip path of the OTLP exporter leaves ContentLength unknown, so the body is
-// counted as the transport reads it.
-type countingTransport struct {
-	next     http.RoundTripper
-	counters *exporters.Counters
-}
-
-func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r = r.Clone(r.Context())
-		r.Body = &countingBody{ReadCloser: r.Body, counters: c.counters}
-	}
-	return c.next.RoundTrip(r)
-}
-
-type countingBody struct {
-	io.ReadCloser
-	counters *exporters.Counters
-}
-
-func (b *countingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.counters.AddBytes(int64(n))
-	return n, err
-}
-
-// wireCounter is a gRPC stats handler that adds the compressed size of every
-// outgoing message to counters.
-type wireCounter struct{ counters *exporters.Counters }
-
-func (w wireCounter) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
-func (w wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
-func (w wireCounter) HandleConn(context.Context, stats.ConnStats)                       {}
-func (w wireCounter) HandleRPC(_ context.Context, s stats.RPCStats) {
-	if out, ok := s.(*stats.OutPayload); ok && w.counters != nil {
-		w.counters.AddBytes(int64(out.WireLength))
-	}
 }

@@ -35,11 +35,15 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 		return nil, err
 	}
 	tr, mt, timeout, err := c.Targets()
-	if err != nil {
+	lt, logTimeout, lerr := c.LogsTarget()
+	if err := joinUnique(err, lerr); err != nil {
 		return nil, err
 	}
 	if timeout > 0 {
 		s.ExportTimeout = timeout
 	}
-	return NewBackend(ctx, "otlp", c, Pipeline{Traces: tr, Metrics: &mt}, s)
+	if logTimeout > 0 {
+		s.LogExportTimeout = logTimeout
+	}
+	return NewBackend(ctx, "otlp", resolved{Config: c, Endpoints: EndpointsOf(tr, &mt, &lt)}, Pipeline{Traces: tr, Metrics: &mt, Logs: &lt}, s)
 }

@@ -1,13 +1,8 @@
 package otlp
 
 import (
-	"context"
 	"errors"
 	"strings"
-
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/internal/secret"
 )
@@ -15,8 +10,10 @@ import (
 // Servers quote what they reject: the OpenTelemetry Collector's bearer-token
 // authenticator answers "scheme or token does not match: Bearer <token>", and
 // the OTLP exporters put the answer in their error. Those errors reach
-// Stats().LastError, the library's log, ForceFlush and Shutdown, so every
-// error an exporter returns passes through secret.Mask first.
+// Stats().LastError, the library's log, ForceFlush and Shutdown, so the
+// transport every exporter is built on (transport.go) masks what a server
+// sends back before an exporter reads it: an HTTP error body, a gRPC status
+// message.
 
 // headerCredentials returns what to mask for headers: each value, and each word of
 // a value long enough to be a credential on its own (the token of "Bearer
@@ -55,60 +52,4 @@ func mask(err error, creds []secret.String) error {
 		return err
 	}
 	return &maskedError{err: err, msg: msg}
-}
-
-// maskingSpanExporter masks the errors of a span exporter.
-type maskingSpanExporter struct {
-	sdktrace.SpanExporter
-	creds []secret.String
-}
-
-func maskSpanExporter(exp sdktrace.SpanExporter, err error, headers map[string]secret.String) (sdktrace.SpanExporter, error) {
-	creds := headerCredentials(headers)
-	switch {
-	case err != nil:
-		return nil, mask(err, creds)
-	case len(creds) == 0:
-		return exp, nil
-	}
-	return maskingSpanExporter{exp, creds}, nil
-}
-
-func (m maskingSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return mask(m.SpanExporter.ExportSpans(ctx, spans), m.creds)
-}
-
-func (m maskingSpanExporter) Shutdown(ctx context.Context) error {
-	return mask(m.SpanExporter.Shutdown(ctx), m.creds)
-}
-
-// maskingMetricExporter masks the errors of a metric exporter, which the
-// periodic reader hands to the global error handler and returns from
-// ForceFlush and Shutdown.
-type maskingMetricExporter struct {
-	sdkmetric.Exporter
-	creds []secret.String
-}
-
-func maskMetricExporter(exp sdkmetric.Exporter, err error, headers map[string]secret.String) (sdkmetric.Exporter, error) {
-	creds := headerCredentials(headers)
-	switch {
-	case err != nil:
-		return nil, mask(err, creds)
-	case len(creds) == 0:
-		return exp, nil
-	}
-	return maskingMetricExporter{exp, creds}, nil
-}
-
-func (m maskingMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	return mask(m.Exporter.Export(ctx, rm), m.creds)
-}
-
-func (m maskingMetricExporter) ForceFlush(ctx context.Context) error {
-	return mask(m.Exporter.ForceFlush(ctx), m.creds)
-}
-
-func (m maskingMetricExporter) Shutdown(ctx context.Context) error {
-	return mask(m.Exporter.Shutdown(ctx), m.creds)
 }

@@ -69,6 +69,10 @@ type resourceSpan struct {
 
 func (s resourceSpan) Resource() *resource.Resource { return s.res }
 
+// SpanKey lets the wire exporters of a fan-out share the span's encoding:
+// a Span message does not hold the resource (otlpwire.Keyed).
+func (s resourceSpan) SpanKey() sdktrace.ReadOnlySpan { return s.ReadOnlySpan }
+
 // resourceMetricExporter sends metrics with the resource the backend's spans
 // are sent with.
 type resourceMetricExporter struct {

@@ -63,6 +63,12 @@ type Target struct {
 	// missing or broken CA file is blamed on it.
 	CertificateVar string
 
+	// SkipVerify accepts any server certificate, as a vendor's
+	// verify-server-cert switch set to false asks; SkipVerifyVar names that
+	// variable, for errors.
+	SkipVerify    bool
+	SkipVerifyVar string
+
 	// noRetry makes exports fail at once rather than retry (Settings.NoRetry).
 	noRetry bool
 }
@@ -246,6 +252,26 @@ func withScheme(v string) string {
 	return "https://" + v
 }
 
+// ForSignal returns t for another signal, signalPath (LogsPath, say):
+// over HTTP the signal path that ends t's URL is replaced by signalPath (or
+// signalPath is appended when the URL ends in none); over gRPC, where one
+// endpoint serves every signal, t itself. A vendor resolves its base URL
+// once and derives each signal's target with it.
+func (t Target) ForSignal(signalPath string) Target {
+	if t.Protocol != HTTPProtobuf || t.URL == nil {
+		return t
+	}
+	base := *t.URL
+	for _, p := range signalPaths {
+		if strings.HasSuffix(base.Path, p) {
+			base.Path = strings.TrimSuffix(base.Path, p)
+			break
+		}
+	}
+	t.URL = JoinPath(&base, signalPath)
+	return t
+}
+
 // JoinPath appends the signal path to a base endpoint, as the specification
 // says for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
 func JoinPath(u *url.URL, signalPath string) *url.URL {
@@ -267,15 +293,35 @@ func IsLoopback(host string) bool {
 // production) plaintext is allowed to loopback hosts only, unless the user
 // set TELEMETRY_ALLOW_INSECURE=true.
 func (t Target) CheckTransport(strict, allowInsecure bool) error {
-	if !t.plaintext() || !strict || allowInsecure || IsLoopback(t.URL.Hostname()) {
+	if !strict || allowInsecure || IsLoopback(t.URL.Hostname()) {
 		return nil
 	}
-	return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.shown())
+	if t.plaintext() {
+		return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.quoted())
+	}
+	if t.SkipVerify {
+		return fmt.Errorf("%s=false: TLS without verifying %s's certificate is refused in staging and production; trust its CA instead, or set TELEMETRY_ALLOW_INSECURE=true", t.SkipVerifyVar, t.URL.Host)
+	}
+	return nil
 }
 
-// shown is the endpoint as errors quote it: what the user set, credentials
+// CheckCAFile reports whether path, read from variable, is a readable file
+// holding at least one PEM certificate, so that a wrong path fails at Init
+// rather than at the first export.
+func CheckCAFile(variable, path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("%s=%q: %v; want a PEM file of the CA that signed the server's certificate", variable, path, errors.Unwrap(err))
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return fmt.Errorf("%s=%q: no PEM certificate in the file; want a PEM file of the CA that signed the server's certificate", variable, path)
+	}
+	return nil
+}
+
+// quoted is the endpoint as errors quote it: what the user set, credentials
 // masked, or the URL when the endpoint is a default.
-func (t Target) shown() string {
+func (t Target) quoted() string {
 	if t.EndpointValue != "" {
 		return redactUserinfo(t.EndpointValue)
 	}
@@ -287,7 +333,10 @@ func (t Target) plaintext() bool { return t.Insecure || t.URL.Scheme == "http" }
 // tlsConfig returns the client TLS configuration: TLS 1.2 or later, system
 // roots unless Certificate names a CA file.
 func (t Target) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	// SkipVerify is the user's explicit choice (a vendor's
+	// verify-server-cert switch); CheckTransport refuses it in staging and
+	// production unless TELEMETRY_ALLOW_INSECURE is set.
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.SkipVerify} //nolint:gosec // see above
 	if t.Certificate != "" {
 		pem, err := os.ReadFile(t.Certificate)
 		if err != nil {
@@ -339,4 +388,39 @@ func exportTimeoutOrDefault(d time.Duration) time.Duration {
 		return 10 * time.Second
 	}
 	return d
+}
+
+// Endpoints is where a backend sends each signal, as Telemetry.Config shows
+// it. ParseEndpoint refuses credentials in a URL, and Redacted hides any
+// that slip through, so it is safe to print.
+type Endpoints struct {
+	Traces  string `json:"traces_endpoint"`
+	Metrics string `json:"metrics_endpoint,omitempty"`
+	Logs    string `json:"logs_endpoint,omitempty"`
+}
+
+// EndpointsOf returns the endpoints of a backend's targets; metrics and logs
+// are nil when the backend takes none.
+func EndpointsOf(traces Target, metrics, logs *Target) Endpoints {
+	e := Endpoints{Traces: traces.shown()}
+	if metrics != nil && metrics.URL != nil {
+		e.Metrics = metrics.shown()
+	}
+	if logs != nil && logs.URL != nil {
+		e.Logs = logs.shown()
+	}
+	return e
+}
+
+// shown is t's URL as it is dialled: http when t is plaintext, whatever
+// scheme the URL was written with.
+func (t Target) shown() string {
+	if t.URL == nil {
+		return ""
+	}
+	u := *t.URL
+	if t.Insecure {
+		u.Scheme = "http"
+	}
+	return u.Redacted()
 }

@@ -30,7 +30,12 @@ const (
 	SourceDatadog Source = "datadog"
 )
 
-// Sources lists every collector receiver.
+// SourceStatsd is the DogStatsD receiver (Lab.DogStatsD, UDP): metrics
+// only, so it is not in Sources, whose receivers take every signal. Its
+// metrics pipeline writes to its own file, read with CollectorMetrics.
+const SourceStatsd Source = "statsd"
+
+// Sources lists every collector receiver that takes traces.
 var Sources = []Source{SourceOTLP, SourceElasticBearer, SourceElasticAPIKey, SourceDatadog}
 
 // Span attributes the collector adds to everything it receives.
@@ -150,8 +155,15 @@ receivers:
   datadog:
     endpoint: {{.Addr "datadog"}}
     read_timeout: 60s
+  statsd:
+    endpoint: {{.Addr "dogstatsd"}}
+    transport: udp
+    aggregation_interval: 1s
 
 processors:
+  attributes/statsd:
+    actions:
+      - {key: ` + AttrReceiver + `, value: statsd, action: upsert}
 {{- range .Sources}}
   attributes/{{.}}:
     actions:
@@ -172,6 +184,9 @@ exporters:
     path: {{index $.Files .}}
     flush_interval: 100ms
 {{- end}}
+  file/statsd:
+    path: {{.StatsdFile}}
+    flush_interval: 100ms
 
 service:
   telemetry:
@@ -181,6 +196,10 @@ service:
       level: info
   extensions: [health_check, bearertokenauth/elastic-bearer, bearertokenauth/elastic-apikey]
   pipelines:
+    metrics/statsd:
+      receivers: [statsd]
+      processors: [attributes/statsd]
+      exporters: [file/statsd]
 {{- range .Sources}}
     traces/{{.}}:
       receivers: [{{index $.Receivers .}}]
@@ -209,6 +228,8 @@ type templateData struct {
 	Sources    []Source
 	Files      map[Source]string
 	Receivers  map[Source]string
+	// StatsdFile is where the DogStatsD receiver's metrics go.
+	StatsdFile string
 }
 
 type authReceiver struct{ Name, GRPC, HTTP string }
@@ -236,6 +257,7 @@ var templatePorts = map[string]portID{
 	"collectorHealth":    portCollectorHealth,
 	"jaegerSamplingHTTP": portJaegerSamplingHTTP,
 	"jaegerSamplingGRPC": portJaegerSamplingGRPC,
+	"dogstatsd":          portDogStatsD,
 }
 
 // Addr is called by the templates; an unknown name fails the execution.
@@ -261,6 +283,7 @@ func writeConfigs(dir string, p portSet, uiAssets, strategies string) (jaegerPat
 		Sources:    Sources,
 		Files:      map[Source]string{},
 		Receivers:  map[Source]string{},
+		StatsdFile: collectorFile(dir, SourceStatsd),
 	}
 	for _, s := range Sources {
 		data.Files[s] = collectorFile(dir, s)

@@ -33,6 +33,7 @@ type Lab struct {
 	ElasticAPIKeyGRPC string // SourceElasticAPIKey: Authorization: ApiKey APIKey
 	ElasticAPIKeyHTTP string
 	DatadogAgent      string // SourceDatadog: dd-trace-go's agent address (/info, /v0.4/traces)
+	DogStatsD         string // SourceStatsd: the Agent's DogStatsD, UDP (dd-trace-go's runtime metrics)
 
 	// Credentials the Elastic receivers accept: random per Start unless set
 	// with WithSecretToken or WithAPIKey.
@@ -178,6 +179,7 @@ func newLab(p portSet, c config) *Lab {
 		ElasticAPIKeyHTTP: p.addr(portElasticAPIKeyHTTP),
 		DatadogAgent:      p.addr(portDatadog),
 		JaegerSampling:    samplingURL(p, c),
+		DogStatsD:         p.addr(portDogStatsD),
 		SecretToken:       c.secretToken,
 		APIKey:            c.apiKey,
 		Dir:               c.dir,
@@ -188,19 +190,23 @@ func newLab(p portSet, c config) *Lab {
 
 // waitHealthy polls url until it answers 200, p exits or ctx ends.
 func (l *Lab) waitHealthy(ctx context.Context, p *process, url string) error {
+	return waitHealthy(ctx, l.httpClient, p, url)
+}
+
+func waitHealthy(ctx context.Context, client *http.Client, p *process, url string) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var last error
 	for {
 		if done, why := p.exited(); done {
-			return l.startError(p, fmt.Errorf("%s exited (%v) before becoming healthy", p.name, why))
+			return startError(p, fmt.Errorf("%s exited (%v) before becoming healthy", p.name, why))
 		}
-		if last = probe(ctx, l.httpClient, url); last == nil {
+		if last = probe(ctx, client, url); last == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return l.startError(p, fmt.Errorf("%s not healthy at %s: %w (last probe: %v)", p.name, url, ctx.Err(), last))
+			return startError(p, fmt.Errorf("%s not healthy at %s: %w (last probe: %v)", p.name, url, ctx.Err(), last))
 		case <-tick.C:
 		}
 	}
@@ -225,7 +231,7 @@ func probe(ctx context.Context, c *http.Client, url string) error {
 }
 
 // startError adds the tail of p's log and marks bind races for a retry.
-func (l *Lab) startError(p *process, err error) error {
+func startError(p *process, err error) error {
 	tail := p.logTail(20)
 	if strings.Contains(tail, errBindRace.Error()) {
 		err = fmt.Errorf("%w (%w)", err, errBindRace)

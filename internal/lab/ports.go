@@ -34,6 +34,7 @@ const (
 	portCollectorHealth
 	portJaegerSamplingHTTP
 	portJaegerSamplingGRPC
+	portDogStatsD
 	numPorts
 )
 
@@ -60,6 +61,27 @@ var portInfo = [numPorts]struct {
 	portCollectorHealth:    {"collector health", 13134},
 	portJaegerSamplingHTTP: {"Jaeger remote sampling HTTP", 5778},
 	portJaegerSamplingGRPC: {"Jaeger remote sampling gRPC", 5779},
+	portDogStatsD:          {"collector DogStatsD receiver (UDP)", 18125},
+}
+
+// PublicPort is a listener that applications and people use under
+// WithFixedPorts (OTLP, the Jaeger UI, the Datadog intake), as opposed to
+// health and internal ones. docker-compose.yml publishes the same ports, which
+// the compose-file test in tools/compose checks against this list.
+type PublicPort struct {
+	Name string
+	Port int
+}
+
+// PublicPorts returns the lab's public listeners and their fixed ports.
+func PublicPorts() []PublicPort {
+	var out []PublicPort
+	for _, id := range []portID{portJaegerOTLPGRPC, portJaegerOTLPHTTP, portJaegerUI, portCollectorOTLPGRPC,
+		portCollectorOTLPHTTP, portElasticBearerGRPC, portElasticBearerHTTP, portElasticAPIKeyGRPC,
+		portElasticAPIKeyHTTP, portDatadog} {
+		out = append(out, PublicPort{Name: portInfo[id].name, Port: portInfo[id].fixed})
+	}
+	return out
 }
 
 type portSet [numPorts]int
@@ -119,4 +141,26 @@ func checkPorts(p portSet) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s; stop whatever holds them (another `make lab`?)", ErrPortInUse, strings.Join(taken, ", "))
+}
+
+// FreePorts returns n distinct ports on 127.0.0.1 that were free a moment
+// ago, for processes a test starts beside a lab (StartProc). Another process
+// may take one before it is bound; a test that cares retries.
+func FreePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for range n {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("lab: choosing a free port: %w", err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }

@@ -97,17 +97,28 @@ func freeze(p *process, stop bool) error {
 // restart starts *pp's binary again with its arguments (plus extra, once)
 // and environment, and replaces *pp, so Close and Logs see the new process.
 func (l *Lab) restart(ctx context.Context, pp **process, healthURL string, extra []string) error {
-	old := *pp
-	if old == nil {
+	if *pp == nil {
 		return errAttached
-	}
-	if done, _ := old.exited(); !done {
-		return fmt.Errorf("lab: %s is still running; kill it first", old.name)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultStartTimeout)
 		defer cancel()
+	}
+	p, err := respawn(*pp, extra)
+	if err != nil {
+		return err
+	}
+	*pp = p
+	return l.waitHealthy(ctx, p, healthURL)
+}
+
+// respawn starts old's binary again, once it has exited, with the same
+// arguments (plus extra, once), environment and log path; the previous log
+// is kept beside the new one as NAME.1.log, NAME.2.log, ...
+func respawn(old *process, extra []string) (*process, error) {
+	if done, _ := old.exited(); !done {
+		return nil, fmt.Errorf("lab: %s is still running; kill it first", old.name)
 	}
 	base := strings.TrimSuffix(old.logPath, ".log")
 	for n := 1; ; n++ {
@@ -116,7 +127,7 @@ func (l *Lab) restart(ctx context.Context, pp **process, healthURL string, extra
 			continue
 		}
 		if err := os.Rename(old.logPath, kept); err != nil {
-			return fmt.Errorf("lab: keeping %s's log: %w", old.name, err)
+			return nil, fmt.Errorf("lab: keeping %s's log: %w", old.name, err)
 		}
 		break
 	}
@@ -126,10 +137,5 @@ func (l *Lab) restart(ctx context.Context, pp **process, healthURL string, extra
 			args = append(args, a)
 		}
 	}
-	p, err := startProcess(old.name, old.cmd.Path, args, old.cmd.Env, old.logPath)
-	if err != nil {
-		return err
-	}
-	*pp = p
-	return l.waitHealthy(ctx, p, healthURL)
+	return startProcess(old.name, old.cmd.Path, args, old.cmd.Env, old.logPath)
 }

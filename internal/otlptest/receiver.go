@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -27,11 +30,15 @@ type Request struct {
 	// Gzip reports a gzip-encoded HTTP body.
 	Gzip  bool
 	Spans []*tracepb.ResourceSpans
+	// Logs holds the records of a log export (posted to /v1/logs over HTTP).
+	Logs []*logspb.ResourceLogs
 	// BodyBytes is the HTTP body's size as sent.
 	BodyBytes int
 }
 
-// Receiver records OTLP trace exports.
+// Receiver records OTLP trace and log exports. Over HTTP, a post to a path
+// ending in /v1/logs is a log export; /v1/metrics is accepted and ignored;
+// anything else is read as traces.
 type Receiver struct {
 	mu       sync.Mutex
 	requests []Request
@@ -127,13 +134,26 @@ func (r *Receiver) httpHandler() http.Handler {
 				return
 			}
 		}
-		var msg collectortrace.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &msg); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+		var out []byte
+		switch {
+		case strings.HasSuffix(req.URL.Path, "/v1/metrics"):
+		case strings.HasSuffix(req.URL.Path, "/v1/logs"):
+			var msg collectorlogs.ExportLogsServiceRequest
+			if err := proto.Unmarshal(body, &msg); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.add(Request{Headers: lower(req.Header), Gzip: gz, Logs: msg.ResourceLogs, BodyBytes: size})
+			out, _ = proto.Marshal(&collectorlogs.ExportLogsServiceResponse{})
+		default:
+			var msg collectortrace.ExportTraceServiceRequest
+			if err := proto.Unmarshal(body, &msg); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.add(Request{Headers: lower(req.Header), Gzip: gz, Spans: msg.ResourceSpans, BodyBytes: size})
+			out, _ = proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
 		}
-		r.add(Request{Headers: lower(req.Header), Gzip: gz, Spans: msg.ResourceSpans, BodyBytes: size})
-		out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(out)
 	})
@@ -150,6 +170,7 @@ func NewGRPC(tb testing.TB) (*Receiver, string) {
 	}
 	srv := grpc.NewServer()
 	collectortrace.RegisterTraceServiceServer(srv, traceService{r: r})
+	collectorlogs.RegisterLogsServiceServer(srv, logsService{r: r})
 	go func() { _ = srv.Serve(lis) }()
 	tb.Cleanup(srv.Stop)
 	return r, lis.Addr().String()
@@ -164,6 +185,56 @@ func (s traceService) Export(ctx context.Context, req *collectortrace.ExportTrac
 	md, _ := metadata.FromIncomingContext(ctx)
 	s.r.add(Request{Headers: md, Spans: req.ResourceSpans})
 	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+type logsService struct {
+	collectorlogs.UnimplementedLogsServiceServer
+	r *Receiver
+}
+
+func (s logsService) Export(ctx context.Context, req *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	s.r.add(Request{Headers: md, Logs: req.ResourceLogs})
+	return &collectorlogs.ExportLogsServiceResponse{}, nil
+}
+
+// LogRecords returns every log record received, in arrival order, each with
+// the headers of the request that carried it.
+func (r *Receiver) LogRecords() []LogRecord {
+	var out []LogRecord
+	for _, req := range r.Requests() {
+		for _, rl := range req.Logs {
+			for _, sl := range rl.ScopeLogs {
+				for _, lr := range sl.LogRecords {
+					out = append(out, LogRecord{Record: lr, Resource: rl.Resource.GetAttributes(), Headers: req.Headers})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// LogRecord is one received log record.
+type LogRecord struct {
+	Record   *logspb.LogRecord
+	Resource []*commonpb.KeyValue
+	Headers  map[string][]string
+}
+
+// WaitForLogs waits until at least n log records have arrived, or d has
+// passed, and returns them.
+func (r *Receiver) WaitForLogs(n int, d time.Duration) []LogRecord {
+	deadline := time.After(d)
+	for {
+		if recs := r.LogRecords(); len(recs) >= n {
+			return recs
+		}
+		select {
+		case <-r.arrived:
+		case <-deadline:
+			return r.LogRecords()
+		}
+	}
 }
 
 func lower(h http.Header) map[string][]string {

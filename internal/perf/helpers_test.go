@@ -92,7 +92,12 @@ func warmUp(l *lab.Lab) error {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(sinkEnv) != "" {
+		runSink()
+		return
+	}
 	code := m.Run()
+	stopSink()
 	if shared.lab != nil {
 		if err := shared.lab.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "closing the lab:", err)

@@ -226,6 +226,10 @@ func serve(b *testing.B, h http.Handler, s *sink) {
 //
 //   - handwired-otlp: the same by hand, with a periodic metric reader.
 //
+//   - otelswitch-sink, handwired-sink: spans over OTLP/gRPC to a sink in
+//     another process that answers at once (see BenchmarkExportWire), no
+//     metrics: the export's cost without the lab.
+//
 //   - ddtrace: dd-trace-go's own net/http tracing to the lab's Datadog
 //     Agent intake (ddHandler).
 //
@@ -258,6 +262,20 @@ func BenchmarkRequest(b *testing.B) {
 	b.Run("handwired-jaeger", func(b *testing.B) {
 		l := sharedLab(b)
 		h := newHandWired(b, l.JaegerOTLPGRPC, "")
+		serve(b, otelHandler(b, h.tp, h.mp, h.prop, h.logger), h.sink())
+	})
+	// The same pair exporting to a sink in another process that answers
+	// at once (BenchmarkExportWire's): the export's cost without the lab,
+	// whose Jaeger shares the two cores and adds noise of its own.
+	b.Run("otelswitch-sink", func(b *testing.B) {
+		g, _ := startSink(b)
+		tel := initSwitch(b, env{"TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://" + g, "TELEMETRY_METRICS": "false"})
+		serve(b, otelHandler(b, tel.TracerProvider(), tel.MeterProvider(), tel.Propagator(), tel.Logger()), switchSink(tel))
+	})
+	b.Run("handwired-sink", func(b *testing.B) {
+		g, _ := startSink(b)
+		h := newHandWired(b, g, "")
 		serve(b, otelHandler(b, h.tp, h.mp, h.prop, h.logger), h.sink())
 	})
 	b.Run("otelswitch-otlp", func(b *testing.B) {

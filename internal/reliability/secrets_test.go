@@ -466,15 +466,9 @@ func runServe(t *testing.T, bin string, env []string, name string, out *capture)
 // buildSampleApp builds the sample app binary into a temporary directory.
 func buildSampleApp(t *testing.T) string {
 	t.Helper()
-	root, err := lab.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	bin := filepath.Join(t.TempDir(), "sample-app")
-	cmd := exec.Command("go", "build", "-o", bin, "./sample-app")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./sample-app: %v\n%s", err, b)
+	if err := lab.BuildSampleApp(bin); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

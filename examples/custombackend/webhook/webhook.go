@@ -89,7 +89,7 @@ func (Factory) New(_ context.Context, s exporters.Settings) (*exporters.Backend,
 		SpanProcessor: exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger),
 		Stats:         counters,
 		Endpoints: []exporters.Endpoint{{
-			Signal: exporters.SignalTraces, URL: u.Redacted(), Protocol: "json over http",
+			Signal: exporters.EndpointTraces, URL: u.Redacted(), Protocol: "json over http",
 			Plaintext: u.Scheme == "http", Variable: envURL,
 			Auth: "Authorization: Bearer", CredentialVar: envToken,
 		}},

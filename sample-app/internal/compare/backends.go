@@ -29,6 +29,50 @@ type backend struct {
 	env     func(l *lab.Lab) map[string]string
 	// counter starts counting the spans of service that arrive from now on.
 	counter func(l *lab.Lab, service string) (counter, error)
+	// signals reads back the log records and metric points of service its
+	// stand-in stored; nil when it stores neither.
+	signals *signalSource
+}
+
+// signalSource is where a backend's logs and metrics land in the lab: a
+// collector receiver, with match picking the backend's own out of what
+// shares the receiver (New Relic's api-key).
+type signalSource struct {
+	src   lab.Source
+	match func(attrs map[string]any) bool
+}
+
+// count returns the log records and metric data points of service in the
+// receiver's output.
+func (s *signalSource) count(ctx context.Context, l *lab.Lab, service string) (logs, points int64, err error) {
+	recs, err := l.CollectorLogs(ctx, s.src)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, r := range recs {
+		if r.Resource["service.name"] == service && (s.match == nil || s.match(r.Attributes)) {
+			logs++
+		}
+	}
+	ms, err := l.CollectorMetrics(ctx, s.src)
+	if err != nil {
+		return logs, 0, err
+	}
+	for _, m := range ms {
+		if m.Resource["service.name"] != service {
+			continue
+		}
+		for _, a := range m.PointAttributes {
+			if s.match == nil || s.match(a) {
+				points++
+			}
+		}
+	}
+	return logs, points, nil
+}
+
+func apiKeyIs(want any) func(map[string]any) bool {
+	return func(a map[string]any) bool { return a[lab.AttrAPIKey] == want }
 }
 
 var backends = []backend{
@@ -44,8 +88,12 @@ var backends = []backend{
 	{
 		name: "datadog", telemetry: "datadog", standIn: "collector datadog receiver (Agent trace intake)",
 		env: func(l *lab.Lab) map[string]string {
-			return map[string]string{"DATADOG_MODE": "native", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent}
+			// Application metrics go to the Agent's OTLP ingest; its
+			// stand-in is the collector's otlp receiver.
+			return map[string]string{"DATADOG_MODE": "native", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
+				"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP, "DATADOG_OTLP_PROTOCOL": "http/protobuf"}
 		},
+		signals: &signalSource{src: lab.SourceOTLP, match: apiKeyIs(nil)},
 		counter: func(l *lab.Lab, service string) (counter, error) {
 			return newCollectorCounter(l, lab.SourceDatadog, service, nil, datadogIdentity)
 		},
@@ -59,6 +107,7 @@ var backends = []backend{
 			return newCollectorCounter(l, lab.SourceOTLP, service,
 				func(s lab.Span) bool { return s.Attributes[lab.AttrAPIKey] == licenceKey }, otlpIdentity)
 		},
+		signals: &signalSource{src: lab.SourceOTLP, match: apiKeyIs(licenceKey)},
 	},
 	{
 		name: "elastic", telemetry: "elastic", standIn: "collector otlp receiver requiring Bearer <secret token>, OTLP gRPC",
@@ -68,6 +117,7 @@ var backends = []backend{
 		counter: func(l *lab.Lab, service string) (counter, error) {
 			return newCollectorCounter(l, lab.SourceElasticBearer, service, nil, otlpIdentity)
 		},
+		signals: &signalSource{src: lab.SourceElasticBearer},
 	},
 	{
 		name: "datadog-otlp", telemetry: "datadog", standIn: "collector otlp receiver as the Agent's OTLP ingest, gRPC",
@@ -78,6 +128,7 @@ var backends = []backend{
 			return newCollectorCounter(l, lab.SourceOTLP, service,
 				func(s lab.Span) bool { return s.Attributes[lab.AttrAPIKey] == nil }, otlpIdentity)
 		},
+		signals: &signalSource{src: lab.SourceOTLP, match: apiKeyIs(nil)},
 	},
 }
 

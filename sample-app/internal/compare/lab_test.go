@@ -74,6 +74,22 @@ func TestRunAgainstTheLab(t *testing.T) {
 		if d.Seen.Service != service || d.Seen.Env != DefaultEnvironment || d.Seen.Version != DefaultVersion || d.Seen.From == "" {
 			t.Errorf("%s: seen as %+v; want %s, %s, %s", what, d.Seen, service, DefaultEnvironment, DefaultVersion)
 		}
+		// Logs and metric points, read back from the stand-in, where it
+		// stores them: every one the exporter delivered.
+		logsStored := d.Backend == "newrelic" || d.Backend == "elastic"
+		metricsStored := logsStored || d.Backend == "datadog"
+		for _, sig := range []struct {
+			name   string
+			s      SignalDelivery
+			stored bool
+		}{{"logs", d.Logs, logsStored}, {"metric points", d.Metrics, metricsStored}} {
+			switch {
+			case sig.stored && (sig.s.Sent == 0 || sig.s.Stored != sig.s.Sent || sig.s.Bytes == 0):
+				t.Errorf("%s: %s stored %d, sent %d, %d bytes; want all stored", what, sig.name, sig.s.Stored, sig.s.Sent, sig.s.Bytes)
+			case !sig.stored && sig.s.Stored != -1:
+				t.Errorf("%s: %s stored %d; want -1 (not stored in the lab)", what, sig.name, sig.s.Stored)
+			}
+		}
 	}
 	for i, name := range DefaultBackends {
 		run := &rep.Alone[i]
@@ -99,7 +115,9 @@ func TestBackendFailsMidRun(t *testing.T) {
 		WithEnvironment("development"),
 		// A dead endpoint costs each export its whole timeout; jaeger's,
 		// on a loaded machine under -race, must not come near it.
-		WithEnv(map[string]string{"TELEMETRY_EXPORT_TIMEOUT": "3s", "TELEMETRY_SHUTDOWN_TIMEOUT": "5s"}),
+		// Logs stay local: the proxy's death is timed by the first export,
+		// which must be a span export for what it let through to be spans.
+		WithEnv(map[string]string{"TELEMETRY_EXPORT_TIMEOUT": "3s", "TELEMETRY_SHUTDOWN_TIMEOUT": "5s", "TELEMETRY_LOGS": "local"}),
 		WithBackendEnv("newrelic", map[string]string{"NEW_RELIC_OTLP_ENDPOINT": "http://" + p.addr}),
 	)...)
 	if err != nil {

@@ -159,6 +159,25 @@ type Delivery struct {
 	StoreErr string `json:"store_error,omitempty"`
 	// StartErr says why the run's instance could not start.
 	StartErr string `json:"start_error,omitempty"`
+
+	// Logs counts log records, Metrics metric data points, the way the
+	// fields above count spans.
+	Logs    SignalDelivery `json:"logs"`
+	Metrics SignalDelivery `json:"metrics"`
+}
+
+// SignalDelivery is what one backend did with one run's log records or
+// metric data points.
+type SignalDelivery struct {
+	// Sent, Dropped and Bytes are the sender's (exporters.Stats).
+	Sent    int64 `json:"sent"`
+	Dropped int64 `json:"dropped"`
+	Bytes   int64 `json:"bytes_sent"`
+	// Stored is what the stand-in stored, read back from its output; -1
+	// when the backend takes no such signal in the lab (Where says why).
+	Stored int64 `json:"stored"`
+	// Where says where the signal goes, or why it is not counted.
+	Where string `json:"where,omitempty"`
 }
 
 // Identity is how a backend sees the service.

@@ -147,6 +147,9 @@ func (r *runner) env(service string, members []backend) map[string]string {
 		"ENVIRONMENT":       r.c.environment,
 		"OTEL_SERVICE_NAME": service,
 		"SERVICE_VERSION":   r.c.version,
+		// Every signal, as a service moving to a vendor would send them.
+		"TELEMETRY_LOGS":    "both",
+		"TELEMETRY_METRICS": "true",
 		app.EnvAddr:         "127.0.0.1:0",
 		app.EnvDatabaseURL:  "sqlite:" + filepath.Join(r.dir, service+".db"),
 	}
@@ -253,12 +256,17 @@ func (r *runner) run(ctx context.Context, name string, members []backend, d time
 				dl.Sent, dl.Dropped, dl.Queued = s.SpansExported, s.SpansDropped, s.SpansQueued
 				dl.Exports, dl.FailedExports, dl.Bytes = s.Exports, s.FailedExports, s.BytesSent
 				dl.ExportP50, dl.ExportP99, dl.LastError = s.ExportLatencyP50, s.ExportLatencyP99, s.LastError
+				dl.Logs = SignalDelivery{Sent: s.Logs.Exported, Dropped: s.Logs.Dropped, Bytes: s.Logs.BytesSent, Stored: -1}
+				dl.Metrics = SignalDelivery{Sent: s.Metrics.Exported, Dropped: s.Metrics.Dropped, Bytes: s.Metrics.BytesSent, Stored: -1}
 			}
 		}
 	}
 	settleStart := time.Now()
 	if len(members) > 0 {
 		r.settle(ctx, run.Deliveries, counters)
+	}
+	for i, b := range members {
+		r.countSignals(ctx, &run.Deliveries[i], b, service)
 	}
 	settleTook := time.Since(settleStart)
 	for i := range run.Deliveries {
@@ -268,6 +276,27 @@ func (r *runner) run(ctx context.Context, name string, members []backend, d time
 		fmtDuration(run.Requests.P50), fmtDuration(run.Requests.P99), run.SpansMade, summarize(run.Deliveries),
 		shutdownTook.Round(time.Millisecond), settleTook.Round(time.Millisecond))
 	return run
+}
+
+// countSignals reads back the log records and metric points b's stand-in
+// stored. The collector writes each export as it takes it, and Shutdown has
+// flushed every signal, so one read after the spans have settled suffices.
+func (r *runner) countSignals(ctx context.Context, d *Delivery, b backend, service string) {
+	if b.signals == nil {
+		d.Logs.Where = "none: " + b.name + " takes no logs or metrics"
+		d.Metrics.Where = d.Logs.Where
+		return
+	}
+	logs, points, err := b.signals.count(ctx, r.l, service)
+	where := "collector receiver " + string(b.signals.src) + " (its output file)"
+	if err != nil {
+		where = "could not count: " + err.Error()
+	}
+	d.Logs.Stored, d.Logs.Where = logs, where
+	d.Metrics.Stored, d.Metrics.Where = points, where
+	if b.name == "datadog" {
+		d.Logs.Stored, d.Logs.Where = -1, "stdout JSON with dd.* fields, for the Agent to tail"
+	}
 }
 
 func summarize(ds []Delivery) string {

@@ -133,6 +133,20 @@ func (rep *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintln(ew, n)
 		}
 	}
+	fmt.Fprintln(ew)
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join([]string{"BACKEND", "LOGS STORED/SENT", "LOG BYTES", "LOGS DROPPED", "METRIC POINTS STORED/SENT", "METRIC BYTES", "POINTS DROPPED"}, "\t"))
+	for i := range rep.Alone {
+		run := &rep.Alone[i]
+		d := run.delivery(run.Name)
+		if d == nil {
+			continue
+		}
+		fmt.Fprintln(tw, strings.Join([]string{run.Name,
+			signalCell(d.Logs), fmtBytes(d.Logs.Bytes), num(d.Logs.Dropped),
+			signalCell(d.Metrics), fmtBytes(d.Metrics.Bytes), num(d.Metrics.Dropped)}, "\t"))
+	}
+	tw.Flush()
 	if rep.Interrupted {
 		fmt.Fprintln(ew, "\nInterrupted: the runs that did not finish are missing.")
 	}
@@ -158,6 +172,8 @@ var Legend = []struct{ Column, Meaning string }{
 	{"REQ p50/p99, REQ/S", "request latency and throughput of the run, and the change against off; the lab shares the machine, so its work shows here too"},
 	{"CPU/REQ", "CPU time of this process alone (application, telemetry, load generator; not the lab) per request"},
 	{"FAN-OUT", "stored/sent for the backend when all ran at once; the fan-out row holds that run's totals and cost"},
+	{"LOGS, METRIC POINTS", "second table: log records and metric data points the stand-in stored (read back from the collector's output) / the exporter delivered; - where the backend stores none in the lab (Jaeger; Datadog native logs go to stdout for the Agent to tail)"},
+	{"LOG BYTES, METRIC BYTES", "payload bytes of that signal on the wire, after compression, by exporters.Stats"},
 	{"SEEN AS", "service, env and version as read back from what the backend stored"},
 }
 
@@ -195,6 +211,14 @@ func lowerBound(d *Delivery) string {
 		return ""
 	}
 	return "+"
+}
+
+// signalCell is stored/sent, or "-" where the stand-in stores none.
+func signalCell(s SignalDelivery) string {
+	if s.Stored < 0 {
+		return "-/" + num(s.Sent)
+	}
+	return num(s.Stored) + "/" + num(s.Sent)
 }
 
 func num(n int64) string { return strconv.FormatInt(n, 10) }

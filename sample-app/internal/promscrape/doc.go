@@ -1,5 +1,7 @@
 // Package promscrape scrapes a /metrics endpoint the way a Prometheus server
 // does, for tests: it sends the server's Accept header, then parses the
-// answer with Prometheus's own parsers (model/textparse), picked by the
-// response's Content-Type, so exemplars in OpenMetrics are read too.
+// answer in the format its Content-Type names (the classic text format or
+// OpenMetrics, whose exemplars are read too). The parser is the small subset
+// of the two formats a test needs, written here so the sample app does not
+// carry the whole Prometheus server module for it.
 package promscrape

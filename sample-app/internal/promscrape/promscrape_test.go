@@ -26,6 +26,12 @@ func TestParse(t *testing.T) {
 		{"text/plain; version=0.0.4", "# TYPE up gauge\nup 1\n", false, false},
 		{"text/plain; version=0.0.4", "up{ 1\n", true, false},
 		{"application/json", "{}", true, false},
+		{"application/openmetrics-text; version=1.0.0", "# TYPE up gauge\nup 1\n", true, false}, // no # EOF
+		{"application/openmetrics-text; version=1.0.0", "# EOF\nup 1\n", true, false},
+		{"text/plain; version=0.0.4", "up 1 2 3\n", true, false},
+		{"text/plain; version=0.0.4", "up{a=\"b\\q\"} 1\n", true, false}, // bad escape
+		{"text/plain; version=0.0.4", "up{a=\"b} 1\n", true, false},
+		{"text/plain; version=0.0.4", "{a=\"b\"} 1\n", true, false},
 	}
 	for _, tt := range tests {
 		res, err := promscrape.Parse([]byte(tt.body), tt.contentType)
@@ -40,6 +46,26 @@ func TestParse(t *testing.T) {
 		if ex != tt.wantExemplar {
 			t.Errorf("Parse(%s): exemplar found %v, want %v", tt.contentType, ex, tt.wantExemplar)
 		}
+	}
+}
+
+// TestParseLabels checks escapes, timestamps and that OpenMetrics _created
+// series (creation times) are not samples.
+func TestParseLabels(t *testing.T) {
+	body := "# TYPE reqs counter\n" +
+		"reqs_total{path=\"/a\\\"b\\\\c\\nd\",code=\"200\",} 7 1.7e9\n" +
+		"reqs_created{path=\"/a\"} 1.7e9\n" +
+		"# EOF\n"
+	res, err := promscrape.Parse([]byte(body), "application/openmetrics-text; version=1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Samples) != 1 {
+		t.Fatalf("samples = %+v; want reqs_total only", res.Samples)
+	}
+	s := res.Samples[0]
+	if s.Name != "reqs_total" || s.Value != 7 || s.Labels["path"] != "/a\"b\\c\nd" || s.Labels["code"] != "200" || len(s.Labels) != 2 {
+		t.Errorf("sample = %+v", s)
 	}
 }
 

@@ -168,7 +168,7 @@ func baseline(rs map[string]*result, variant string) string {
 	if !strings.Contains(variant, "otelswitch") {
 		return ""
 	}
-	for _, other := range []string{"handwired", "sdk-batch"} {
+	for _, other := range []string{"handwired", "sdk-batch", "sdk"} {
 		if b := strings.Replace(variant, "otelswitch", other, 1); rs[b] != nil {
 			return b
 		}

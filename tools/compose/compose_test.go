@@ -1,4 +1,4 @@
-package lab
+package compose_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,13 +15,15 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/otelswitch/otelswitch/internal/lab"
 )
 
 // loadCompose loads docker-compose.yml the way `docker compose` would, with
 // no daemon and with env instead of the process environment.
 func loadCompose(t *testing.T, env []string, more ...cli.ProjectOptionsFn) (*cli.ProjectOptions, string) {
 	t.Helper()
-	root, err := ModuleRoot()
+	root, err := lab.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,12 +63,10 @@ func TestComposeFile(t *testing.T) {
 		}
 		// The lab's fixed ports and the compose file's must agree, so docs
 		// and habits carry over from one to the other.
-		for _, id := range []portID{portJaegerOTLPGRPC, portJaegerOTLPHTTP, portJaegerUI, portCollectorOTLPGRPC,
-			portCollectorOTLPHTTP, portElasticBearerGRPC, portElasticBearerHTTP, portElasticAPIKeyGRPC,
-			portElasticAPIKeyHTTP, portDatadog} {
-			hp := fmt.Sprintf("%d:%d", portInfo[id].fixed, portInfo[id].fixed)
+		for _, pp := range lab.PublicPorts() {
+			hp := fmt.Sprintf("%d:%d", pp.Port, pp.Port)
 			if !slices.Contains(published(p.Services["jaeger"]), hp) && !slices.Contains(published(p.Services["collector"]), hp) {
-				t.Errorf("%s: port %s of WithFixedPorts is not published", portInfo[id].name, hp)
+				t.Errorf("%s: port %s of WithFixedPorts is not published", pp.Name, hp)
 			}
 		}
 	})
@@ -166,32 +165,6 @@ func TestComposeNoSecrets(t *testing.T) {
 			t.Errorf("%s = %q looks like a hard-coded secret", path, s)
 		}
 	})
-}
-
-// TestComposeCollectorConfig checks tools/compose/otelcol.yaml with the
-// lab's own collector, which has the same components.
-func TestComposeCollectorConfig(t *testing.T) {
-	if os.Getenv(envLab) == "off" {
-		t.Skipf("%s=off", envLab)
-	}
-	dir, err := binDir(os.Getenv(envBin))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := binaryPath(dir, collectorBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "validate", "--config", filepath.Join(root, "tools/compose/otelcol.yaml"),
-		"--feature-gates="+datadogGate)
-	cmd.Env = []string{"ELASTIC_APM_SECRET_TOKEN=t", "ELASTIC_APM_API_KEY=k"}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("otelcol validate: %v\n%s", err, out)
-	}
 }
 
 func published(s types.ServiceConfig) []string {

@@ -1,0 +1,98 @@
+package newrelic
+
+import (
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+)
+
+// limitLogExporter keeps New Relic's limits on log records as limitExporter
+// does on spans: each attribute is limited as a span's is, a record that
+// alone would exceed the payload budget has its body cut, and each export is
+// split so that no request exceeds 1 MB.
+type limitLogExporter struct {
+	sdklog.Exporter
+	budget int
+}
+
+func newLimitLogExporter(next sdklog.Exporter) sdklog.Exporter {
+	return limitLogExporter{Exporter: next, budget: payloadBudget}
+}
+
+// Export limits records in place (the batch processor hands over copies it
+// owns) and sends them in as many requests as the payload limit needs.
+func (e limitLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
+	for i := range records {
+		limitRecord(&records[i], e.budget)
+	}
+	var errs []error
+	start, size := 0, requestOverhead+resourceOverheadLogs(records)
+	for i := range records {
+		c := recordSize(&records[i])
+		if i > start && size+c > e.budget {
+			errs = append(errs, e.Exporter.Export(ctx, records[start:i]))
+			start, size = i, requestOverhead+resourceOverheadLogs(records[i:i+1])
+		}
+		size += c
+	}
+	if start < len(records) {
+		errs = append(errs, e.Exporter.Export(ctx, records[start:]))
+	}
+	return errors.Join(errs...)
+}
+
+// resourceOverheadLogs bounds the resource and scope wrapping of records'
+// first record; every record of one provider shares them.
+func resourceOverheadLogs(records []sdklog.Record) int {
+	if len(records) == 0 {
+		return 0
+	}
+	r := &records[0]
+	return resourceOverhead(r.Resource()) + scopeOverhead(r.InstrumentationScope())
+}
+
+// recordSize bounds one LogRecord as a repeated field of its ScopeLogs.
+func recordSize(r *sdklog.Record) int {
+	n := 2*scalarSize + // time and observed time
+		scalarSize + lenField(len(r.SeverityText())) +
+		lenField(anyValueSize(r.Body())) +
+		scalarSize + scalarSize + // dropped attributes, flags
+		lenField(16) + lenField(8) + // trace and span ID
+		lenField(len(r.EventName()))
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		n += attributeSize(kv)
+		return true
+	})
+	return lenField(n)
+}
+
+// limitRecord applies the attribute limits to r and cuts a body that would
+// keep r alone over budget.
+func limitRecord(r *sdklog.Record, budget int) {
+	var kvs []attribute.KeyValue
+	changed := false
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		v, keep, ch := limitKeyValue(kv)
+		changed = changed || ch
+		if keep {
+			kvs = append(kvs, v)
+		}
+		return true
+	})
+	if changed {
+		r.SetAttributes(kvs...)
+	}
+	over := recordSize(r) + requestOverhead + 4096 - budget
+	if over <= 0 {
+		return
+	}
+	body := r.Body()
+	text := body.AsString()
+	if body.Type() != attribute.STRING {
+		text = body.String()
+	}
+	cut, _ := truncate(text, max(len(text)-over, 0))
+	r.SetBody(attribute.StringValue(cut))
+}

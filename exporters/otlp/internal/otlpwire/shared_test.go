@@ -1,0 +1,78 @@
+package otlpwire_test
+
+import (
+	"bytes"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp/internal/otlpwire"
+)
+
+// TestSharedEncodesOnce: two encoders joined to one Shared write the same
+// bytes as an encoder alone, the second taking every span from the first;
+// with one encoder joined nothing is shared.
+func TestSharedEncodesOnce(t *testing.T) {
+	spans := generated(t)
+	spans = spans[:len(spans)-1] // not the 3 MB one
+	alone := new(otlpwire.Encoder).AppendRequest(nil, spans)
+
+	sh := &otlpwire.Shared{}
+	leaveA := sh.Join()
+	a := &otlpwire.Encoder{Shared: sh}
+	if got := a.AppendRequest(nil, spans); !bytes.Equal(got, alone) {
+		t.Fatal("one encoder joined: output differs from an encoder alone")
+	}
+	if h := otlpwire.SharedHits(sh); h != 0 {
+		t.Fatalf("one encoder joined: %d spans shared; want none", h)
+	}
+	leaveB := sh.Join()
+	b := &otlpwire.Encoder{Shared: sh}
+	gotA := a.AppendRequest(nil, spans)
+	gotB := b.AppendRequest(nil, spans)
+	if !bytes.Equal(gotA, alone) || !bytes.Equal(gotB, alone) {
+		t.Error("two encoders joined: output differs from an encoder alone")
+	}
+	if h := otlpwire.SharedHits(sh); h != int64(len(spans)) {
+		t.Errorf("%d spans taken from the shared copies; want all %d", h, len(spans))
+	}
+	if n := otlpwire.SharedLen(sh); n != 0 {
+		t.Errorf("%d spans still held after both encoders took them", n)
+	}
+	// The differential test holds for the encoder that took the copies.
+	c := &otlpwire.Encoder{Shared: sh}
+	_ = a.AppendRequest(nil, spans)
+	diff(t, c, spans)
+	leaveA()
+	leaveA() // counts out once
+	leaveB()
+	before := otlpwire.SharedHits(sh)
+	_ = a.AppendRequest(nil, spans)
+	if otlpwire.SharedHits(sh) != before || otlpwire.SharedLen(sh) != 0 {
+		t.Error("sharing went on after the encoders left")
+	}
+}
+
+// TestSharedKeepsChangedSpansApart: a wrapper that changes a span is a
+// new span, so it is encoded, not given the original's bytes.
+func TestSharedKeepsChangedSpansApart(t *testing.T) {
+	spans := generated(t)[:4]
+	sh := &otlpwire.Shared{}
+	sh.Join()
+	sh.Join()
+	a := &otlpwire.Encoder{Shared: sh}
+	b := &otlpwire.Encoder{Shared: sh}
+	_ = a.AppendRequest(nil, spans)
+	renamed := make([]sdktrace.ReadOnlySpan, len(spans))
+	for i, s := range spans {
+		renamed[i] = &renamedSpan{s}
+	}
+	diff(t, b, renamed)
+	if h := otlpwire.SharedHits(sh); h != 0 {
+		t.Errorf("%d changed spans were given the originals' bytes", h)
+	}
+}
+
+type renamedSpan struct{ sdktrace.ReadOnlySpan }
+
+func (s *renamedSpan) Name() string { return "renamed " + s.ReadOnlySpan.Name() }

@@ -1,0 +1,153 @@
+package otlp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp/internal/otlpwire"
+)
+
+// sdkSpanExporter, when set (by tests), makes NewSpanExporter build the
+// SDK's otlptracegrpc and otlptracehttp exporters instead of the wire
+// exporter, for comparing the two.
+var sdkSpanExporter bool
+
+// newWireSpanExporter returns the span exporter every OTLP-family backend
+// uses: spans encoded straight to OTLP bytes by otlpwire into pooled
+// buffers, sent over gRPC or HTTP by a sender that passes the bytes
+// through. It costs a fraction of the SDK's exporter, which builds proto
+// structs for every span before marshalling them (docs/performance.md).
+func newWireSpanExporter(tr transport, counters *exporters.SignalCounters) (sdktrace.SpanExporter, error) {
+	var s sender
+	var err error
+	switch tr.target.Protocol {
+	case GRPC:
+		s, err = newGRPCSender(tr, counters)
+	case HTTPProtobuf:
+		s, err = newHTTPSender(tr, counters)
+	default:
+		return nil, fmt.Errorf("protocol %q: want %s or %s", tr.target.Protocol, GRPC, HTTPProtobuf)
+	}
+	if err != nil {
+		return nil, mask(err, tr.creds)
+	}
+	// The transport masks credentials in what a server sends back, for
+	// this exporter as for the SDK's.
+	e := &wireExporter{send: s, timeout: tr.timeout}
+	e.enc.Shared = sharedSpans
+	e.leave = sharedSpans.Join()
+	return e, nil
+}
+
+// sharedSpans lets the wire exporters of a fan-out encode each span once
+// (otlpwire.Shared): with one OTLP-family backend it is off; with several,
+// the first to export a span leaves its bytes for the others. It is
+// process-wide because NewSpanExporter knows nothing of the Init it serves;
+// spans are known by identity, so pipelines do not mix, and the copies
+// held are bounded.
+var sharedSpans = &otlpwire.Shared{}
+
+// sender delivers one encoded ExportTraceServiceRequest.
+type sender interface {
+	// send delivers body, retrying what the OTLP specification says is
+	// retryable while ctx allows. It must not keep body once it returns.
+	send(ctx context.Context, body []byte) error
+	close(ctx context.Context) error
+}
+
+// wireExporter is an sdktrace.SpanExporter over otlpwire and a sender.
+type wireExporter struct {
+	enc     otlpwire.Encoder
+	send    sender
+	timeout time.Duration
+	stopped atomic.Bool
+	leave   func() // leaves sharedSpans
+}
+
+// errShutdown is what an export after Shutdown returns.
+var errShutdown = errors.New("the exporter is shut down")
+
+// maxPooledBuffer bounds the buffers kept for reuse: a batch of 512
+// ordinary spans takes about 300 KB; a rare huge one is left to the GC.
+const maxPooledBuffer = 4 << 20
+
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func (e *wireExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.stopped.Load() {
+		return errShutdown
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	bp := buffers.Get().(*[]byte)
+	body := e.enc.AppendRequest((*bp)[:0], spans)
+	err := e.send.send(ctx, body)
+	// Only a buffer whose export succeeded is reused: after a failure the
+	// transport may still be reading it (a gRPC stream cancelled while its
+	// frames were queued, an HTTP body still being written).
+	if err == nil && cap(body) <= maxPooledBuffer {
+		*bp = body
+		buffers.Put(bp)
+	}
+	return err
+}
+
+func (e *wireExporter) Shutdown(ctx context.Context) error {
+	if e.stopped.Swap(true) {
+		return nil
+	}
+	e.leave()
+	return e.send.close(ctx)
+}
+
+// retryDelay is how long to wait before attempt (counted from 1) when the
+// server gave no delay: exponential from 100 ms, capped at 5 s, with
+// jitter, as the OTLP specification asks of clients.
+func retryDelay(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt-1, 6)
+	d = min(d, 5*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// waitToRetry waits d, or returns an error saying why it will not: ctx is
+// done, or its deadline comes before the retry could be made. last is the
+// error that is being retried.
+func waitToRetry(ctx context.Context, d time.Duration, last error) error {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		return fmt.Errorf("%w (not retried: a retry after %v would pass the export deadline)", last, d.Round(time.Millisecond))
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%w (retry abandoned: %w)", last, context.Cause(ctx))
+	case <-timer.C:
+		return nil
+	}
+}
+
+// partialSuccess is what a server that accepted only part of an export
+// says, as the SDK's exporters report it.
+type partialSuccess struct {
+	rejected int64
+	message  string
+}
+
+func (p partialSuccess) Error() string {
+	msg := p.message
+	if msg == "" {
+		msg = "empty message"
+	}
+	return fmt.Sprintf("OTLP partial success: %s (%d spans rejected)", msg, p.rejected)
+}
