@@ -285,3 +285,22 @@ func TestNewRelicForbidden(t *testing.T) {
 		}
 	}
 }
+
+// With logs exported, the doctor probes them too: one record through the
+// backend's own log processor, accepted by the receiver.
+func TestLogsProbed(t *testing.T) {
+	recv, srv := otlptest.NewHTTP(t)
+	code, r, out := doctorRun(t, env{
+		"TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
+		"TELEMETRY_METRICS": "false", "TELEMETRY_LOGS": "both",
+	}, "--timeout", "5s")
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s", code, out)
+	}
+	if res := resultFor(t, r, "otlp", "logs"); !res.Accepted || res.Endpoint != srv.URL+"/v1/logs" {
+		t.Errorf("result = %+v", res)
+	}
+	if n := len(recv.LogRecords()); n != 1 {
+		t.Errorf("%d log records arrived, want 1", n)
+	}
+}
