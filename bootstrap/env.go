@@ -47,6 +47,7 @@ type Env struct {
 	ExportTimeout      *time.Duration `envconfig:"TELEMETRY_EXPORT_TIMEOUT" desc:"Bound on each export call. Default from the profile."`
 	LogFormat          string         `envconfig:"TELEMETRY_LOG_FORMAT" desc:"text or json, for the trace-correlated logger. Default: text in development and test, json in staging and production."`
 	LogLevel           string         `envconfig:"TELEMETRY_LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+	StartupLog         bool           `envconfig:"TELEMETRY_STARTUP_LOG" default:"true" desc:"false: no startup line (backends, endpoints, sampler, profile, signals; credentials never shown). Warnings about settings that look wrong in staging and production are logged regardless."`
 	StandardEnv
 	DetectEnv
 	SamplingEnv

@@ -48,3 +48,32 @@ func ExampleInit_badInput() {
 	// OTEL_TRACES_SAMPLER_ARG="half": want a number from 0 to 1
 	// JAEGER_PROTOCOL="thrift": unknown protocol; want grpc or http/protobuf
 }
+
+// Resolve is what Init and `otelswitch doctor` both see: every backend's
+// final endpoint per signal and where it came from, nothing sent.
+func ExampleResolve() {
+	env := map[string]string{
+		"TELEMETRY_BACKEND":       "jaeger,newrelic",
+		"JAEGER_ENDPOINT":         "jaeger.internal:4317",
+		"NEW_RELIC_LICENSE_KEY":   "0123456789abcdef0123456789abcdef01234567",
+		"NEW_RELIC_OTLP_ENDPOINT": "https://otlp.eu01.nr-data.net",
+	}
+	plan, err := bootstrap.Resolve(context.Background(), bootstrap.WithLookupEnv(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer plan.Close(context.Background())
+	for _, b := range plan.Backends {
+		for _, e := range b.Endpoints {
+			fmt.Println(b.Name, e.Signal, e.Protocol, e.URL, e.Variable, e.Auth)
+		}
+	}
+	// Output:
+	// jaeger traces grpc http://jaeger.internal:4317 JAEGER_ENDPOINT none
+	// newrelic traces http/protobuf https://otlp.eu01.nr-data.net/v1/traces NEW_RELIC_OTLP_ENDPOINT api-key header
+	// newrelic metrics http/protobuf https://otlp.eu01.nr-data.net/v1/metrics NEW_RELIC_OTLP_ENDPOINT api-key header
+}

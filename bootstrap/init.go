@@ -24,32 +24,18 @@ import (
 // configuration problem at once and leaves nothing running when it fails.
 // It does not wait on the network: backends connect on their first export.
 func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
-	c := newConfig(opts)
-	if c.registry == nil {
-		c.registry = DefaultRegistry()
-	}
-	c.lookup = caseInsensitive(c.lookup)
-	e, err := readEnv(c.lookup)
-	if c.environment != "" {
-		e.Environment = c.environment
-	}
-	profile, perr := profiles.Lookup(e.Environment)
-	if err = errors.Join(err, perr); perr != nil {
+	p, err := Resolve(ctx, opts...)
+	if err != nil {
 		return nil, err
 	}
-	err = errors.Join(err, detectCloud(ctx, e, &c, profile))
-	s, names, serr := settings(ctx, e, c, profile)
-	if e.SDKDisabled && err == nil && serr == nil {
+	e, c, s, profile := p.env, p.cfg, p.settings, p.profile
+	if p.SDKDisabled {
 		return disabled(e, c, s, profile)
 	}
-	// Read and build every backend even when something else is wrong, so one
-	// run of Init shows every problem.
-	backends, berr := buildBackends(ctx, c, s, names)
-	if err = errors.Join(err, serr, berr); err != nil {
-		shutdownAll(ctx, backends)
-		return nil, err
+	backends := make([]*exporters.Backend, 0, len(p.Backends))
+	for _, b := range p.Backends {
+		backends = append(backends, b.Backend)
 	}
-
 	t, err := assemble(e, c, s, profile, backends)
 	if err != nil {
 		shutdownAll(ctx, backends)
@@ -58,6 +44,10 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if c.globals {
 		installGlobals(t)
 	}
+	// The startup line and warnings are about this process's telemetry,
+	// not the service's logs: they go to the local output only, never to
+	// the backends' log pipelines.
+	logStartup(t.localLogger, p)
 	t.logger.Debug("telemetry ready", "config", t.config)
 	return t, nil
 }
@@ -99,6 +89,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 		ExportTimeout:  p.ExportTimeout,
 		Metrics:        e.Metrics,
 		MetricInterval: p.MetricInterval,
+		NoRetry:        c.noRetry,
 	}
 	// The standard OTEL_* variables override the profile, and the
 	// TELEMETRY_* ones below override them (docs/configuration.md).
@@ -236,7 +227,7 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.backends = backends
 	t.propagator = prop
 	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
-	t.config.Detectors = c.detectors
+	t.config.Detectors = detectorOutcomes(c.detectors)
 
 	// Checked in settings already.
 	limits, _ := spanLimits(e.StandardEnv)
@@ -265,23 +256,26 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	t.sdkTracer = sdktrace.NewTracerProvider(topts...)
 	t.tracerProvider = t.sdkTracer
 
+	var readers []sdkmetric.Option
 	if e.Metrics {
-		var readers []sdkmetric.Option
 		for _, b := range backends {
 			if b.MetricReader != nil {
 				readers = append(readers, sdkmetric.WithReader(b.MetricReader))
 			}
 		}
-		// When no backend takes metrics (jaeger, none, stdout), the no-op
-		// provider stays: the SDK's, with no reader, still resolves the
-		// attributes of every measurement, for nothing (docs/performance.md).
-		if len(readers) > 0 {
-			t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
-			t.meterProvider = t.sdkMeter
-			if e.RuntimeMetrics {
-				if err := startRuntimeMetrics(t.sdkMeter); err != nil {
-					return nil, err
-				}
+	}
+	for _, r := range c.metricReaders {
+		readers = append(readers, sdkmetric.WithReader(r))
+	}
+	// When no reader takes metrics (jaeger, none, stdout), the no-op
+	// provider stays: the SDK's, with no reader, still resolves the
+	// attributes of every measurement, for nothing (docs/performance.md).
+	if len(readers) > 0 {
+		t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
+		t.meterProvider = t.sdkMeter
+		if e.Metrics && e.RuntimeMetrics {
+			if err := startRuntimeMetrics(t.sdkMeter); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -349,16 +343,22 @@ func installGlobals(t *Telemetry) {
 
 func shutdownAll(ctx context.Context, backends []*exporters.Backend) {
 	for _, b := range backends {
-		if b.SpanProcessor != nil {
-			_ = b.SpanProcessor.Shutdown(ctx)
-		}
-		if b.MetricReader != nil {
-			_ = b.MetricReader.Shutdown(ctx)
-		}
-		if b.LogProcessor != nil {
-			_ = b.LogProcessor.Shutdown(ctx)
-		}
+		_ = shutdownBackend(ctx, b)
 	}
+}
+
+func shutdownBackend(ctx context.Context, b *exporters.Backend) error {
+	var errs []error
+	if b.SpanProcessor != nil {
+		errs = append(errs, b.SpanProcessor.Shutdown(ctx))
+	}
+	if b.MetricReader != nil {
+		errs = append(errs, b.MetricReader.Shutdown(ctx))
+	}
+	if b.LogProcessor != nil {
+		errs = append(errs, b.LogProcessor.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 func backendNames(backends []*exporters.Backend) []string {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -28,6 +29,8 @@ type config struct {
 	globals        bool
 	logOutput      io.Writer
 	registry       *exporters.Registry
+	noRetry        bool
+	metricReaders  []sdkmetric.Reader
 	// cloud and detectors are what the cloud detectors found, set by Init.
 	cloud     *resource.Resource
 	detectors []detect.Outcome
@@ -85,4 +88,20 @@ func WithLogOutput(w io.Writer) Option {
 // DefaultRegistry returns the built-in set to start from.
 func WithRegistry(r *exporters.Registry) Option {
 	return optionFunc(func(c config) config { c.registry = r; return c })
+}
+
+// WithoutExportRetry makes every export return its error at once instead of
+// retrying until the export timeout. `otelswitch doctor` uses it so that a
+// refused connection is reported as such, not as the deadline that hid it;
+// a service wants the retries.
+func WithoutExportRetry() Option {
+	return optionFunc(func(c config) config { c.noRetry = true; return c })
+}
+
+// WithMetricReader adds a metric reader beside the backends', such as
+// sdkmetric.NewManualReader() in a test that asserts on the service's
+// metrics. It applies whatever TELEMETRY_METRICS says: code wins over the
+// environment.
+func WithMetricReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(c config) config { c.metricReaders = append(c.metricReaders, r); return c })
 }

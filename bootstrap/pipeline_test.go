@@ -274,6 +274,7 @@ func TestLoggerCorrelatesForEveryBackend(t *testing.T) {
 				e[k] = v
 			}
 			tel, logs := initEnv(t, e)
+			logs.Reset() // the startup line
 			ctx, s := tel.TracerProvider().Tracer("t").Start(context.Background(), "op")
 			tel.Logger().InfoContext(ctx, "inside")
 			s.End()

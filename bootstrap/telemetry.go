@@ -180,7 +180,7 @@ type Config struct {
 	Tuning          Tuning         `json:"tuning"`
 	// Detectors tells what each cloud detector of OTEL_RESOURCE_DETECTORS
 	// did; failures and timeouts are also logged once.
-	Detectors []detect.Outcome `json:"detectors,omitempty"`
+	Detectors []DetectorOutcome `json:"detectors,omitempty"`
 	// Logs is TELEMETRY_LOGS (local, export or both), LogsExporter
 	// OTEL_LOGS_EXPORTER.
 	Logs         string `json:"logs"`
@@ -215,3 +215,23 @@ func (d Duration) String() string { return time.Duration(d).String() }
 
 // MarshalText implements encoding.TextMarshaler.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DetectorOutcome is what one cloud detector of OTEL_RESOURCE_DETECTORS did
+// at Init. It is declared here, not taken from the internal package that
+// runs the detectors, so that code outside the module can name it.
+type DetectorOutcome struct {
+	Name string `json:"name"`
+	// Result is "detected", "not detected" (ran, found nothing: not on that
+	// cloud), "failed" or "timed out".
+	Result string   `json:"result"`
+	Took   Duration `json:"took"`
+	Error  string   `json:"error,omitempty"`
+}
+
+func detectorOutcomes(in []detect.Outcome) []DetectorOutcome {
+	var out []DetectorOutcome
+	for _, o := range in {
+		out = append(out, DetectorOutcome{Name: o.Name, Result: o.Result, Took: Duration(o.Took), Error: o.Error})
+	}
+	return out
+}

@@ -55,6 +55,10 @@ type Settings struct {
 	LogExportTimeout time.Duration
 	// Logger receives the library's own diagnostics, such as failed exports.
 	Logger *slog.Logger
+	// NoRetry asks exporters to return an export's error at once instead of
+	// retrying until the export timeout: `otelswitch doctor` wants the cause
+	// (a refused connection), not the deadline that hid it.
+	NoRetry bool
 }
 
 // Batch sizes a backend's queue.
@@ -112,6 +116,9 @@ type Backend struct {
 	Propagators []string
 	// Stats counts what the backend sent and lost, per signal.
 	Stats *Counters
+	// Endpoints says where each signal goes, for the startup log and
+	// `otelswitch doctor`; empty for a backend that sends nowhere.
+	Endpoints []Endpoint
 	// Sampler, when set, decides instead of OTEL_TRACES_SAMPLER: the
 	// vendor's own sampling variables are set (Datadog's rules in native
 	// mode). TELEMETRY_SAMPLER_RATE_LIMIT still applies over it.

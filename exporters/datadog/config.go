@@ -321,18 +321,21 @@ func (c Config) OTLPTarget() (otlp.Target, error) {
 			endpointVar = envAgentHost
 		}
 	}
-	u, err := otlp.ParseEndpoint(endpointVar, endpoint, proto, otlp.TracesPath)
+	// A base URL: /v1/traces and /v1/metrics are added over HTTP, as for
+	// every backend; over gRPC a path is refused.
+	t := otlp.Target{Protocol: proto, Insecure: !strings.Contains(endpoint, "://"), Compression: otlp.None}
+	traces, _, err := otlp.BaseTargets(endpointVar, endpoint, t, otlp.Hints{
+		Credentials: "the Agent needs none",
+		GRPCPath:    "set " + envOTLPProtocol + "=http/protobuf",
+	})
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, err
 	}
-	return otlp.Target{
-		Protocol:    proto,
-		URL:         u,
-		Insecure:    !strings.Contains(endpoint, "://"),
-		Compression: otlp.None,
-		EndpointVar: endpointVar,
-	}, nil
+	if c.OTLPEndpoint == "" {
+		traces.EndpointValue, traces.EndpointDefault = "", c.AgentHost == ""
+	}
+	return traces, nil
 }
 
 // tag is one DD_TAGS entry.

@@ -86,11 +86,16 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
 	// own OTel metrics support sends them, rather than nowhere.
 	var reader sdkmetric.Reader
+	endpoints := []exporters.Endpoint{{
+		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
+		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
+	}}
 	if s.Metrics {
 		mt, err := c.NativeMetricsTarget()
 		if err != nil {
 			return nil, err
 		}
+		endpoints = append(endpoints, mt.Endpoint(exporters.EndpointMetrics))
 		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
 			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
 		if err != nil {
@@ -120,6 +125,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Propagators:   []string{Name},
 		Stats:         stats,
 		Sampler:       rootSampler(sampler, id.Service),
+		Endpoints:     endpoints,
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
 }

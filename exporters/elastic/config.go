@@ -96,6 +96,7 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 	}
 
 	headers := map[string]secret.String{}
+	auth, credVar := "", ""
 	token, key := string(c.SecretToken), string(c.APIKey)
 	managed := c.managed()
 	switch {
@@ -105,12 +106,15 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s is not set; Elastic's managed OTLP endpoint needs an API key", envAPIKey))
 	case managed && key != "":
 		headers["authorization"] = secret.String("ApiKey " + key)
+		auth, credVar = "Authorization: ApiKey", envAPIKey
 	case token != "" && key != "":
 		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
 	case token != "":
 		headers["authorization"] = secret.String("Bearer " + token)
+		auth, credVar = "Authorization: Bearer", envSecretToken
 	case key != "":
 		headers["authorization"] = secret.String("ApiKey " + key)
+		auth, credVar = "Authorization: ApiKey", envAPIKey
 	case strict:
 		errs = append(errs, fmt.Errorf("neither %s nor %s is set; staging and production need one to authorize with APM Server", envSecretToken, envAPIKey))
 	}
@@ -122,7 +126,7 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		}
 	}
 
-	raw, urlVar := c.ServerURL, envServerURL
+	raw, urlVar, defaulted := c.ServerURL, envServerURL, false
 	if c.OTLPEndpoint != "" {
 		if c.ServerURL != "" {
 			errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the managed OTLP endpoint, or an APM Server", envOTLPURL, envServerURL))
@@ -137,13 +141,22 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 	case raw == "" && strict:
 		errs = append(errs, fmt.Errorf("%s is not set; staging and production need the APM Server URL, such as https://apm.example.com:8200", envServerURL))
 	case raw == "":
-		raw = DefaultServerURL
+		raw, defaulted = DefaultServerURL, true
 	case !strings.Contains(raw, "://") && !otlp.HasUserinfo(raw):
 		// A URL with credentials is refused as such by BaseTargets.
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
-	t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None}
+	t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
+	switch {
+	case credVar != "":
+	case managed:
+		// Nothing sent: a refusal means the API key is needed.
+		t.CredentialVar = envAPIKey
+	default:
+		// Nothing sent: a refusal means one of them is needed.
+		t.CredentialVar = envSecretToken + " or " + envAPIKey
+	}
 	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
 		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
 	}
@@ -151,7 +164,7 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		if err := otlp.CheckCAFile(envCACertFile, c.ServerCACertFile); err != nil {
 			errs = append(errs, err)
 		}
-		t.Certificate = c.ServerCACertFile
+		t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
 	}
 	if raw != "" {
 		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
@@ -159,6 +172,10 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 			GRPCPath:    "set " + envProtocol + "=http/protobuf",
 		})
 		errs = append(errs, err)
+		if defaulted {
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = true, true
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -13,7 +14,7 @@ import (
 
 // Config is what the jaeger backend reads.
 type Config struct {
-	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants e.g. http://localhost:4318."`
+	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused."`
 	Protocol string `envconfig:"JAEGER_PROTOCOL" json:"jaeger_protocol,omitempty" default:"grpc" desc:"grpc or http/protobuf."`
 }
 
@@ -33,7 +34,9 @@ func (c Config) Validate() error {
 }
 
 // Target resolves where spans go. A bare host:port means plaintext gRPC, as
-// Jaeger serves it out of the box.
+// Jaeger serves it out of the box. Over http/protobuf the endpoint is a base
+// URL that gets /v1/traces, or already ends in it (the specification's
+// per-signal form); over gRPC a path is refused.
 func (c Config) Target() (otlp.Target, error) {
 	var errs []error
 	protocol := c.Protocol
@@ -41,20 +44,21 @@ func (c Config) Target() (otlp.Target, error) {
 		errs = append(errs, fmt.Errorf("JAEGER_PROTOCOL=%q: unknown protocol; want grpc or http/protobuf", c.Protocol))
 		protocol = otlp.GRPC // still check the endpoint, as the default reads it
 	}
-	u, err := otlp.ParseEndpoint("JAEGER_ENDPOINT", c.Endpoint, protocol, otlp.TracesPath)
-	if err != nil {
-		errs = append(errs, err)
+	t := otlp.Target{
+		Protocol:    protocol,
+		Insecure:    !strings.Contains(c.Endpoint, "://"),
+		Compression: otlp.None,
 	}
+	traces, _, err := otlp.BaseTargets("JAEGER_ENDPOINT", c.Endpoint, t, otlp.Hints{
+		Credentials: "Jaeger takes none",
+		GRPCPath:    "set JAEGER_PROTOCOL=http/protobuf",
+		TracesOnly:  true,
+	})
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, err
 	}
-	return otlp.Target{
-		Protocol:    c.Protocol,
-		URL:         u,
-		Insecure:    !strings.Contains(c.Endpoint, "://"),
-		Compression: otlp.None,
-		EndpointVar: "JAEGER_ENDPOINT",
-	}, nil
+	return traces, nil
 }
 
 // Factory builds the jaeger backend.
@@ -77,6 +81,13 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	t, err := c.Target()
 	if err != nil {
 		return nil, err
+	}
+	lookup := s.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if v, ok := lookup("JAEGER_ENDPOINT"); !ok || v == "" {
+		t.EndpointDefault = true // for the doctor: "the default; JAEGER_ENDPOINT is unset"
 	}
 	b, err := otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil, nil)}, otlp.Pipeline{Traces: t}, s)
 	if err != nil {

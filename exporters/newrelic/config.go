@@ -61,7 +61,7 @@ type Config struct {
 	LicenseKey  secret.String `envconfig:"NEW_RELIC_LICENSE_KEY" json:"license_key" desc:"Required. The account's licence key (API keys page, type Ingest - License), sent as the api-key header."`
 	AppName     string        `envconfig:"NEW_RELIC_APP_NAME" json:"app_name,omitempty" desc:"service.name for New Relic when WithServiceName, OTEL_SERVICE_NAME and service.name in OTEL_RESOURCE_ATTRIBUTES are all unset. Of a semicolon list (app1;app2) the first name is used; in agent mode all of them, up to three (the app and its rollups), as the Go agent takes them."`
 	Region      string        `envconfig:"NEW_RELIC_REGION" json:"region,omitempty" desc:"us, eu or fedramp: selects https://otlp.nr-data.net, https://otlp.eu01.nr-data.net or https://gov-otlp.nr-data.net; in agent mode the Go agent's collector: collector.newrelic.com, collector.eu01.nr-data.net or gov-collector.newrelic.com. Unset: the region the licence key names, as New Relic's agents read it (an eu01x... key goes to the EU endpoints), else us. A key naming another region than this is an error."`
-	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended. Plaintext to a host that is not loopback is refused in staging and production."`
+	Endpoint    string        `envconfig:"NEW_RELIC_OTLP_ENDPOINT" json:"endpoint,omitempty" desc:"Base URL that replaces the region's, e.g. http://127.0.0.1:4318 for a local collector; over http/protobuf /v1/traces and /v1/metrics are appended, so a URL that already ends in one is refused; over grpc a path is refused. Plaintext to a host that is not loopback is refused in staging and production."`
 	Protocol    string        `envconfig:"NEW_RELIC_OTLP_PROTOCOL" default:"http/protobuf" json:"protocol" desc:"http/protobuf (port 4318, New Relic's recommendation) or grpc (port 4317)."`
 	Compression string        `envconfig:"NEW_RELIC_OTLP_COMPRESSION" default:"gzip" json:"compression" desc:"gzip or none."`
 	Mode        string        `envconfig:"NEW_RELIC_MODE" default:"otlp" json:"mode" desc:"otlp: OTLP to New Relic's OTLP endpoint. agent: spans are fed to the New Relic Go agent (go-agent v3), which reports transactions, segments, errors and span events to New Relic's collector; the NEW_RELIC_OTLP_ variables do not apply."`
@@ -152,13 +152,23 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		}
 		base, endpointVar = "https://"+host+":"+port, envRegion
 	}
+	regionDefault := c.Endpoint == "" && c.Region == ""
 	if base != "" {
-		t := otlp.Target{Protocol: proto, Headers: map[string]secret.String{"api-key": c.LicenseKey}, Compression: comp}
+		t := otlp.Target{
+			Protocol: proto, Headers: map[string]secret.String{"api-key": c.LicenseKey}, Compression: comp,
+			Auth: "api-key header", CredentialVar: envLicenseKey,
+			AuthHint: fmt.Sprintf("a licence key works in its own region only: check %s (us, eu or fedramp) matches the account", envRegion),
+		}
 		traces, metrics, err = otlp.BaseTargets(endpointVar, base, t, otlp.Hints{
 			Credentials: "the licence key goes in " + envLicenseKey,
 			GRPCPath:    "use http/protobuf",
 		})
 		errs = append(errs, err)
+		if endpointVar == envRegion {
+			// The URL is the region's, not a value the user typed.
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = regionDefault, regionDefault
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return otlp.Target{}, otlp.Target{}, err

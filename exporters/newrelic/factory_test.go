@@ -116,7 +116,7 @@ func TestRefusesPlaintextToRemoteHostInProduction(t *testing.T) {
 	s := settings(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "http://collector.example:4318"})
 	s.Environment, s.Strict, s.Metrics = "production", true, true
 	_, err := newrelic.Factory{}.New(context.Background(), s)
-	if err == nil || !strings.Contains(err.Error(), `NEW_RELIC_OTLP_ENDPOINT="http://collector.example:4318/v1/`) ||
+	if err == nil || !strings.Contains(err.Error(), `NEW_RELIC_OTLP_ENDPOINT="http://collector.example:4318":`) ||
 		!strings.Contains(err.Error(), "plaintext to a host that is not loopback is refused") {
 		t.Fatalf("err = %v; want the TLS policy naming NEW_RELIC_OTLP_ENDPOINT", err)
 	}

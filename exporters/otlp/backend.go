@@ -64,6 +64,7 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 	if err != nil {
 		return nil, err
 	}
+	p.Traces.noRetry = s.NoRetry
 	counters := exporters.NewCounters(name)
 	b := &exporters.Backend{Name: name, Config: cfg, Stats: counters}
 	defer func() {
@@ -85,8 +86,10 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		exp = resourceSpanExporter{next: exp, resource: res}
 	}
 	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger)
+	b.Endpoints = []exporters.Endpoint{p.Traces.Endpoint(exporters.EndpointTraces)}
 
 	if p.Metrics != nil && s.Metrics {
+		b.Endpoints = append(b.Endpoints, p.Metrics.Endpoint(exporters.EndpointMetrics))
 		if b.MetricReader, err = newMetricReader(ctx, *p.Metrics, p.Temporality, p.WrapMetrics, res, s, counters); err != nil {
 			return nil, err
 		}
@@ -97,7 +100,10 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		if timeout <= 0 {
 			timeout = s.ExportTimeout
 		}
-		lexp, err := NewLogExporter(ctx, *p.Logs, timeout, counters)
+		lt := *p.Logs
+		lt.noRetry = s.NoRetry
+		b.Endpoints = append(b.Endpoints, lt.Endpoint(exporters.EndpointLogs))
+		lexp, err := NewLogExporter(ctx, lt, timeout, counters)
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +141,7 @@ func NewMetricReader(ctx context.Context, t Target, temporality Temporality, rew
 }
 
 func newMetricReader(ctx context.Context, t Target, temporality Temporality, wrap func(sdkmetric.Exporter) sdkmetric.Exporter, res *resourceCache, s exporters.Settings, counters *exporters.Counters) (sdkmetric.Reader, error) {
+	t.noRetry = s.NoRetry
 	mexp, err := NewMetricExporter(ctx, t, s.ExportTimeout, temporality, counters)
 	if err != nil {
 		return nil, err
@@ -160,5 +167,8 @@ func shutdownBackend(ctx context.Context, b *exporters.Backend) {
 	}
 	if b.MetricReader != nil {
 		_ = b.MetricReader.Shutdown(ctx)
+	}
+	if b.LogProcessor != nil {
+		_ = b.LogProcessor.Shutdown(ctx)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // per-signal variable (OTEL_EXPORTER_OTLP_TRACES_*) wins over the general one.
 // Pointers tell "unset" from a zero value.
 type Config struct {
-	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" json:"otel_exporter_otlp_endpoint,omitempty" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
+	Endpoint        string `envconfig:"OTEL_EXPORTER_OTLP_ENDPOINT" json:"otel_exporter_otlp_endpoint,omitempty" desc:"Base URL for every signal; over HTTP the signal path (/v1/traces) is appended, so a URL that already ends in one is refused (use the per-signal variable for a full URL); over grpc a path is refused. Default http://localhost:4318 (http/protobuf) or http://localhost:4317 (grpc)."`
 	TracesEndpoint  string `envconfig:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" json:"otel_exporter_otlp_traces_endpoint,omitempty" desc:"Full URL for traces, used as it is."`
 	MetricsEndpoint string `envconfig:"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" json:"otel_exporter_otlp_metrics_endpoint,omitempty" desc:"Full URL for metrics, used as it is."`
 	LogsEndpoint    string `envconfig:"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" json:"otel_exporter_otlp_logs_endpoint,omitempty" desc:"Full URL for logs, used as it is."`
@@ -153,20 +153,27 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 
 	switch {
 	case endpoint != "":
-		t.EndpointVar = s.vr("OTEL_EXPORTER_OTLP_ENDPOINT")
+		// The per-signal variable is the full URL, used as it is.
+		t.EndpointVar, t.EndpointValue = s.vr("OTEL_EXPORTER_OTLP_ENDPOINT"), endpoint
 		u, err := ParseEndpoint(t.EndpointVar, endpoint, proto, s.path)
 		errs = append(errs, err)
 		t.URL = u
 	default:
-		t.EndpointVar = "OTEL_EXPORTER_OTLP_ENDPOINT"
+		t.EndpointVar, t.EndpointValue = "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint
 		base := c.Endpoint
 		if base == "" {
+			t.EndpointDefault = true
 			base = "http://localhost:4318"
 			if proto == GRPC {
 				base = "http://localhost:4317"
 			}
 		}
 		u, err := ParseEndpoint(t.EndpointVar, base, proto, "")
+		if err == nil && proto == HTTPProtobuf {
+			// The base URL gets the signal path; one it already ends in
+			// would be doubled.
+			err = SignalPathError(t.EndpointVar, base, u)
+		}
 		errs = append(errs, err)
 		if u != nil && proto == HTTPProtobuf {
 			u = JoinPath(u, s.path)
@@ -178,6 +185,9 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 	parsed, err := ParseHeaders(hVar, h)
 	errs = append(errs, err)
 	t.Headers = parsed
+	if len(parsed) > 0 {
+		t.Auth, t.CredentialVar = "headers", hVar
+	}
 
 	ms := c.Timeout
 	msVar := "OTEL_EXPORTER_OTLP_TIMEOUT"
@@ -208,7 +218,7 @@ func (c Config) target(s signal, endpoint, protocol string, headers secret.Strin
 	}
 	t.Insecure = in != nil && *in
 
-	t.Certificate, _ = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
+	t.Certificate, t.CertificateVar = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
 	return t, d, errors.Join(errs...)
 }
 

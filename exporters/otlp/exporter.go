@@ -56,18 +56,26 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 		if t.Compression == Gzip {
 			opts = append(opts, otlptracegrpc.WithCompressor(Gzip))
 		}
+		if t.noRetry {
+			opts = append(opts, otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}))
+		}
 		return otlptracegrpc.New(ctx, opts...)
 	case HTTPProtobuf:
 		compression := otlptracehttp.NoCompression
 		if t.Compression == Gzip {
 			compression = otlptracehttp.GzipCompression
 		}
-		return otlptracehttp.New(ctx,
+		opts := []otlptracehttp.Option{
 			otlptracehttp.WithEndpointURL(t.URL.String()),
 			otlptracehttp.WithHeaders(tr.headers),
 			otlptracehttp.WithTimeout(tr.timeout),
 			otlptracehttp.WithHTTPClient(tr.httpClient(wire)),
-			otlptracehttp.WithCompression(compression))
+			otlptracehttp.WithCompression(compression),
+		}
+		if t.noRetry {
+			opts = append(opts, otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
+		}
+		return otlptracehttp.New(ctx, opts...)
 	default:
 		return nil, errProtocol(t.Protocol)
 	}
@@ -93,19 +101,27 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 		if t.Compression == Gzip {
 			opts = append(opts, otlpmetricgrpc.WithCompressor(Gzip))
 		}
+		if t.noRetry {
+			opts = append(opts, otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: false}))
+		}
 		return otlpmetricgrpc.New(ctx, opts...)
 	case HTTPProtobuf:
 		compression := otlpmetrichttp.NoCompression
 		if t.Compression == Gzip {
 			compression = otlpmetrichttp.GzipCompression
 		}
-		return otlpmetrichttp.New(ctx,
+		opts := []otlpmetrichttp.Option{
 			otlpmetrichttp.WithEndpointURL(t.URL.String()),
 			otlpmetrichttp.WithHeaders(tr.headers),
 			otlpmetrichttp.WithTimeout(tr.timeout),
 			otlpmetrichttp.WithHTTPClient(tr.httpClient(wire)),
 			otlpmetrichttp.WithTemporalitySelector(temporality.selector()),
-			otlpmetrichttp.WithCompression(compression))
+			otlpmetrichttp.WithCompression(compression),
+		}
+		if t.noRetry {
+			opts = append(opts, otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: false}))
+		}
+		return otlpmetrichttp.New(ctx, opts...)
 	default:
 		return nil, errProtocol(t.Protocol)
 	}
@@ -130,18 +146,26 @@ func NewLogExporter(ctx context.Context, t Target, timeout time.Duration, counte
 		if t.Compression == Gzip {
 			opts = append(opts, otlploggrpc.WithCompressor(Gzip))
 		}
+		if t.noRetry {
+			opts = append(opts, otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: false}))
+		}
 		return otlploggrpc.New(ctx, opts...)
 	case HTTPProtobuf:
 		compression := otlploghttp.NoCompression
 		if t.Compression == Gzip {
 			compression = otlploghttp.GzipCompression
 		}
-		return otlploghttp.New(ctx,
+		opts := []otlploghttp.Option{
 			otlploghttp.WithEndpointURL(t.URL.String()),
 			otlploghttp.WithHeaders(tr.headers),
 			otlploghttp.WithTimeout(tr.timeout),
 			otlploghttp.WithHTTPClient(tr.httpClient(wire)),
-			otlploghttp.WithCompression(compression))
+			otlploghttp.WithCompression(compression),
+		}
+		if t.noRetry {
+			opts = append(opts, otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}))
+		}
+		return otlploghttp.New(ctx, opts...)
 	default:
 		return nil, errProtocol(t.Protocol)
 	}

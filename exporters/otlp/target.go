@@ -1,16 +1,19 @@
 package otlp
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/internal/secret"
 )
 
@@ -43,13 +46,58 @@ type Target struct {
 	Certificate       string
 	ClientCertificate string
 	ClientKey         string
-	// EndpointVar names the variable the URL came from, for errors.
-	EndpointVar string
+	// EndpointVar names the variable the URL came from, for errors, and
+	// EndpointValue is what the user set there (credentials masked): errors
+	// quote it rather than a URL derived from it.
+	EndpointVar   string
+	EndpointValue string
+	// EndpointDefault is set when the URL is a default the user did not set.
+	EndpointDefault bool
+	// Auth names the authentication scheme, such as "api-key header";
+	// CredentialVar the variable holding the credential; AuthHint is the
+	// vendor's advice when the credential is refused.
+	Auth          string
+	CredentialVar string
+	AuthHint      string
+	// CertificateVar names the variable Certificate came from, so that a
+	// missing or broken CA file is blamed on it.
+	CertificateVar string
+
 	// SkipVerify accepts any server certificate, as a vendor's
 	// verify-server-cert switch set to false asks; SkipVerifyVar names that
 	// variable, for errors.
 	SkipVerify    bool
 	SkipVerifyVar string
+
+	// noRetry makes exports fail at once rather than retry (Settings.NoRetry).
+	noRetry bool
+}
+
+// Endpoint describes t for the startup log and the doctor.
+func (t Target) Endpoint(signal string) exporters.Endpoint {
+	e := exporters.Endpoint{
+		Signal:         signal,
+		Protocol:       t.Protocol,
+		Plaintext:      t.plaintext(),
+		Variable:       t.EndpointVar,
+		Default:        t.EndpointDefault,
+		Auth:           cmp.Or(t.Auth, "none"),
+		CredentialVar:  t.CredentialVar,
+		CertificateVar: t.CertificateVar,
+		Certificate:    t.Certificate,
+		Hint:           t.AuthHint,
+	}
+	if t.URL != nil {
+		u := *t.URL
+		if t.Protocol == GRPC {
+			u.Path, u.RawPath = "", ""
+			if t.Insecure {
+				u.Scheme = "http"
+			}
+		}
+		e.URL = u.Redacted()
+	}
+	return e
 }
 
 // ParseEndpoint reads an endpoint variable. It takes a URL with an http or
@@ -78,6 +126,9 @@ func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, err
 		if _, err := net.LookupPort("tcp", port); err != nil {
 			return nil, fmt.Errorf("%s=%q: malformed port %q", variable, shown, port)
 		}
+	}
+	if protocol == GRPC && strings.Trim(u.Path, "/") != "" {
+		return nil, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q (a gRPC endpoint is host:port)", variable, shown, u.Path)
 	}
 	if protocol == HTTPProtobuf && (u.Path == "" || u.Path == "/") {
 		u.Path = defaultPath
@@ -131,6 +182,11 @@ type Hints struct {
 	// GRPCPath says what to do instead of giving gRPC a URL path, such as
 	// "use http/protobuf".
 	GRPCPath string
+	// TracesOnly is set for a backend that takes traces alone: a URL ending
+	// in /v1/traces is then the specification's per-signal form and is used
+	// as it is; for the others it is refused, for the path is added per
+	// signal.
+	TracesOnly bool
 }
 
 // BaseTargets resolves a vendor's base URL, read from variable, into the
@@ -143,20 +199,57 @@ func BaseTargets(variable, base string, t Target, hints Hints) (traces, metrics 
 	if HasUserinfo(base) {
 		return Target{}, Target{}, fmt.Errorf("%s: credentials in the URL are not allowed; %s", variable, hints.Credentials)
 	}
+	if t.Protocol == GRPC {
+		// Checked before ParseEndpoint, to give the vendor's advice.
+		if u, err := url.Parse(withScheme(base)); err == nil && u.Host != "" && strings.Trim(u.Path, "/") != "" {
+			return Target{}, Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or %s", variable, base, u.Path, hints.GRPCPath)
+		}
+	}
 	u, err := ParseEndpoint(variable, base, t.Protocol, "")
 	if err != nil {
 		return Target{}, Target{}, err
 	}
-	if t.Protocol == GRPC && strings.Trim(u.Path, "/") != "" {
-		return Target{}, Target{}, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q, or %s", variable, u.Redacted(), u.Path, hints.GRPCPath)
-	}
-	t.URL, t.EndpointVar = u, variable
+	t.URL, t.EndpointVar, t.EndpointValue = u, variable, base
 	traces, metrics = t, t
-	if t.Protocol == HTTPProtobuf {
-		traces.URL = JoinPath(u, TracesPath)
-		metrics.URL = JoinPath(u, MetricsPath)
+	if t.Protocol != HTTPProtobuf {
+		return traces, metrics, nil
 	}
+	if hints.TracesOnly && strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), TracesPath) {
+		traces.URL = u
+		return traces, metrics, nil
+	}
+	if err := SignalPathError(variable, base, u); err != nil {
+		return Target{}, Target{}, err
+	}
+	traces.URL = JoinPath(u, TracesPath)
+	metrics.URL = JoinPath(u, MetricsPath)
 	return traces, metrics, nil
+}
+
+// signalPaths are the paths OTLP over HTTP posts each signal to.
+var signalPaths = []string{TracesPath, MetricsPath, LogsPath}
+
+// SignalPathError refuses a base URL, read from variable, that already ends
+// in a signal path such as /v1/traces: the path is added for each signal,
+// so keeping it would post traces to /v1/traces/v1/traces and metrics to
+// /v1/traces/v1/metrics.
+func SignalPathError(variable, value string, u *url.URL) error {
+	p := strings.TrimSuffix(u.Path, "/")
+	for _, sp := range signalPaths {
+		if strings.HasSuffix(p, sp) {
+			b := *u
+			b.Path = strings.TrimSuffix(p, sp)
+			return fmt.Errorf("%s=%q: ends in the signal path %q, which is added for each signal; set the base URL %q", variable, value, sp, b.Redacted())
+		}
+	}
+	return nil
+}
+
+func withScheme(v string) string {
+	if strings.Contains(v, "://") {
+		return v
+	}
+	return "https://" + v
 }
 
 // ForSignal returns t for another signal, signalPath (LogsPath, say):
@@ -169,7 +262,7 @@ func (t Target) ForSignal(signalPath string) Target {
 		return t
 	}
 	base := *t.URL
-	for _, p := range []string{TracesPath, MetricsPath, LogsPath} {
+	for _, p := range signalPaths {
 		if strings.HasSuffix(base.Path, p) {
 			base.Path = strings.TrimSuffix(base.Path, p)
 			break
@@ -204,7 +297,7 @@ func (t Target) CheckTransport(strict, allowInsecure bool) error {
 		return nil
 	}
 	if t.plaintext() {
-		return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.URL.Redacted())
+		return fmt.Errorf("%s=%q: plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true", t.EndpointVar, t.quoted())
 	}
 	if t.SkipVerify {
 		return fmt.Errorf("%s=false: TLS without verifying %s's certificate is refused in staging and production; trust its CA instead, or set TELEMETRY_ALLOW_INSECURE=true", t.SkipVerifyVar, t.URL.Host)
@@ -226,6 +319,15 @@ func CheckCAFile(variable, path string) error {
 	return nil
 }
 
+// quoted is the endpoint as errors quote it: what the user set, credentials
+// masked, or the URL when the endpoint is a default.
+func (t Target) quoted() string {
+	if t.EndpointValue != "" {
+		return redactUserinfo(t.EndpointValue)
+	}
+	return t.URL.Redacted()
+}
+
 func (t Target) plaintext() bool { return t.Insecure || t.URL.Scheme == "http" }
 
 // tlsConfig returns the client TLS configuration: TLS 1.2 or later, system
@@ -238,25 +340,38 @@ func (t Target) tlsConfig() (*tls.Config, error) {
 	if t.Certificate != "" {
 		pem, err := os.ReadFile(t.Certificate)
 		if err != nil {
-			return nil, fmt.Errorf("read CA certificate: %w", err)
+			return nil, fmt.Errorf("%s=%q: cannot read the CA certificate: %w", t.certVar(), t.Certificate, unwrapPath(err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA certificate %s: no PEM certificate in it", t.Certificate)
+			return nil, fmt.Errorf("%s=%q: no PEM certificate in the file", t.certVar(), t.Certificate)
 		}
 		cfg.RootCAs = pool
 	}
 	if (t.ClientCertificate == "") != (t.ClientKey == "") {
-		return nil, errors.New("a client certificate needs both the certificate and the key")
+		return nil, errors.New("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY: a client certificate needs both the certificate and the key")
 	}
 	if t.ClientCertificate != "" {
 		pair, err := tls.LoadX509KeyPair(t.ClientCertificate, t.ClientKey)
 		if err != nil {
-			return nil, fmt.Errorf("load client certificate: %w", err)
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=%q, OTEL_EXPORTER_OTLP_CLIENT_KEY=%q: cannot load the client certificate: %w", t.ClientCertificate, t.ClientKey, unwrapPath(err))
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
 	return cfg, nil
+}
+
+// certVar names the variable the CA file came from.
+func (t Target) certVar() string { return cmp.Or(t.CertificateVar, "OTEL_EXPORTER_OTLP_CERTIFICATE") }
+
+// unwrapPath drops the *fs.PathError wrapper, whose message repeats the
+// file name the caller already quotes.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (t Target) headers() map[string]string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -35,7 +34,9 @@ type transport struct {
 func newTransport(t Target, timeout time.Duration) (transport, error) {
 	tlsCfg, err := t.tlsConfig()
 	if err != nil {
-		return transport{}, fmt.Errorf("%s: %w", t.EndpointVar, err)
+		// tlsConfig's errors name the variable at fault (the CA or client
+		// certificate variable), never the endpoint's.
+		return transport{}, err
 	}
 	return transport{
 		target:  t,

@@ -29,6 +29,7 @@ type grpcSender struct {
 	conn     *grpc.ClientConn
 	md       metadata.MD
 	callOpts []grpc.CallOption
+	noRetry  bool // Settings.NoRetry: one attempt, for the doctor
 }
 
 func newGRPCSender(tr transport, counters *exporters.SignalCounters) (*grpcSender, error) {
@@ -40,7 +41,7 @@ func newGRPCSender(tr transport, counters *exporters.SignalCounters) (*grpcSende
 	if err != nil {
 		return nil, err
 	}
-	s := &grpcSender{conn: conn, callOpts: []grpc.CallOption{grpc.ForceCodecV2(rawCodec{})}}
+	s := &grpcSender{conn: conn, callOpts: []grpc.CallOption{grpc.ForceCodecV2(rawCodec{})}, noRetry: t.noRetry}
 	if len(t.Headers) > 0 {
 		s.md = metadata.New(t.headers())
 	}
@@ -65,7 +66,7 @@ func (s *grpcSender) send(ctx context.Context, body []byte) error {
 			return partialFromGRPC(resp.b)
 		}
 		retry, wait := retryableGRPC(err)
-		if !retry || ctx.Err() != nil {
+		if !retry || s.noRetry || ctx.Err() != nil {
 			return err
 		}
 		if wait <= 0 {

@@ -35,6 +35,7 @@ type httpSender struct {
 	shown   string // the URL for errors
 	headers http.Header
 	gzip    bool
+	noRetry bool // Settings.NoRetry: one attempt, for the doctor
 }
 
 func newHTTPSender(tr transport, counters *exporters.SignalCounters) (*httpSender, error) {
@@ -55,6 +56,7 @@ func newHTTPSender(tr transport, counters *exporters.SignalCounters) (*httpSende
 		shown:   t.URL.Redacted(),
 		headers: h,
 		gzip:    gz,
+		noRetry: t.noRetry,
 	}, nil
 }
 
@@ -86,7 +88,7 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 	}
 	for attempt := 1; ; attempt++ {
 		retry, wait, err := h.post(ctx, body)
-		if !retry {
+		if !retry || h.noRetry {
 			return err
 		}
 		if wait <= 0 {

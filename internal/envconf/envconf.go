@@ -15,8 +15,10 @@ import (
 )
 
 // LookupFunc reports the value of an environment variable and whether it is
-// set, like os.LookupEnv.
-type LookupFunc func(key string) (string, bool)
+// set, like os.LookupEnv. It is an alias of the plain func type, so that
+// exported signatures using it name no internal type: a backend written
+// outside this module passes any such function.
+type LookupFunc = func(key string) (string, bool)
 
 // envconfig reads the environment through this package-level variable and
 // offers no other hook. Swapping it under a lock lets Process read from any

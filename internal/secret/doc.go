@@ -1,3 +1,4 @@
-// Package secret holds credentials so that no printer, encoder or logger can
-// reveal them: licence keys, API keys, tokens and header values.
+// Package secret is the library's name for the public package
+// github.com/otelswitch/otelswitch/secret: the types are the same, so a
+// backend written outside the module and the built-in ones share them.
 package secret

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otelswitch/otelswitch/internal/secret"
+	"github.com/otelswitch/otelswitch/secret"
 )
 
 const canary = "o-SECRET-canary-1234"

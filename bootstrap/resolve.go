@@ -1,0 +1,180 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/profiles"
+)
+
+// Plan is the environment resolved: the profile, the backends with the final
+// endpoint of each signal, the sampler and the service's identity. Init
+// builds its providers from it and `otelswitch doctor` prints and probes it;
+// neither reads a variable the other does not. It prints and encodes with
+// every credential redacted.
+type Plan struct {
+	Environment    string           `json:"environment"`
+	ServiceName    string           `json:"service_name"`
+	ServiceVersion string           `json:"service_version,omitempty"`
+	Sampler        string           `json:"sampler"`
+	SamplerRatio   float64          `json:"sampler_ratio,omitempty"`
+	Signals        []string         `json:"signals"`
+	SDKDisabled    bool             `json:"sdk_disabled"`
+	AllowInsecure  bool             `json:"allow_insecure"`
+	Backends       []PlannedBackend `json:"backends"`
+	// Warnings are settings that work but look wrong for the environment,
+	// such as a production service without a name; Init logs each.
+	Warnings []string `json:"warnings,omitempty"`
+
+	env      Env
+	cfg      config
+	settings exporters.Settings
+	profile  profiles.Profile
+}
+
+// PlannedBackend is one backend of a Plan, built but not yet sending.
+type PlannedBackend struct {
+	Name      string               `json:"name"`
+	Endpoints []exporters.Endpoint `json:"endpoints"`
+	// Config is the backend's resolved configuration, credentials redacted.
+	Config any `json:"config"`
+	// Backend is what the SDK plugs in; nothing has been sent through it.
+	Backend *exporters.Backend `json:"-"`
+}
+
+// String renders p as indented JSON, credentials redacted.
+func (p *Plan) String() string {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Sprintf("plan: %v", err)
+	}
+	return string(b)
+}
+
+// Resource returns the resource every backend is given.
+func (p *Plan) Resource() *resource.Resource { return p.settings.Resource }
+
+// Close shuts down the plan's backends, for a caller that resolved a plan
+// and will not hand it to Init.
+func (p *Plan) Close(ctx context.Context) error {
+	var errs []error
+	for _, b := range p.Backends {
+		errs = append(errs, shutdownBackend(ctx, b.Backend))
+	}
+	return errors.Join(errs...)
+}
+
+// Resolve reads the environment as Init does and builds each backend, without
+// installing anything or sending a byte. It returns every configuration
+// problem at once, as Init does; on error nothing is left running.
+func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
+	c := newConfig(opts)
+	if c.registry == nil {
+		c.registry = DefaultRegistry()
+	}
+	c.lookup = caseInsensitive(c.lookup)
+	e, err := readEnv(c.lookup)
+	if c.environment != "" {
+		e.Environment = c.environment
+	}
+	profile, perr := profiles.Lookup(e.Environment)
+	if err = errors.Join(err, perr); perr != nil {
+		return nil, err
+	}
+	err = errors.Join(err, detectCloud(ctx, e, &c, profile))
+	s, names, serr := settings(ctx, e, c, profile)
+	p := &Plan{
+		Environment:    profile.Name,
+		ServiceName:    s.ServiceName,
+		ServiceVersion: s.ServiceVersion,
+		SDKDisabled:    e.SDKDisabled,
+		AllowInsecure:  e.AllowInsecure,
+		Backends:       []PlannedBackend{},
+		env:            e,
+		cfg:            c,
+		settings:       s,
+		profile:        profile,
+	}
+	if _, name, ratio, _, err := newSampler(e, profile, s.ServiceName, false); err == nil {
+		p.Sampler, p.SamplerRatio = name, ratio
+	}
+	if e.SDKDisabled && err == nil && serr == nil {
+		p.Sampler, p.SamplerRatio = "always_off", 0
+		return p, nil
+	}
+	// Read and build every backend even when something else is wrong, so one
+	// run shows every problem.
+	backends, berr := buildBackends(ctx, c, s, names)
+	if err = errors.Join(err, serr, berr); err != nil {
+		shutdownAll(ctx, backends)
+		return nil, err
+	}
+	p.Signals = []string{exporters.EndpointTraces}
+	metrics, logs := false, false
+	for _, b := range backends {
+		p.Backends = append(p.Backends, PlannedBackend{Name: b.Name, Endpoints: b.Endpoints, Config: b.Config, Backend: b})
+		metrics = metrics || b.MetricReader != nil
+		logs = logs || b.LogProcessor != nil
+	}
+	if e.Metrics && metrics {
+		p.Signals = append(p.Signals, exporters.EndpointMetrics)
+	}
+	if logs {
+		p.Signals = append(p.Signals, exporters.EndpointLogs)
+	}
+	p.Warnings = warnings(p)
+	return p, nil
+}
+
+// warnings lists what works but looks wrong in staging and production.
+func warnings(p *Plan) []string {
+	if !p.profile.Strict {
+		return nil
+	}
+	var w []string
+	if strings.HasPrefix(p.ServiceName, "unknown_service") {
+		w = append(w, fmt.Sprintf("%s is unset: every span, metric and log of this service is reported as %q; set %s (or WithServiceName)", envServiceName, p.ServiceName, envServiceName))
+	}
+	if p.Sampler == "always_off" || p.Sampler == "parentbased_always_off" ||
+		(strings.HasSuffix(p.Sampler, "traceidratio") && p.SamplerRatio == 0) {
+		w = append(w, fmt.Sprintf("%s=%s%s: no trace this service starts is ever recorded", envSampler, p.Sampler, ratioNote(p)))
+	}
+	for _, b := range p.Backends {
+		for _, e := range b.Endpoints {
+			if e.Plaintext && !loopbackURL(e.URL) {
+				w = append(w, fmt.Sprintf("backend %s sends %s in plaintext to %s (%s), allowed by TELEMETRY_ALLOW_INSECURE=true: credentials and data cross the network unencrypted", b.Name, e.Signal, e.URL, cmpOr(e.Variable, "default")))
+			}
+		}
+	}
+	return w
+}
+
+func ratioNote(p *Plan) string {
+	if strings.HasSuffix(p.Sampler, "traceidratio") {
+		return " with " + envSamplerArg + "=0"
+	}
+	return ""
+}
+
+func loopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return true // a socket or a file: nothing crosses the network
+	}
+	return otlp.IsLoopback(u.Hostname())
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
