@@ -80,7 +80,14 @@ func TestJaegerRemoteSamplingAgainstTheLab(t *testing.T) {
 			if !tt.want {
 				// The roots kept at the initial rate of 1 did arrive, so
 				// the absence above is the strategy's doing.
-				traces, err := l.JaegerTraces(context.Background(), tt.service)
+				// Polled: on a loaded machine Jaeger may index them late.
+				var traces []lab.JaegerTrace
+				var err error
+				for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+					if traces, err = l.JaegerTraces(context.Background(), tt.service); err == nil && len(traces) > 0 {
+						break
+					}
+				}
 				if err != nil || len(traces) == 0 {
 					t.Errorf("no warm-up trace of %s in Jaeger (%v): the export path is not proved", tt.service, err)
 				}
