@@ -86,18 +86,7 @@ func probeSpans(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBa
 	ferr := be.SpanProcessor.ForceFlush(pctx)
 	took := time.Since(start)
 
-	var err error
-	switch after := snapshot(be); {
-	case be.Stats != nil && after.SpansExported > before.SpansExported:
-	case be.Stats != nil && after.FailedExports > before.FailedExports:
-		err = errors.New(after.LastError)
-	case ferr != nil:
-		err = ferr
-	case pctx.Err() != nil:
-		err = pctx.Err()
-	case be.Stats != nil:
-		err = errors.New("the span was not exported and no error was reported")
-	}
+	err := verdict(be.Stats != nil, before.Spans(), snapshot(be).Spans(), ferr, pctx.Err(), "span")
 	return outcome(b, exporters.EndpointTraces, took, err, timeout)
 }
 
@@ -142,19 +131,28 @@ func probeLogs(ctx context.Context, plan *bootstrap.Plan, b bootstrap.PlannedBac
 	ferr := be.LogProcessor.ForceFlush(pctx)
 	took := time.Since(start)
 
-	var err error
-	switch after := snapshot(be).Logs; {
-	case be.Stats != nil && after.Exported > before.Exported:
-	case be.Stats != nil && after.FailedExports > before.FailedExports:
-		err = errors.New(after.LastError)
-	case ferr != nil:
-		err = ferr
-	case pctx.Err() != nil:
-		err = pctx.Err()
-	case be.Stats != nil:
-		err = errors.New("the log record was not exported and no error was reported")
-	}
+	err := verdict(be.Stats != nil, before, snapshot(be).Logs, ferr, pctx.Err(), "log record")
 	return outcome(b, exporters.EndpointLogs, took, err, timeout)
+}
+
+// verdict judges a probe by the backend's counters for its signal, taken
+// before and after the flush: an export counted means accepted, a failed
+// export counted gives the backend's own error; without counters (counted
+// is false), the flush's error or the deadline decides.
+func verdict(counted bool, before, after exporters.SignalStats, flushErr, ctxErr error, what string) error {
+	switch {
+	case counted && after.Exported > before.Exported:
+		return nil
+	case counted && after.FailedExports > before.FailedExports:
+		return errors.New(after.LastError)
+	case flushErr != nil:
+		return flushErr
+	case ctxErr != nil:
+		return ctxErr
+	case counted:
+		return fmt.Errorf("the %s was not exported and no error was reported", what)
+	}
+	return nil
 }
 
 func snapshot(b *exporters.Backend) exporters.Stats {
