@@ -14,8 +14,9 @@ import (
 )
 
 // waitDecisions starts root spans until n in a row get want as their
-// sampling decision: the remote strategy has replaced the initial one.
-func waitDecisions(t *testing.T, tel *bootstrap.Telemetry, want bool, n int) {
+// sampling decision: the remote strategy has replaced the initial one. It
+// returns how many roots got the initial decision before that.
+func waitDecisions(t *testing.T, tel *bootstrap.Telemetry, want bool, n int) (initial int) {
 	t.Helper()
 	tr := tel.TracerProvider().Tracer("t")
 	deadline := time.Now().Add(15 * time.Second)
@@ -28,10 +29,12 @@ func waitDecisions(t *testing.T, tel *bootstrap.Telemetry, want bool, n int) {
 			run++
 		} else {
 			run = 0
+			initial++
 			time.Sleep(20 * time.Millisecond)
 		}
 		span.End()
 	}
+	return initial
 }
 
 // The jaeger_remote samplers follow the strategies the real Jaeger serves
@@ -54,7 +57,7 @@ func TestJaegerRemoteSamplingAgainstTheLab(t *testing.T) {
 				"OTEL_TRACES_SAMPLER_ARG": "endpoint=" + l.JaegerSampling + ",pollingIntervalMs=100,initialSamplingRate=" + tt.initial,
 				"TELEMETRY_METRICS":       "false",
 			})
-			waitDecisions(t, tel, tt.want, 20)
+			initial := waitDecisions(t, tel, tt.want, 20)
 			tr := tel.TracerProvider().Tracer("t")
 			const n = 30
 			for range n {
@@ -77,7 +80,13 @@ func TestJaegerRemoteSamplingAgainstTheLab(t *testing.T) {
 			if got != want {
 				t.Errorf("Jaeger holds %d traces of phase=after for %s; want %d", got, tt.service, want)
 			}
-			if !tt.want {
+			if !tt.want && initial == 0 {
+				// The first poll beat the first root: no root was kept at
+				// the initial rate, and the 30 above were unsampled when
+				// they started, so the strategy alone dropped them.
+				t.Logf("the strategy arrived before the first root of %s", tt.service)
+			}
+			if !tt.want && initial > 0 {
 				// The roots kept at the initial rate of 1 did arrive, so
 				// the absence above is the strategy's doing.
 				// Polled: on a loaded machine Jaeger may index them late.
