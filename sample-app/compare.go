@@ -12,30 +12,46 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/otelswitch/otelswitch/internal/lab"
 	"github.com/otelswitch/otelswitch/sample-app/internal/compare"
 	"github.com/otelswitch/otelswitch/sample-app/internal/load"
 )
 
-func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	backends := fs.String("backends", strings.Join(compare.DefaultBackends, ","), "backends to compare, comma-separated: "+strings.Join(compare.Names(), ", "))
-	duration := fs.Duration("duration", compare.DefaultDuration, "how long each run's workload lasts")
-	concurrency := fs.Int("concurrency", compare.DefaultConcurrency, "requests in flight at once")
-	seed := fs.Uint64("seed", load.DefaultSeed, "picks the request sequence; every run sends the same one")
-	mix := fs.String("mix", load.DefaultMix.String(), "relative weights of the requests, as for 'sample-app load'")
-	environment := fs.String("environment", compare.DefaultEnvironment, "ENVIRONMENT of every run: the profile's batching, queues and timeouts")
-	warmup := fs.Duration("warmup", compare.DefaultWarmup, "unreported run with telemetry off before the baseline; 0 skips it")
-	format := fs.String("format", "table", "table or json, on standard output")
-	htmlFile := fs.String("html", "", "also write a self-contained HTML page with the table and latency charts to this file")
-	logDir := fs.String("logs", "", "keep each run's application log and database in this directory")
-	reuse := fs.Bool("reuse-lab", true, "reuse a lab already running on the fixed ports (make lab) instead of starting one")
-	labDir := fs.String("lab-dir", "", "directory of the lab to reuse (default: lab-data/ at the repository root, where make lab keeps it)")
-	token := fs.String("lab-secret-token", os.Getenv("ELASTIC_APM_SECRET_TOKEN"), "secret token of the lab to reuse, which make lab prints (default $ELASTIC_APM_SECRET_TOKEN)")
-	fixed := fs.Bool("fixed-ports", true, "start the lab on its usual ports when they are free; otherwise on free ones")
-	keep := fs.Bool("keep-lab", false, "keep the lab this command started running after the report, until Ctrl-C")
-	fs.Usage = func() {
+// compareFlags are sample-app compare's flags.
+type compareFlags struct {
+	backends, mix, environment, format, html, logs string
+	labDir, token, gateway, gatewayStore           string
+	duration, warmup, gatewayWait                  time.Duration
+	concurrency                                    int
+	seed                                           uint64
+	reuse, fixed, keep                             bool
+}
+
+func (f *compareFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.backends, "backends", strings.Join(compare.DefaultBackends, ","), "backends to compare, comma-separated: "+strings.Join(compare.Names(), ", "))
+	fs.DurationVar(&f.duration, "duration", compare.DefaultDuration, "how long each run's workload lasts")
+	fs.IntVar(&f.concurrency, "concurrency", compare.DefaultConcurrency, "requests in flight at once")
+	fs.Uint64Var(&f.seed, "seed", load.DefaultSeed, "picks the request sequence; every run sends the same one")
+	fs.StringVar(&f.mix, "mix", load.DefaultMix.String(), "relative weights of the requests, as for 'sample-app load'")
+	fs.StringVar(&f.environment, "environment", compare.DefaultEnvironment, "ENVIRONMENT of every run: the profile's batching, queues and timeouts")
+	fs.DurationVar(&f.warmup, "warmup", compare.DefaultWarmup, "unreported run with telemetry off before the baseline; 0 skips it")
+	fs.StringVar(&f.format, "format", "table", "table or json, on standard output")
+	fs.StringVar(&f.html, "html", "", "also write a self-contained HTML page with the table and latency charts to this file")
+	fs.StringVar(&f.logs, "logs", "", "keep each run's application log and database in this directory")
+	fs.StringVar(&f.gateway, "gateway", "", "OTLP gRPC endpoint (host:port or URL) of an OpenTelemetry Collector gateway to compare as the backend 'gateway' (docs/scale-out.md); added to -backends")
+	fs.StringVar(&f.gatewayStore, "gateway-store", compare.StoreJaeger, "where that gateway exports in the lab, to count what it kept: "+strings.Join(compare.GatewayStores(), " or "))
+	fs.DurationVar(&f.gatewayWait, "gateway-wait", compare.DefaultGatewayWait, "how long the gateway may hold a run's last traces: its decision_wait plus batch timeout")
+	fs.BoolVar(&f.reuse, "reuse-lab", true, "reuse a lab already running on the fixed ports (make lab) instead of starting one")
+	fs.StringVar(&f.labDir, "lab-dir", "", "directory of the lab to reuse (default: lab-data/ at the repository root, where make lab keeps it)")
+	fs.StringVar(&f.token, "lab-secret-token", os.Getenv("ELASTIC_APM_SECRET_TOKEN"), "secret token of the lab to reuse, which make lab prints (default $ELASTIC_APM_SECRET_TOKEN)")
+	fs.BoolVar(&f.fixed, "fixed-ports", true, "start the lab on its usual ports when they are free; otherwise on free ones")
+	fs.BoolVar(&f.keep, "keep-lab", false, "keep the lab this command started running after the report, until Ctrl-C")
+}
+
+func compareUsage(fs *flag.FlagSet) func() {
+	return func() {
 		w := fs.Output()
 		fmt.Fprint(w, `Usage: sample-app compare [flags]
 
@@ -53,6 +69,11 @@ throughput against the baseline, and how the backend sees service, env and
 version. A backend that fails is marked failed with the reason; the others
 still run.
 
+With -gateway, an OpenTelemetry Collector gateway you run (for instance
+deploy/collector/gateway.yaml, exporting to the lab's Jaeger) is one more
+backend: TELEMETRY_BACKEND=otlp to it, and STORED is what its tail sampling
+kept, read back from -gateway-store (docs/scale-out.md).
+
 Flags:
 `)
 		fs.PrintDefaults()
@@ -68,41 +89,61 @@ Examples:
   sample-app compare --backends jaeger,datadog,newrelic,elastic --duration 30s
   sample-app compare --duration 5s --format json > compare.json
   sample-app compare --backends jaeger,datadog,datadog-otlp --html compare.html
+  sample-app compare --backends jaeger --gateway 127.0.0.1:4319 --gateway-store jaeger
 `)
 	}
-	if code := parseFlags(fs, args, stdout, stderr); code >= 0 {
-		return code
+}
+
+// options checks the flags and turns them into compare's options and the
+// backends' names.
+func (f *compareFlags) options(stderr io.Writer) ([]compare.Option, []string, error) {
+	if f.format != "table" && f.format != "json" {
+		return nil, nil, fmt.Errorf("-format %q: want table or json", f.format)
 	}
-	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "sample-app compare: "+format+"\nRun 'sample-app compare -help' for usage.\n", args...)
-		return exitUsage
-	}
-	if *format != "table" && *format != "json" {
-		return usageErr("-format %q: want table or json", *format)
-	}
-	m, err := load.ParseMix(*mix)
+	m, err := load.ParseMix(f.mix)
 	if err != nil {
-		return usageErr("-mix: %v", err)
+		return nil, nil, fmt.Errorf("-mix: %w", err)
 	}
-	names := splitList(*backends)
+	names := splitList(f.backends)
+	if f.gateway != "" && !slices.Contains(names, compare.GatewayBackend) {
+		names = append(names, compare.GatewayBackend)
+	}
 	for _, n := range names {
 		if !slices.Contains(compare.Names(), n) {
-			return usageErr("-backends: unknown backend %q; want some of %s", n, strings.Join(compare.Names(), ", "))
+			return nil, nil, fmt.Errorf("-backends: unknown backend %q; want some of %s", n, strings.Join(compare.Names(), ", "))
 		}
 	}
 	opts := []compare.Option{
-		compare.WithBackends(names...), compare.WithDuration(*duration), compare.WithConcurrency(*concurrency),
-		compare.WithSeed(*seed), compare.WithMix(m), compare.WithEnvironment(*environment),
-		compare.WithWarmup(*warmup), compare.WithProgress(stderr),
+		compare.WithBackends(names...), compare.WithDuration(f.duration), compare.WithConcurrency(f.concurrency),
+		compare.WithSeed(f.seed), compare.WithMix(m), compare.WithEnvironment(f.environment),
+		compare.WithWarmup(f.warmup), compare.WithProgress(stderr),
 	}
-	if *logDir != "" {
-		opts = append(opts, compare.WithLogDir(*logDir))
+	if f.logs != "" {
+		opts = append(opts, compare.WithLogDir(f.logs))
+	}
+	if f.gateway != "" {
+		opts = append(opts, compare.WithGateway(compare.Gateway{Endpoint: f.gateway, Store: f.gatewayStore, Wait: f.gatewayWait}))
+	}
+	return opts, names, nil
+}
+
+func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	var f compareFlags
+	f.define(fs)
+	fs.Usage = compareUsage(fs)
+	if code := parseFlags(fs, args, stdout, stderr); code >= 0 {
+		return code
+	}
+	opts, names, err := f.options(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "sample-app compare: %v\nRun 'sample-app compare -help' for usage.\n", err)
+		return exitUsage
 	}
 	if slices.Contains(names, "datadog") || slices.Contains(names, "datadog-otlp") {
 		quietDatadog()
 	}
-
-	l, how, err := openLab(ctx, labOptions{reuse: *reuse, dir: *labDir, token: *token, fixed: *fixed})
+	l, how, err := openLab(ctx, labOptions{reuse: f.reuse, dir: f.labDir, token: f.token, fixed: f.fixed})
 	if err != nil {
 		fmt.Fprintf(stderr, "sample-app compare: %v\n", err)
 		return exitFail
@@ -123,33 +164,41 @@ Examples:
 	}
 	// From here a second Ctrl-C ends the process at once.
 	signal.Reset(os.Interrupt, syscall.SIGTERM)
-	if *htmlFile != "" {
-		if werr := writeHTML(*htmlFile, rep); werr != nil {
-			fmt.Fprintf(stderr, "sample-app compare: %v\n", werr)
-			return exitFail
-		}
-		fmt.Fprintf(stderr, "compare: wrote %s\n", *htmlFile)
-	}
-	if *format == "json" {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteTable(stdout)
-	}
-	if err != nil {
+	if err := f.write(rep, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "sample-app compare: %v\n", err)
 		return exitFail
 	}
-	if *keep && strings.HasPrefix(how, "started") {
+	if f.keep && strings.HasPrefix(how, "started") {
 		fmt.Fprintf(stderr, "\ncompare: the lab keeps running (Jaeger API %s, files in %s); Ctrl-C stops it\n", l.JaegerUI, l.Dir)
-		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-		<-stop
-		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		waitForStop()
 	}
 	if rep.Interrupted {
 		return exitFail
 	}
 	return exitOK
+}
+
+// write writes the report to stdout in the chosen format, and the HTML page
+// when asked.
+func (f *compareFlags) write(rep *compare.Report, stdout, stderr io.Writer) error {
+	if f.html != "" {
+		if err := writeHTML(f.html, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "compare: wrote %s\n", f.html)
+	}
+	if f.format == "json" {
+		return rep.WriteJSON(stdout)
+	}
+	return rep.WriteTable(stdout)
+}
+
+// waitForStop blocks until SIGINT or SIGTERM.
+func waitForStop() {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
 }
 
 type labOptions struct {

@@ -72,7 +72,6 @@ type demoOptions struct {
 func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, "sample-app demo: three instances of the books service, traced into a real Jaeger v2")
 	fmt.Fprintln(stdout)
-
 	l, err := startLab(ctx, o.fixedPorts)
 	if err != nil {
 		return err
@@ -87,29 +86,54 @@ func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
+	d := &demoRun{l: l, dir: dir, stdout: stdout, stderr: stderr}
+	defer d.shutdown()
+	if err := d.start(ctx); err != nil {
+		return err
+	}
+	if err := d.drive(ctx, o); err != nil {
+		return err
+	}
+	// From here a second Ctrl-C ends the process at once.
+	signal.Reset(os.Interrupt, syscall.SIGTERM)
+	qctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.report(qctx); err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintf(stdout, "\nJaeger UI: %s  (Ctrl-C stops Jaeger and the services)\n", l.JaegerUI)
+		waitForStop()
+	} else {
+		fmt.Fprintln(stdout, "\nJaeger and the services stop now; `make run RUN_FLAGS=-keep` keeps them up to browse the UI.")
+	}
+	return nil
+}
 
-	// Start app-c first so each instance knows the next one's URL.
-	instances := make([]*app.Instance, len(demoServices))
-	logFiles := make([]string, len(demoServices))
-	defer func() {
-		for _, i := range instances {
-			if i != nil {
-				sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-				i.Shutdown(sctx)
-				cancel()
-			}
-		}
-	}()
+// demoRun is the demo's lab and its three instances, in demoServices'
+// order, each logging to a file of its own in dir.
+type demoRun struct {
+	l              *lab.Lab
+	dir            string
+	instances      []*app.Instance
+	logs           []*os.File
+	stdout, stderr io.Writer
+}
+
+// start starts the instances, app-c first so each knows the next one's URL.
+func (d *demoRun) start(ctx context.Context) error {
+	d.instances = make([]*app.Instance, len(demoServices))
+	d.logs = make([]*os.File, len(demoServices))
 	next := ""
 	for k := len(demoServices) - 1; k >= 0; k-- {
 		name := demoServices[k]
 		vars := map[string]string{
 			"ENVIRONMENT":       "development",
 			"TELEMETRY_BACKEND": "jaeger",
-			"JAEGER_ENDPOINT":   l.JaegerOTLPGRPC,
+			"JAEGER_ENDPOINT":   d.l.JaegerOTLPGRPC,
 			"OTEL_SERVICE_NAME": name,
 			app.EnvAddr:         "127.0.0.1:0",
-			app.EnvDatabaseURL:  "sqlite:" + filepath.Join(dir, name+".db"),
+			app.EnvDatabaseURL:  "sqlite:" + filepath.Join(d.dir, name+".db"),
 			app.EnvChainTargets: next,
 		}
 		lookup := func(key string) (string, bool) {
@@ -118,58 +142,104 @@ func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 			}
 			return os.LookupEnv(key)
 		}
-		logFiles[k] = filepath.Join(dir, name+".log")
-		f, err := os.Create(logFiles[k])
+		f, err := os.Create(filepath.Join(d.dir, name+".log"))
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		d.logs[k] = f
 		i, err := app.Start(ctx, lookup, bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(f))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		instances[k] = i
+		d.instances[k] = i
 		next = i.URL
 	}
 	var chain []string
-	for k, i := range instances {
+	for k, i := range d.instances {
 		chain = append(chain, demoServices[k]+" "+i.URL)
 	}
-	fmt.Fprintf(stdout, "services  %s\n", strings.Join(chain, " -> "))
-	fmt.Fprintf(stdout, "logs      %s\n\n", dir)
+	fmt.Fprintf(d.stdout, "services  %s\n", strings.Join(chain, " -> "))
+	fmt.Fprintf(d.stdout, "logs      %s\n\n", d.dir)
+	return nil
+}
 
-	fmt.Fprintf(stdout, "load      %s against app-a, %d at a time, mix %s\n", o.duration, o.concurrency, load.DefaultMix)
-	res, err := load.Run(ctx, load.Config{URL: instances[0].URL, Duration: o.duration, Concurrency: o.concurrency, Progress: stderr})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "          %s\n\n", res.Summary())
-
-	// From here a second Ctrl-C ends the process at once.
-	signal.Reset(os.Interrupt, syscall.SIGTERM)
-	qctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	// One /chain request to show as a tree.
-	resp, err := http.Get(instances[0].URL + "/chain")
-	if err != nil {
-		return err
-	}
-	var cr server.ChainResult
-	err = json.NewDecoder(resp.Body).Decode(&cr)
-	resp.Body.Close()
-	if err != nil {
-		return fmt.Errorf("GET /chain: %w", err)
-	}
-	for _, i := range instances {
-		if err := i.Telemetry.ForceFlush(qctx); err != nil {
-			fmt.Fprintf(stderr, "flushing telemetry: %v\n", err)
+// shutdown stops the instances that started and closes their logs.
+func (d *demoRun) shutdown() {
+	for _, i := range d.instances {
+		if i != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			i.Shutdown(sctx)
+			cancel()
 		}
 	}
+	for _, f := range d.logs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
 
-	fmt.Fprintln(stdout, "Jaeger stored (up to 1000 traces per service are counted):")
+// drive runs the load generator against app-a.
+func (d *demoRun) drive(ctx context.Context, o demoOptions) error {
+	fmt.Fprintf(d.stdout, "load      %s against app-a, %d at a time, mix %s\n", o.duration, o.concurrency, load.DefaultMix)
+	res, err := load.Run(ctx, load.Config{URL: d.instances[0].URL, Duration: o.duration, Concurrency: o.concurrency, Progress: d.stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stdout, "          %s\n\n", res.Summary())
+	return nil
+}
+
+// report sends one /chain request, flushes every instance's telemetry and
+// prints what Jaeger stored: counts per service, that request's trace as a
+// tree, and app-a's log line for it.
+func (d *demoRun) report(ctx context.Context) error {
+	traceID, err := d.chain()
+	if err != nil {
+		return err
+	}
+	for _, i := range d.instances {
+		if err := i.Telemetry.ForceFlush(ctx); err != nil {
+			fmt.Fprintf(d.stderr, "flushing telemetry: %v\n", err)
+		}
+	}
+	if err := d.printStored(ctx); err != nil {
+		return err
+	}
+	// A server span per instance and a client span per call between them.
+	tr, err := d.l.WaitForJaegerTrace(ctx, traceID, 2*len(demoServices)-1)
+	if err != nil {
+		return fmt.Errorf("the /chain trace %s did not arrive: %w", traceID, err)
+	}
+	fmt.Fprintf(d.stdout, "\none GET /chain trace, %d spans across %s:\n", len(tr.Spans), strings.Join(servicesOf(tr), ", "))
+	printTree(d.stdout, tr)
+	fmt.Fprintf(d.stdout, "  %s/trace/%s\n", d.l.JaegerUI, traceID)
+	if line := logLineFor(d.logs[0].Name(), traceID); line != "" {
+		fmt.Fprintf(d.stdout, "\napp-a's log line for it, linked by trace_id:\n  %s\n", line)
+	}
+	return nil
+}
+
+// chain sends one /chain request to app-a and returns its trace ID.
+func (d *demoRun) chain() (string, error) {
+	resp, err := http.Get(d.instances[0].URL + "/chain")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var cr server.ChainResult
+	if err := json.NewDecoder(resp.Body).Decode(&cr); err != nil {
+		return "", fmt.Errorf("GET /chain: %w", err)
+	}
+	return cr.TraceID, nil
+}
+
+// printStored prints, per service, the traces and spans Jaeger stored and
+// what the app says it exported.
+func (d *demoRun) printStored(ctx context.Context) error {
+	fmt.Fprintln(d.stdout, "Jaeger stored (up to 1000 traces per service are counted):")
 	for k, name := range demoServices {
-		traces, err := l.JaegerTraces(qctx, name)
+		traces, err := d.l.JaegerTraces(ctx, name)
 		if err != nil {
 			return fmt.Errorf("asking Jaeger for %s: %w", name, err)
 		}
@@ -182,33 +252,10 @@ func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 			}
 		}
 		var sent string
-		for _, s := range instances[k].Telemetry.Stats() {
+		for _, s := range d.instances[k].Telemetry.Stats() {
 			sent += fmt.Sprintf("; the app exported %d spans to %s, dropped %d", s.SpansExported, s.Backend, s.SpansDropped)
 		}
-		fmt.Fprintf(stdout, "  %-6s %4d traces, %5d spans%s\n", name, len(traces), spans, sent)
-	}
-
-	// A server span per instance and a client span per call between them.
-	tr, err := l.WaitForJaegerTrace(qctx, cr.TraceID, 2*len(demoServices)-1)
-	if err != nil {
-		return fmt.Errorf("the /chain trace %s did not arrive: %w", cr.TraceID, err)
-	}
-	fmt.Fprintf(stdout, "\none GET /chain trace, %d spans across %s:\n", len(tr.Spans), strings.Join(servicesOf(tr), ", "))
-	printTree(stdout, tr)
-	fmt.Fprintf(stdout, "  %s/trace/%s\n", l.JaegerUI, cr.TraceID)
-
-	if line := logLineFor(logFiles[0], cr.TraceID); line != "" {
-		fmt.Fprintf(stdout, "\napp-a's log line for it, linked by trace_id:\n  %s\n", line)
-	}
-
-	if o.keep {
-		fmt.Fprintf(stdout, "\nJaeger UI: %s  (Ctrl-C stops Jaeger and the services)\n", l.JaegerUI)
-		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-		<-stop
-		signal.Reset(os.Interrupt, syscall.SIGTERM)
-	} else {
-		fmt.Fprintln(stdout, "\nJaeger and the services stop now; `make run RUN_FLAGS=-keep` keeps them up to browse the UI.")
+		fmt.Fprintf(d.stdout, "  %-6s %4d traces, %5d spans%s\n", name, len(traces), spans, sent)
 	}
 	return nil
 }

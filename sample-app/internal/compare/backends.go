@@ -32,6 +32,19 @@ type backend struct {
 	// signals reads back the log records and metric points of service its
 	// stand-in stored; nil when it stores neither.
 	signals *signalSource
+	// store names where its spans are counted. A fan-out takes one backend
+	// per store: two in one would each count the other's spans.
+	store string
+	// hold is how long after a run its spans may take to reach the store
+	// (a gateway's tail-sampling decision_wait): counts before then are
+	// not final.
+	hold time.Duration
+	// sampled is true when the path to the store samples (a gateway's tail
+	// sampling), so storing fewer spans than were sent is not a loss.
+	sampled bool
+	// noSignals says why its logs and metrics are not counted, when
+	// signals is nil; default: it takes none.
+	noSignals string
 }
 
 // signalSource is where a backend's logs and metrics land in the lab: a
@@ -75,18 +88,25 @@ func apiKeyIs(want any) func(map[string]any) bool {
 	return func(a map[string]any) bool { return a[lab.AttrAPIKey] == want }
 }
 
+// Where backends' spans are counted (backend.store).
+const (
+	storeJaeger        = "jaeger"
+	storeOTLPReceiver  = "collector otlp, no api-key"
+	storeNewRelic      = "collector otlp, api-key"
+	storeDatadog       = "collector datadog"
+	storeElasticBearer = "collector elastic"
+)
+
 var backends = []backend{
 	{
-		name: "jaeger", telemetry: "jaeger", standIn: "Jaeger v2, OTLP gRPC",
+		name: "jaeger", telemetry: "jaeger", standIn: "Jaeger v2, OTLP gRPC", store: storeJaeger,
 		env: func(l *lab.Lab) map[string]string {
 			return map[string]string{"JAEGER_ENDPOINT": l.JaegerOTLPGRPC}
 		},
-		counter: func(l *lab.Lab, service string) (counter, error) {
-			return &jaegerCounter{l: l, service: service, since: time.Now().Add(-time.Second)}, nil
-		},
+		counter: newJaegerCounter,
 	},
 	{
-		name: "datadog", telemetry: "datadog", standIn: "collector datadog receiver (Agent trace intake)",
+		name: "datadog", telemetry: "datadog", standIn: "collector datadog receiver (Agent trace intake)", store: storeDatadog,
 		env: func(l *lab.Lab) map[string]string {
 			// Application metrics go to the Agent's OTLP ingest; its
 			// stand-in is the collector's otlp receiver.
@@ -99,7 +119,7 @@ var backends = []backend{
 		},
 	},
 	{
-		name: "newrelic", telemetry: "newrelic", standIn: "collector otlp receiver, OTLP/HTTP with api-key",
+		name: "newrelic", telemetry: "newrelic", standIn: "collector otlp receiver, OTLP/HTTP with api-key", store: storeNewRelic,
 		env: func(l *lab.Lab) map[string]string {
 			return map[string]string{"NEW_RELIC_LICENSE_KEY": licenceKey, "NEW_RELIC_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP}
 		},
@@ -110,7 +130,7 @@ var backends = []backend{
 		signals: &signalSource{src: lab.SourceOTLP, match: apiKeyIs(licenceKey)},
 	},
 	{
-		name: "elastic", telemetry: "elastic", standIn: "collector otlp receiver requiring Bearer <secret token>, OTLP gRPC",
+		name: "elastic", telemetry: "elastic", standIn: "collector otlp receiver requiring Bearer <secret token>, OTLP gRPC", store: storeElasticBearer,
 		env: func(l *lab.Lab) map[string]string {
 			return map[string]string{"ELASTIC_APM_SERVER_URL": "http://" + l.ElasticBearerGRPC, "ELASTIC_APM_SECRET_TOKEN": l.SecretToken}
 		},
@@ -120,50 +140,80 @@ var backends = []backend{
 		signals: &signalSource{src: lab.SourceElasticBearer},
 	},
 	{
-		name: "datadog-otlp", telemetry: "datadog", standIn: "collector otlp receiver as the Agent's OTLP ingest, gRPC",
+		name: "datadog-otlp", telemetry: "datadog", standIn: "collector otlp receiver as the Agent's OTLP ingest, gRPC", store: storeOTLPReceiver,
 		env: func(l *lab.Lab) map[string]string {
 			return map[string]string{"DATADOG_MODE": "otlp", "DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC}
 		},
-		counter: func(l *lab.Lab, service string) (counter, error) {
-			return newCollectorCounter(l, lab.SourceOTLP, service,
-				func(s lab.Span) bool { return s.Attributes[lab.AttrAPIKey] == nil }, otlpIdentity)
-		},
+		counter: countOTLPWithoutKey,
 		signals: &signalSource{src: lab.SourceOTLP, match: apiKeyIs(nil)},
 	},
 }
 
+// newJaegerCounter counts the spans of service in the lab's Jaeger that no
+// collector receiver forwarded.
+func newJaegerCounter(l *lab.Lab, service string) (counter, error) {
+	return &jaegerCounter{l: l, service: service, since: time.Now().Add(-time.Second)}, nil
+}
+
+// countOTLPWithoutKey counts the spans of service in the output of the lab
+// collector's otlp receiver that came without New Relic's api-key.
+func countOTLPWithoutKey(l *lab.Lab, service string) (counter, error) {
+	return newCollectorCounter(l, lab.SourceOTLP, service,
+		func(s lab.Span) bool { return s.Attributes[lab.AttrAPIKey] == nil }, otlpIdentity)
+}
+
 // Names lists every backend WithBackends accepts. datadog-otlp is the
 // datadog backend with DATADOG_MODE=otlp; one process runs one Datadog
-// mode, so it joins the fan-out only without datadog.
+// mode, so it joins the fan-out only without datadog. gateway is an
+// OpenTelemetry Collector gateway that WithGateway describes.
 func Names() []string {
-	names := make([]string, len(backends))
+	names := make([]string, len(backends), len(backends)+1)
 	for i, b := range backends {
 		names[i] = b.name
 	}
-	return names
+	return append(names, GatewayBackend)
 }
 
-func lookupBackends(names []string) ([]backend, error) {
-	if len(names) == 0 {
+// lookupBackends returns the backends c names, in order, the gateway built
+// from c.gateway.
+func lookupBackends(c config) ([]backend, error) {
+	if len(c.backends) == 0 {
 		return nil, fmt.Errorf("no backends; want some of %s", strings.Join(Names(), ", "))
 	}
 	var out []backend
 	var errs []string
-	for _, n := range names {
-		i := slices.IndexFunc(backends, func(b backend) bool { return b.name == n })
+	for _, n := range c.backends {
+		b, err := lookupBackend(n, c.gateway)
 		switch {
-		case i < 0:
-			errs = append(errs, fmt.Sprintf("unknown backend %q", n))
+		case err != nil:
+			errs = append(errs, err.Error())
 		case slices.ContainsFunc(out, func(b backend) bool { return b.name == n }):
 			errs = append(errs, fmt.Sprintf("backend %q named twice", n))
 		default:
-			out = append(out, backends[i])
+			out = append(out, b)
 		}
+	}
+	if c.gateway != nil && !slices.Contains(c.backends, GatewayBackend) {
+		errs = append(errs, fmt.Sprintf("a gateway at %s is set but backend %q is not compared", c.gateway.Endpoint, GatewayBackend))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s; want some of %s", strings.Join(errs, ", "), strings.Join(Names(), ", "))
 	}
 	return out, nil
+}
+
+func lookupBackend(name string, g *Gateway) (backend, error) {
+	if name == GatewayBackend {
+		if g == nil {
+			return backend{}, fmt.Errorf("backend %q needs a gateway endpoint (WithGateway; -gateway in sample-app compare)", name)
+		}
+		return g.backend()
+	}
+	i := slices.IndexFunc(backends, func(b backend) bool { return b.name == name })
+	if i < 0 {
+		return backend{}, fmt.Errorf("unknown backend %q", name)
+	}
+	return backends[i], nil
 }
 
 // counter counts the spans of one run that one backend stored.

@@ -37,6 +37,7 @@ type config struct {
 	runID       string
 	env         map[string]string
 	backendEnv  map[string]map[string]string
+	gateway     *Gateway
 }
 
 func newConfig(opts []Option) config {
@@ -167,4 +168,11 @@ func WithBackendEnv(backend string, vars map[string]string) Option {
 		c.backendEnv[backend] = m
 		return c
 	})
+}
+
+// WithGateway describes the OpenTelemetry Collector gateway compared as the
+// backend named "gateway", which WithBackends must then name. Default:
+// none.
+func WithGateway(g Gateway) Option {
+	return optionFunc(func(c config) config { c.gateway = &g; return c })
 }

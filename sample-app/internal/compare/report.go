@@ -159,6 +159,9 @@ type Delivery struct {
 	StoreErr string `json:"store_error,omitempty"`
 	// StartErr says why the run's instance could not start.
 	StartErr string `json:"start_error,omitempty"`
+	// Sampled is true when the path to the store samples (the gateway's
+	// tail sampling): Stored below Sent is then what was kept, not a loss.
+	Sampled bool `json:"sampled_downstream,omitempty"`
 
 	// Logs counts log records, Metrics metric data points, the way the
 	// fields above count spans.
@@ -206,6 +209,17 @@ func (id Identity) String() string {
 // run made.
 func (d *Delivery) judge(made int64) {
 	d.Status, d.Reason = StatusOK, ""
+	if !d.judgeSending(made) {
+		d.judgeStored(made)
+	}
+	if d.Status != StatusFailed && !d.StoredExact {
+		d.Reason = strings.TrimPrefix(d.Reason+"; stored is a lower bound", "; ")
+	}
+}
+
+// judgeSending judges the start and the exports, and reports whether that
+// settled the status.
+func (d *Delivery) judgeSending(made int64) bool {
 	switch {
 	case d.StartErr != "":
 		d.Status, d.Reason = StatusFailed, "did not start: "+d.StartErr
@@ -222,17 +236,26 @@ func (d *Delivery) judge(made int64) {
 		} else {
 			d.Reason += "; the last export succeeded"
 		}
+	default:
+		return false
+	}
+	return true
+}
+
+// judgeStored judges what was stored against what was made and sent.
+func (d *Delivery) judgeStored(made int64) {
+	switch {
 	case d.StoreErr != "":
 		d.Status, d.Reason = StatusFailed, "could not count what it stored: "+d.StoreErr
 	case made > 0 && d.Stored == 0:
 		d.Status, d.Reason = StatusFailed, fmt.Sprintf("stored nothing of %d spans made (%d sent)", made, d.Sent)
 	case d.Dropped > 0 || d.Queued > 0:
 		d.Status, d.Reason = StatusLossy, fmt.Sprintf("dropped %d spans, %d still queued at shutdown", d.Dropped, d.Queued)
+	case d.Stored < d.Sent && d.Sampled:
+		d.Reason = fmt.Sprintf("tail sampling kept %d of %d spans sent (%.0f%%); the rest were sampled out, not lost",
+			d.Stored, d.Sent, 100*float64(d.Stored)/float64(d.Sent))
 	case d.Stored < d.Sent:
 		d.Status, d.Reason = StatusLossy, fmt.Sprintf("stored %d of %d spans sent", d.Stored, d.Sent)
-	}
-	if d.Status != StatusFailed && !d.StoredExact {
-		d.Reason = strings.TrimPrefix(d.Reason+"; stored is a lower bound", "; ")
 	}
 }
 

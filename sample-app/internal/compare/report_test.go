@@ -131,7 +131,7 @@ func TestRunEnv(t *testing.T) {
 		WithBackendEnv("newrelic", map[string]string{"NEW_RELIC_OTLP_ENDPOINT": "http://127.0.0.1:1"}),
 	})
 	r := &runner{c: c, l: &lab.Lab{JaegerOTLPGRPC: "127.0.0.1:4317", CollectorOTLPHTTP: "127.0.0.1:14318"}, dir: "/tmp/d"}
-	bs, err := lookupBackends([]string{"jaeger", "newrelic"})
+	bs, err := lookupBackends(config{backends: []string{"jaeger", "newrelic"}})
 	if err != nil {
 		t.Fatal(err)
 	}

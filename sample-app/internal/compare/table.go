@@ -162,10 +162,10 @@ func (rep *Report) WriteTable(w io.Writer) error {
 // Legend explains the table, a line per column.
 var Legend = []struct{ Column, Meaning string }{
 	{"off", "the baseline: telemetry off, OTEL_SDK_DISABLED=true (no-op providers: no span is even recorded)"},
-	{"STATUS", "ok: every span sent was stored; lossy: spans dropped or missing; failed: see the note"},
+	{"STATUS", "ok: every span sent was stored (for gateway: what its tail sampling kept, see the note); lossy: spans dropped or missing; failed: see the note"},
 	{"SPANS", "spans the application made in the run, counted by a span processor beside the backends"},
 	{"SENT", "spans the backend's exporter delivered and saw acknowledged (exporters.Stats), its run alone"},
-	{"STORED", "spans the stand-in actually stored, counted from Jaeger's API or the collector's output; + marks a lower bound"},
+	{"STORED", "spans the stand-in (or the gateway, after tail sampling) actually stored, counted from Jaeger's API or the collector's output; + marks a lower bound"},
 	{"DROPPED, FAILED", "spans dropped and export calls that failed, by exporters.Stats"},
 	{"BYTES", "payload bytes the exporter put on the wire, after compression"},
 	{"EXPORT p50/p99", "time per export call"},
