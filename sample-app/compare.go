@@ -113,6 +113,9 @@ func (f *compareFlags) options(stderr io.Writer) ([]compare.Option, []string, er
 			return nil, nil, fmt.Errorf("-backends: unknown backend %q; want some of %s", n, strings.Join(compare.Names(), ", "))
 		}
 	}
+	if f.gateway == "" && slices.Contains(names, compare.GatewayBackend) {
+		return nil, nil, fmt.Errorf("-backends: backend %q needs -gateway, the gateway's OTLP gRPC endpoint", compare.GatewayBackend)
+	}
 	opts := []compare.Option{
 		compare.WithBackends(names...), compare.WithDuration(f.duration), compare.WithConcurrency(f.concurrency),
 		compare.WithSeed(f.seed), compare.WithMix(m), compare.WithEnvironment(f.environment),
@@ -122,7 +125,11 @@ func (f *compareFlags) options(stderr io.Writer) ([]compare.Option, []string, er
 		opts = append(opts, compare.WithLogDir(f.logs))
 	}
 	if f.gateway != "" {
-		opts = append(opts, compare.WithGateway(compare.Gateway{Endpoint: f.gateway, Store: f.gatewayStore, Wait: f.gatewayWait}))
+		g := compare.Gateway{Endpoint: f.gateway, Store: f.gatewayStore, Wait: f.gatewayWait}
+		if err := g.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("-gateway: %w", err)
+		}
+		opts = append(opts, compare.WithGateway(g))
 	}
 	return opts, names, nil
 }

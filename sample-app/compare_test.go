@@ -24,6 +24,10 @@ func TestCompareUsage(t *testing.T) {
 		{[]string{"compare", "-format", "xml"}, 2, nil, []string{`-format "xml": want table or json`}},
 		{[]string{"compare", "-backends", "jaeger,honeycomb"}, 2, nil, []string{`-backends: unknown backend "honeycomb"; want some of jaeger, datadog, newrelic, elastic, datadog-otlp`}},
 		{[]string{"compare", "-mix", "lists=1"}, 2, nil, []string{`-mix: mix entry "lists=1"`}},
+		{[]string{"compare", "-help"}, 0, []string{"-gateway", "-gateway-store", "-gateway-wait", "docs/scale-out.md"}, nil},
+		{[]string{"compare", "-gateway", "127.0.0.1:4319", "-gateway-store", "kafka"}, 2, nil, []string{`-gateway: gateway store "kafka": want one of jaeger, collector`}},
+		{[]string{"compare", "-gateway", "gw"}, 2, nil, []string{`-gateway: gateway endpoint "gw": want host:port`}},
+		{[]string{"compare", "-backends", "gateway"}, 2, nil, []string{`-backends: backend "gateway" needs -gateway`}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

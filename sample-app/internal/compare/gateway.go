@@ -66,6 +66,13 @@ func (g Gateway) url() (string, error) {
 	return u, nil
 }
 
+// Validate reports what is wrong with g: the endpoint, the store or the
+// wait; Run reports the same.
+func (g Gateway) Validate() error {
+	_, err := g.backend()
+	return err
+}
+
 // backend is the gateway as a compared backend.
 func (g Gateway) backend() (backend, error) {
 	u, err := g.url()
