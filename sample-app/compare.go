@@ -161,6 +161,12 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "compare: no secret token for the reused lab: elastic will be refused (401); pass -lab-secret-token, which make lab prints")
 	}
 
+	return f.report(ctx, l, how, opts, stdout, stderr)
+}
+
+// report runs the comparison on l, writes the report and, when asked, keeps
+// the lab it started running until Ctrl-C.
+func (f *compareFlags) report(ctx context.Context, l *lab.Lab, how string, opts []compare.Option, stdout, stderr io.Writer) int {
 	rep, err := compare.Run(ctx, l, opts...)
 	if rep == nil {
 		fmt.Fprintf(stderr, "sample-app %v\n", err)
