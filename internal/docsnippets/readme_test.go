@@ -119,3 +119,54 @@ func TestREADMEMakeTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsVariableDefaults: where a page of docs/ states a variable's
+// default ("`VAR`, default `X`", or a table row "| `VAR` | `X` (default)
+// ..."), X is the default docs/configuration.md (generated from the
+// configuration structs) gives.
+func TestDocsVariableDefaults(t *testing.T) {
+	conf, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\| [a-z0-9. ]+ \\| `([^`]+)` \\|").FindAllStringSubmatch(string(conf), -1) {
+		defaults[m[1]] = m[2]
+	}
+	if len(defaults) < 5 {
+		t.Fatalf("read only %d defaults from docs/configuration.md", len(defaults))
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stated := []*regexp.Regexp{
+		regexp.MustCompile("`([A-Z][A-Z0-9_]+)`, default `([^`]+)`"),
+		regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\| `([^`]+)` \\(default\\)"),
+	}
+	checked := 0
+	for _, path := range docs {
+		if filepath.Base(path) == "configuration.md" {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, re := range stated {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				want, ok := defaults[m[1]]
+				if !ok {
+					continue
+				}
+				checked++
+				if m[2] != want {
+					t.Errorf("%s: %s defaults to %q; docs/configuration.md (the code) says %q", filepath.Base(path), m[1], m[2], want)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no stated default found in docs/; is the test reading them?")
+	}
+}
