@@ -76,6 +76,13 @@ func TestFanOutOnePerStore(t *testing.T) {
 	if got := strings.Join(names, ","); got != "jaeger,datadog,newrelic" {
 		t.Errorf("fan-out takes %s; want jaeger,datadog,newrelic (gateway shares jaeger's store, datadog-otlp datadog's TELEMETRY_BACKEND)", got)
 	}
+	if n := runs(bs); n != 7 {
+		t.Errorf("runs: %d; want 7 (baseline, five alone, fan-out)", n)
+	}
+	// jaeger and a gateway exporting to Jaeger cannot fan out: no fan-out run.
+	if n := runs(bs[:2]); n != 3 {
+		t.Errorf("runs of jaeger and the gateway: %d; want 3 (baseline, two alone)", n)
+	}
 }
 
 func TestJudgeSampled(t *testing.T) {

@@ -42,7 +42,7 @@ func Run(ctx context.Context, l *lab.Lab, opts ...Option) (*Report, error) {
 	}
 	defer cleanup()
 
-	r := &runner{c: c, l: l, dir: dir, total: len(bs) + 2} // baseline, each alone, fan-out
+	r := &runner{c: c, l: l, dir: dir, total: runs(bs)}
 	rep := newReport(c, l)
 	if err := r.warmup(ctx); err != nil {
 		return nil, fmt.Errorf("compare: %w", err)
@@ -165,6 +165,21 @@ func (r *runner) alone(ctx context.Context, rep *Report, bs []backend) []backend
 		}
 	}
 	return fan
+}
+
+// runs counts the reported runs: the baseline, each backend alone, and the
+// fan-out when at least two backends can join it.
+func runs(bs []backend) int {
+	var fan []backend
+	for _, b := range bs {
+		if fanOutTakes(fan, b) {
+			fan = append(fan, b)
+		}
+	}
+	if len(fan) > 1 {
+		return len(bs) + 2
+	}
+	return len(bs) + 1
 }
 
 // fanOutTakes reports whether b can join fan: one backend per
