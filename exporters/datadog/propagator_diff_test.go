@@ -243,7 +243,7 @@ func dropDecision(o outcome) outcome {
 // carrier falls under, or "". Such carriers are counted, not compared.
 func knownDifference(s style, c carrier) string {
 	var tp []string
-	zeroParent, synthetics := false, false
+	zeroParent, synthetics, ctlOrigin := false, false, false
 	for _, kv := range c {
 		switch strings.ToLower(kv.key) {
 		case "traceparent":
@@ -252,10 +252,14 @@ func knownDifference(s style, c carrier) string {
 			zeroParent = kv.value == "0"
 		case datadog.HeaderOrigin:
 			synthetics = kv.value == "synthetics"
+			ctlOrigin = strings.IndexFunc(kv.value, func(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }) >= 0
 		}
 	}
 	if zeroParent && synthetics {
 		return "synthetics request without a parent: an OpenTelemetry span context needs a span ID"
+	}
+	if ctlOrigin {
+		return "origin with control characters: not sent on (net/http refuses such a header value)"
 	}
 	if s.name == "default" && len(tp) == 1 && tp[0] != strings.ToLower(tp[0]) {
 		return "upper-case hex in traceparent: OpenTelemetry's tracecontext propagator refuses it (W3C: lower case)"
