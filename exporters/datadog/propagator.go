@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -109,7 +110,7 @@ func (Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarrie
 		return blankIf(ctx, w3c != w3cNone)
 	}
 	d.state.parent = spanHex(d.spanID)
-	return withState(ctx, d.traceID, spanIDOf(d.spanID), d.state, nil)
+	return withState(ctx, d.traceID, spanIDOf(d.spanID), d.state, trace.TraceState{}, nil)
 }
 
 // w3cStatus is what the context holds before this propagator runs.
@@ -177,37 +178,27 @@ func merged(ctx context.Context, prev trace.SpanContext, d ddContext, carrier pr
 			st.parent = spanHex(d.spanID)
 		}
 	}
-	return withState(ctx, prev.TraceID(), prev.SpanID(), st, others)
+	return withState(ctx, prev.TraceID(), prev.SpanID(), st, prev.TraceState(), others)
 }
 
 // withState puts the remote span context for st into ctx, with st itself
-// carried beside it.
-func withState(ctx context.Context, tid trace.TraceID, sid trace.SpanID, st ddState, others []string) context.Context {
+// carried beside it. base is the tracestate of the W3C context the state
+// goes with (the other vendors' members), or empty.
+func withState(ctx context.Context, tid trace.TraceID, sid trace.SpanID, st ddState, base trace.TraceState, others []string) context.Context {
 	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
 	// No priority means the sender left the decision to us; dd-trace-go's
 	// default then keeps the trace, and so does a sampled flag.
 	if !st.hasPriority || st.priority > 0 {
 		cfg.TraceFlags = trace.FlagsSampled
 	}
-	cfg.TraceState = traceStateFor(st, others)
+	cfg.TraceState = base.Delete(traceStateKey)
+	member := strings.TrimPrefix(composeTracestate(st, nil), "dd=")
+	if ts, err := cfg.TraceState.Insert(traceStateKey, member); err == nil {
+		cfg.TraceState = ts
+	}
 	c := &carried{traceID: tid, member: cfg.TraceState.Get(traceStateKey), state: st, others: others}
 	ctx = context.WithValue(ctx, carriedKey{}, c)
 	return trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(cfg))
-}
-
-// traceStateFor is the OpenTelemetry tracestate for st: its dd member as
-// dd-trace-go composes it, then the other vendors' members that
-// OpenTelemetry accepts.
-func traceStateFor(st ddState, others []string) trace.TraceState {
-	ts, err := trace.ParseTraceState(composeTracestate(st, others))
-	if err == nil {
-		return ts
-	}
-	ts, err = trace.ParseTraceState(composeTracestate(st, nil))
-	if err == nil {
-		return ts
-	}
-	return trace.TraceState{}
 }
 
 func spanIDOf(id uint64) trace.SpanID {
@@ -224,14 +215,19 @@ func spanHex(id uint64) string {
 // sameAsTraceparent reports whether sc is what the carrier's traceparent
 // says, that is whether the tracecontext propagator just extracted it.
 func sameAsTraceparent(sc trace.SpanContext, carrier propagation.TextMapCarrier) bool {
-	w := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), carrier))
-	return w.TraceID() == sc.TraceID() && w.SpanID() == sc.SpanID()
+	return matchesTraceparent(carrier.Get(headerTraceparent), sc)
 }
 
 // tracecontextWrote reports whether the carrier holds the traceparent of
 // sc, written by the tracecontext propagator ahead of this one.
 func tracecontextWrote(carrier propagation.TextMapCarrier, sc trace.SpanContext) bool {
-	tp := carrier.Get(headerTraceparent)
+	return matchesTraceparent(carrier.Get(headerTraceparent), sc)
+}
+
+// matchesTraceparent reports whether the traceparent value tp holds sc's
+// trace and span IDs, as the tracecontext propagator writes and reads them
+// (lower-case hex).
+func matchesTraceparent(tp string, sc trace.SpanContext) bool {
 	tid, sid := sc.TraceID(), sc.SpanID()
 	return len(tp) >= 52 && tp[3:35] == hex.EncodeToString(tid[:]) && tp[36:52] == hex.EncodeToString(sid[:])
 }

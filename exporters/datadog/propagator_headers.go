@@ -250,21 +250,20 @@ func isLowerHex16(s string) bool {
 }
 
 // values returns every value of a header, matching its name in any case
-// as dd-trace-go does.
+// as dd-trace-go does: through Values for a carrier that has it (an
+// http.Header, whose names are canonical), else the exact name first and
+// other spellings only when it is absent or empty.
 func values(carrier propagation.TextMapCarrier, key string) []string {
 	if vg, ok := carrier.(propagation.ValuesGetter); ok {
-		if v := vg.Values(key); len(v) > 0 {
-			return v
-		}
+		return vg.Values(key)
+	}
+	if v := carrier.Get(key); v != "" {
+		return []string{v}
 	}
 	var out []string
 	for _, k := range carrier.Keys() {
 		if strings.EqualFold(k, key) {
-			if vg, ok := carrier.(propagation.ValuesGetter); ok {
-				out = append(out, vg.Values(k)...)
-			} else {
-				out = append(out, carrier.Get(k))
-			}
+			out = append(out, carrier.Get(k))
 		}
 	}
 	return out

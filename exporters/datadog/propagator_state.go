@@ -209,18 +209,24 @@ func (s *ddState) reconcile(v string) (dropDM bool) {
 // other members while the header stays within 4096 bytes and 32 members.
 func composeTracestate(st ddState, others []string) string {
 	var b strings.Builder
+	b.Grow(128)
 	b.WriteString("dd=")
-	entries := make([]string, 0, 3)
+	entry := func(prefix, v string) {
+		if b.Len() > len("dd=") {
+			b.WriteByte(';')
+		}
+		b.WriteString(prefix)
+		b.WriteString(v)
+	}
 	if st.hasPriority {
-		entries = append(entries, "s:"+strconv.Itoa(st.priority))
+		entry("s:", strconv.Itoa(st.priority))
 	}
 	if st.origin != "" {
-		entries = append(entries, "o:"+sanitizeW3C(st.origin, originClass))
+		entry("o:", sanitizeW3C(st.origin, originClass))
 	}
 	if st.parent != "" {
-		entries = append(entries, "p:"+st.parent)
+		entry("p:", st.parent)
 	}
-	b.WriteString(strings.Join(entries, ";"))
 	for _, t := range st.tags {
 		if !strings.HasPrefix(t.key, propagatingPrefix) {
 			continue
@@ -229,16 +235,14 @@ func composeTracestate(st ddState, others []string) string {
 		if b.Len()+len(k)+len(v)+4 > maxStateLen {
 			break
 		}
-		if b.Len() > len("dd=") {
-			b.WriteByte(';')
-		}
-		b.WriteString("t." + k + ":" + v)
+		entry("t.", k+":"+v)
 	}
 	for i, m := range others {
 		if b.Len()+1+len(m) > maxTracestateLen || i+2 > maxTracestateItems {
 			break
 		}
-		b.WriteString("," + m)
+		b.WriteByte(',')
+		b.WriteString(m)
 	}
 	return b.String()
 }
@@ -248,9 +252,19 @@ func composeTracestate(st ddState, others []string) string {
 // belongs to a run of bytes written as one '_'; runes beyond ASCII always
 // do.
 func sanitizeW3C(s string, class func(c byte) (repl byte, collapse bool)) string {
+	first := 0
+	for ; first < len(s) && s[first] < utf8.RuneSelf; first++ {
+		if repl, collapse := class(s[first]); collapse || repl != s[first] {
+			break
+		}
+	}
+	if first == len(s) {
+		return s // the common case: nothing to rewrite
+	}
 	var b strings.Builder
+	b.WriteString(s[:first])
 	inRun := false
-	for i := 0; i < len(s); {
+	for i := first; i < len(s); {
 		c, size := s[i], 1
 		repl, collapse := byte(0), true
 		if c < utf8.RuneSelf {
