@@ -189,8 +189,14 @@ func TestDatadogLogCorrelation(t *testing.T) {
 		}
 	}
 	tid, sid := span.SpanContext().TraceID(), span.SpanContext().SpanID()
+	// DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED defaults to true, as in
+	// dd-trace-go v2: the 32-hex ID when its upper 64 bits are set.
+	traceID := strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10)
+	if binary.BigEndian.Uint64(tid[:8]) != 0 {
+		traceID = tid.String()
+	}
 	want := map[string]any{
-		"dd.trace_id": strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10),
+		"dd.trace_id": traceID,
 		"dd.span_id":  strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10),
 		"dd.service":  "books",      // DD_SERVICE over OTEL_SERVICE_NAME
 		"dd.env":      "staging-eu", // env in DD_TAGS over ENVIRONMENT

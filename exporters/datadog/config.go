@@ -97,7 +97,7 @@ type Config struct {
 	OTLPEndpoint  string `envconfig:"DATADOG_OTLP_ENDPOINT" json:"otlp_endpoint,omitempty" desc:"The Agent's OTLP ingest (otlp mode). Default http://<DD_AGENT_HOST or localhost>:4317 for grpc, :4318 for http/protobuf. Plaintext to a host that is not loopback is refused in staging and production."`
 	OTLPProtocol  string `envconfig:"DATADOG_OTLP_PROTOCOL" default:"grpc" json:"otlp_protocol" desc:"grpc or http/protobuf (otlp mode)."`
 
-	TraceID128Logging bool `envconfig:"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED" json:"trace_id_128_logging,omitempty" desc:"true: dd.trace_id in logs is the whole 128-bit trace ID as 32 hex digits when its upper 64 bits are set, as dd-trace-go writes it; false (default here): the low 64 bits in decimal."`
+	TraceID128Logging bool `envconfig:"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED" default:"true" json:"trace_id_128_logging" desc:"true (default, as in dd-trace-go v2): dd.trace_id in logs is the whole 128-bit trace ID as 32 hex digits when its upper 64 bits are set, the low 64 bits in decimal otherwise, as dd-trace-go's span formatter writes it; false: always the low 64 bits in decimal."`
 	SamplingConfig
 
 	// sockets are probed by Agent; set by the Factory.

@@ -26,7 +26,7 @@ type Identity struct {
 	Tags []Tag `json:"tags,omitempty"`
 	// TraceID128 logs dd.trace_id as 128-bit hex
 	// (DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED).
-	TraceID128 bool `json:"trace_id_128_logging,omitempty"`
+	TraceID128 bool `json:"trace_id_128_logging"`
 }
 
 // Tag is one key:value of DD_TAGS.
@@ -145,9 +145,12 @@ const (
 )
 
 // Correlate returns the log attributes Datadog links a log record to its
-// trace with: dd.trace_id and dd.span_id as decimal numbers of the low 64
-// bits, as Datadog's log pipeline expects, and dd.service, dd.env and
-// dd.version from id (dd.version only when set).
+// trace with, as dd-trace-go v2's span formatter writes them: dd.trace_id
+// as the whole trace ID in 32 hex digits when id.TraceID128 is on (the
+// default) and its upper 64 bits are set, else the low 64 bits in decimal;
+// dd.span_id in decimal; and dd.service, dd.env and dd.version from id
+// (dd.version only when set). Datadog's log pipeline joins either form of
+// the trace ID to the trace.
 func Correlate(id Identity) func(trace.SpanContext) []slog.Attr {
 	service := slog.String(logService, id.Service)
 	env := slog.String(logEnv, id.Env)

@@ -560,11 +560,11 @@ func newParentContext(sc, parent trace.SpanContext) *parentContext {
 		pid = binary.BigEndian.Uint64(sid[:])
 		state = parent.TraceState()
 	}
-	st := parseState(state.Get(traceStateKey))
+	st := parseState(state.Get(traceStateKey), sc.IsSampled())
 	pc := &parentContext{
 		traceID:  sc.TraceID(),
 		spanID:   pid,
-		priority: float64(st.priorityFor(sc.IsSampled())),
+		priority: float64(st.priority),
 		origin:   st.origin,
 	}
 	if len(st.tags) > 0 {

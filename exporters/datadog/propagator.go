@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
@@ -20,22 +19,12 @@ const (
 	HeaderTags     = "x-datadog-tags"
 )
 
-// Propagating tags.
+// The W3C headers, which dd-trace-go's default propagation style also reads
+// and writes next to its own.
 const (
-	// tagTraceIDHigh carries the upper 64 bits of a 128-bit trace ID in
-	// x-datadog-tags, as 16 lower-case hex digits.
-	tagTraceIDHigh = "_dd.p.tid"
-	// propagatingPrefix marks the tags that travel with a trace.
-	propagatingPrefix = "_dd.p."
-	// maxTagsHeaderLen is dd-trace-go's default limit on x-datadog-tags
-	// (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH): longer headers are ignored on
-	// extraction, and tags that would exceed it are not injected.
-	maxTagsHeaderLen = 512
+	headerTraceparent = "traceparent"
+	headerTracestate  = "tracestate"
 )
-
-// traceStateKey is the W3C tracestate member Datadog tracers keep their
-// state in: dd=s:<priority>;o:<origin>;t.<tag>:<value>.
-const traceStateKey = "dd"
 
 // Propagator reads and writes Datadog's headers: x-datadog-trace-id (the
 // low 64 bits of the trace ID, decimal), x-datadog-parent-id (decimal),
@@ -44,13 +33,28 @@ const traceStateKey = "dd"
 // dd-trace-go and one instrumented with OpenTelemetry thus share traces,
 // 128-bit IDs included.
 //
-// The sampling priority, origin and propagating tags it extracts are kept
-// in the span context's tracestate under the dd key, in the format
-// dd-trace-go itself writes there, and injected again downstream.
+// It follows dd-trace-go v2's own propagator, checked against it by a
+// differential test (docs/datadog.md lists what still differs):
 //
-// When an earlier propagator in a composite (tracecontext, for one) has
-// already extracted a remote span context, Extract keeps it: dd-trace-go
-// sends both header sets for the same trace, and the W3C one carries more.
+//   - The sampling priority, origin and propagated tags it extracts travel
+//     with the context exactly as received (origin and tag values are not
+//     rewritten, and state past the 256 bytes of a tracestate member is
+//     kept), and are also kept in the span context's tracestate under the
+//     dd key, in dd-trace-go's format, for W3C-only hops.
+//   - Placed after tracecontext (the default), it reconciles the two header
+//     sets as dd-trace-go's default style (datadog,tracecontext) does: for
+//     the same trace the Datadog state wins and the W3C parent is kept; for
+//     another trace the Datadog context wins; corrupt Datadog headers make
+//     the whole carrier refused. A W3C-only carrier's dd member is read
+//     with dd-trace-go's rules, the traceparent flag overriding a priority
+//     that disagrees with it and updating _dd.p.dm.
+//   - On inject after tracecontext it rewrites the tracestate header that
+//     propagator just wrote, composing its dd member as dd-trace-go does
+//     (priority, origin, last Datadog parent, tags), ahead of the other
+//     vendors' members.
+//
+// Other propagators placed before it (b3, jaeger) keep the context they
+// extracted, as the first one listed wins.
 //
 // Its name in OTEL_PROPAGATORS is datadog.
 type Propagator struct{}
@@ -68,298 +72,162 @@ func (Propagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier
 	if !sc.IsValid() {
 		return
 	}
+	st, others := stateFor(ctx, sc)
+	st = st.decided(sc.IsSampled())
+	if !sc.IsRemote() {
+		// A span of ours is the last Datadog parent downstream (the
+		// tracestate's p:), as dd-trace-go writes its own span's ID.
+		sid := sc.SpanID()
+		st.parent = hex.EncodeToString(sid[:])
+	}
 	tid := sc.TraceID()
-	sid := sc.SpanID()
-	carrier.Set(HeaderTraceID, strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10))
-	carrier.Set(HeaderParentID, strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10))
-	st := parseState(sc.TraceState().Get(traceStateKey))
-	carrier.Set(HeaderPriority, strconv.Itoa(st.priorityFor(sc.IsSampled())))
-	if st.origin != "" {
-		carrier.Set(HeaderOrigin, st.origin)
-	}
-	var b strings.Builder
-	if high := binary.BigEndian.Uint64(tid[:8]); high != 0 {
-		b.WriteString(tagTraceIDHigh + "=" + hex.EncodeToString(tid[:8]))
-	}
-	for _, t := range st.tags {
-		if t.key == tagTraceIDHigh || !validTag(t.key, t.value) {
-			continue
-		}
-		if b.Len()+len(t.key)+len(t.value)+2 > maxTagsHeaderLen {
-			break
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(t.key + "=" + t.value)
-	}
-	if b.Len() > 0 {
-		carrier.Set(HeaderTags, b.String())
+	st.tags = withTraceIDHigh(st.tags, tid)
+	writeDatadog(carrier, sc, st)
+	if tracecontextWrote(carrier, sc) {
+		carrier.Set(headerTracestate, composeTracestate(st, others))
 	}
 }
 
 // Extract implements propagation.TextMapPropagator.
 func (Propagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
-	if prev := trace.SpanContextFromContext(ctx); prev.IsValid() && prev.IsRemote() {
-		return ctx
+	prev := trace.SpanContextFromContext(ctx)
+	w3c := w3cStatusOf(prev, carrier)
+	if w3c == w3cForeign {
+		return ctx // an earlier propagator's (b3, jaeger) context wins
 	}
-	sc, ok := extract(carrier)
-	if !ok {
-		return ctx
+	d, status := extractDatadog(carrier)
+	switch {
+	case status != ddFound:
+		return withoutDatadog(ctx, prev, w3c, status, carrier)
+	case w3c == w3cOK && prev.TraceID() == d.traceID:
+		return merged(ctx, prev, d, carrier)
 	}
-	return trace.ContextWithRemoteSpanContext(ctx, sc)
+	// The Datadog context alone; a traceparent of another trace, or a
+	// corrupt one, is not followed (dd-trace-go only links the former).
+	if d.spanID == 0 {
+		// A synthetics request may have no parent; an OpenTelemetry span
+		// context needs one.
+		return blankIf(ctx, w3c != w3cNone)
+	}
+	d.state.parent = spanHex(d.spanID)
+	return withState(ctx, d.traceID, spanIDOf(d.spanID), d.state, trace.TraceState{}, nil)
 }
 
-func extract(carrier propagation.TextMapCarrier) (trace.SpanContext, bool) {
-	low, err := parseID(carrier.Get(HeaderTraceID))
-	if err != nil {
-		return trace.SpanContext{}, false
+// w3cStatus is what the context holds before this propagator runs.
+type w3cStatus int
+
+const (
+	w3cNone    w3cStatus = iota // no remote span context
+	w3cOK                       // the carrier's traceparent, read by tracecontext
+	w3cCorrupt                  // the same, but traceparent is repeated: dd-trace-go refuses it
+	w3cForeign                  // another propagator's (b3, jaeger)
+)
+
+func w3cStatusOf(prev trace.SpanContext, carrier propagation.TextMapCarrier) w3cStatus {
+	switch {
+	case !prev.IsValid() || !prev.IsRemote():
+		return w3cNone
+	case !sameAsTraceparent(prev, carrier):
+		return w3cForeign
+	case len(values(carrier, headerTraceparent)) > 1:
+		return w3cCorrupt
 	}
-	parent, err := parseID(carrier.Get(HeaderParentID))
-	if err != nil || parent == 0 {
-		// dd-trace-go accepts a zero parent for synthetics requests, but an
-		// OTel span context needs a span ID.
-		return trace.SpanContext{}, false
+	return w3cOK
+}
+
+// withoutDatadog is the outcome when the Datadog headers give no context:
+// the W3C context with the tracestate's Datadog state, or, as dd-trace-go
+// stops at a corrupt header of either kind, no context at all.
+func withoutDatadog(ctx context.Context, prev trace.SpanContext, w3c w3cStatus, status ddStatus, carrier propagation.TextMapCarrier) context.Context {
+	switch {
+	case w3c == w3cNone:
+		return ctx
+	case status == ddCorrupt || w3c == w3cCorrupt:
+		return blankIf(ctx, true)
 	}
-	var st ddState
-	if h := carrier.Get(HeaderTags); h != "" && len(h) <= maxTagsHeaderLen {
-		st.tags = parseTagsHeader(h)
+	return withW3CState(ctx, prev, carrier)
+}
+
+// blankIf drops the remote span context an earlier propagator extracted
+// from this carrier, when dd-trace-go would extract none from it.
+func blankIf(ctx context.Context, blank bool) context.Context {
+	if !blank {
+		return ctx
 	}
-	var tid trace.TraceID
-	binary.BigEndian.PutUint64(tid[8:], low)
-	for _, t := range st.tags {
-		// dd-trace-go takes only 16 lower-case hex digits (validateTID).
-		if t.key == tagTraceIDHigh && isLowerHex16(t.value) {
-			b, _ := hex.DecodeString(t.value)
-			copy(tid[:8], b)
+	return trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+}
+
+// withW3CState keeps the W3C context prev and reads the Datadog state from
+// the carrier's tracestate with dd-trace-go's rules.
+func withW3CState(ctx context.Context, prev trace.SpanContext, carrier propagation.TextMapCarrier) context.Context {
+	st, others := parseTracestate(lastValue(carrier, headerTracestate), prev.IsSampled())
+	c := &carried{traceID: prev.TraceID(), member: prev.TraceState().Get(traceStateKey), state: st, others: others}
+	return context.WithValue(ctx, carriedKey{}, c)
+}
+
+// merged is dd-trace-go's outcome for Datadog and W3C headers of the same
+// trace: the Datadog priority, origin and tags, the W3C parent, the other
+// vendors' tracestate members; the last Datadog parent (p:) is the W3C
+// one's, else the Datadog parent ID when the two parents differ.
+func merged(ctx context.Context, prev trace.SpanContext, d ddContext, carrier propagation.TextMapCarrier) context.Context {
+	w3c, others := parseTracestate(lastValue(carrier, headerTracestate), prev.IsSampled())
+	st := d.state
+	if sid := prev.SpanID(); binary.BigEndian.Uint64(sid[:]) != d.spanID {
+		st.parent = w3c.parent
+		if st.parent == "" {
+			st.parent = spanHex(d.spanID)
 		}
 	}
-	// A 128-bit ID whose low 64 bits are zero is still an ID; only the
-	// all-zero ID is none.
-	if !tid.IsValid() {
-		return trace.SpanContext{}, false
-	}
-	st.tags = dropTag(st.tags, tagTraceIDHigh)
+	return withState(ctx, prev.TraceID(), prev.SpanID(), st, prev.TraceState(), others)
+}
+
+// withState puts the remote span context for st into ctx, with st itself
+// carried beside it. base is the tracestate of the W3C context the state
+// goes with (the other vendors' members), or empty.
+func withState(ctx context.Context, tid trace.TraceID, sid trace.SpanID, st ddState, base trace.TraceState, others []string) context.Context {
+	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
 	// No priority means the sender left the decision to us; dd-trace-go's
 	// default then keeps the trace, and so does a sampled flag.
-	sampled := true
-	// A priority header that is present must parse, even empty, as in
-	// dd-trace-go's extractTextMap.
-	if p, ok := header(carrier, HeaderPriority); ok {
-		prio, err := strconv.Atoi(p)
-		if err != nil {
-			return trace.SpanContext{}, false
-		}
-		st.priority, st.hasPriority = prio, true
-		sampled = prio > 0
-	}
-	st.origin = carrier.Get(HeaderOrigin)
-
-	var sid trace.SpanID
-	binary.BigEndian.PutUint64(sid[:], parent)
-	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
-	if sampled {
+	if !st.hasPriority || st.priority > 0 {
 		cfg.TraceFlags = trace.FlagsSampled
 	}
-	if v := st.encode(); v != "" {
-		if ts, err := (trace.TraceState{}).Insert(traceStateKey, v); err == nil {
-			cfg.TraceState = ts
-		}
+	cfg.TraceState = base.Delete(traceStateKey)
+	member := strings.TrimPrefix(composeTracestate(st, nil), "dd=")
+	if ts, err := cfg.TraceState.Insert(traceStateKey, member); err == nil {
+		cfg.TraceState = ts
 	}
-	return trace.NewSpanContext(cfg), true
+	c := &carried{traceID: tid, member: cfg.TraceState.Get(traceStateKey), state: st, others: others}
+	ctx = context.WithValue(ctx, carriedKey{}, c)
+	return trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(cfg))
 }
 
-// ddState is the Datadog part of a trace's context that OTel's span context
-// has no field for.
-type ddState struct {
-	priority    int
-	hasPriority bool
-	origin      string
-	// tags are propagating tags (_dd.p.*), in the order received.
-	tags []tag
+func spanIDOf(id uint64) trace.SpanID {
+	var sid trace.SpanID
+	binary.BigEndian.PutUint64(sid[:], id)
+	return sid
 }
 
-// priorityFor returns the sampling priority to send for a span context
-// whose sampled flag is sampled: the one received when it agrees with the
-// flag (so USER_KEEP stays 2), else AUTO_KEEP (1) or AUTO_REJECT (0).
-func (s ddState) priorityFor(sampled bool) int {
-	if s.hasPriority && (s.priority > 0) == sampled {
-		return s.priority
-	}
-	if sampled {
-		return 1
-	}
-	return 0
+func spanHex(id uint64) string {
+	sid := spanIDOf(id)
+	return hex.EncodeToString(sid[:])
 }
 
-// parseState reads the value of the dd tracestate member, as dd-trace-go
-// writes it: s:<priority>;o:<origin>;t.<tag>:<value>, with '=' written '~'.
-func parseState(v string) ddState {
-	var s ddState
-	if v == "" {
-		return s
-	}
-	for _, member := range strings.Split(v, ";") {
-		k, val, ok := strings.Cut(member, ":")
-		if !ok {
-			continue
-		}
-		switch {
-		case k == "s":
-			if p, err := strconv.Atoi(val); err == nil {
-				s.priority, s.hasPriority = p, true
-			}
-		case k == "o":
-			s.origin = strings.ReplaceAll(val, "~", "=")
-		case strings.HasPrefix(k, "t."):
-			s.tags = append(s.tags, tag{propagatingPrefix + k[len("t."):], strings.ReplaceAll(val, "~", "=")})
-		}
-	}
-	return s
+// sameAsTraceparent reports whether sc is what the carrier's traceparent
+// says, that is whether the tracecontext propagator just extracted it.
+func sameAsTraceparent(sc trace.SpanContext, carrier propagation.TextMapCarrier) bool {
+	return matchesTraceparent(carrier.Get(headerTraceparent), sc)
 }
 
-// maxStateLen is the W3C limit on a tracestate member's value.
-const maxStateLen = 256
-
-// encode writes s as the dd tracestate member's value, or "" when there is
-// nothing to keep.
-func (s ddState) encode() string {
-	if !s.hasPriority && s.origin == "" && len(s.tags) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	if s.hasPriority {
-		b.WriteString("s:" + strconv.Itoa(s.priority))
-	}
-	add := func(member string) {
-		if b.Len()+len(member)+1 > maxStateLen {
-			return
-		}
-		if b.Len() > 0 {
-			b.WriteByte(';')
-		}
-		b.WriteString(member)
-	}
-	if s.origin != "" {
-		add("o:" + sanitizeState(s.origin, true))
-	}
-	for _, t := range s.tags {
-		if !strings.HasPrefix(t.key, propagatingPrefix) {
-			continue
-		}
-		add("t." + sanitizeState(t.key[len(propagatingPrefix):], true) + ":" + sanitizeState(t.value, false))
-	}
-	return strings.TrimRight(b.String(), " ")
+// tracecontextWrote reports whether the carrier holds the traceparent of
+// sc, written by the tracecontext propagator ahead of this one.
+func tracecontextWrote(carrier propagation.TextMapCarrier, sc trace.SpanContext) bool {
+	return matchesTraceparent(carrier.Get(headerTraceparent), sc)
 }
 
-// sanitizeState makes s fit a tracestate value as dd-trace-go does: '='
-// becomes '~'; ',', ';', '~', ':' in keys, and characters outside printable
-// ASCII become '_'.
-func sanitizeState(s string, key bool) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '=':
-			b.WriteByte('~')
-		case r == ',' || r == ';' || r == '~' || (key && (r == ':' || r == ' ')):
-			b.WriteByte('_')
-		case r < 0x20 || r > 0x7e:
-			b.WriteByte('_')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// parseTagsHeader reads x-datadog-tags: k1=v1,k2=v2. Only propagating tags
-// (_dd.p.*) are kept; a malformed header yields none, as in dd-trace-go.
-func parseTagsHeader(h string) []tag {
-	var tags []tag
-	for _, item := range strings.Split(h, ",") {
-		k, v, ok := strings.Cut(item, "=")
-		if !ok || k == "" || v == "" {
-			return nil
-		}
-		if strings.HasPrefix(k, propagatingPrefix) && validTag(k, v) {
-			tags = setTag(tags, k, v)
-		}
-	}
-	return tags
-}
-
-// setTag sets key to value: a repeated key keeps its first place and its
-// last value, as in dd-trace-go's map of propagating tags, and is sent once.
-func setTag(tags []tag, key, value string) []tag {
-	for i := range tags {
-		if tags[i].key == key {
-			tags[i].value = value
-			return tags
-		}
-	}
-	return append(tags, tag{key, value})
-}
-
-// validTag is dd-trace-go's isValidPropagatableTag.
-func validTag(k, v string) bool {
-	if k == "" || v == "" {
-		return false
-	}
-	for _, c := range k {
-		if c < 32 || c > 126 || c == ' ' || c == '=' || c == ',' {
-			return false
-		}
-	}
-	for _, c := range v {
-		if c < 32 || c > 126 || c == ',' {
-			return false
-		}
-	}
-	return true
-}
-
-func dropTag(tags []tag, key string) []tag {
-	out := tags[:0]
-	for _, t := range tags {
-		if t.key != key {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// parseID reads a decimal ID as dd-trace-go's parseUint64 does: a signed
-// value is taken as its two's complement (-1 is the largest uint64), as
-// some tracers write IDs as signed 64-bit integers.
-func parseID(s string) (uint64, error) {
-	if strings.HasPrefix(s, "-") {
-		n, err := strconv.ParseInt(s, 10, 64)
-		return uint64(n), err
-	}
-	return strconv.ParseUint(s, 10, 64)
-}
-
-func isLowerHex16(s string) bool {
-	if len(s) != 16 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// header returns a header's value and whether the carrier has it at all.
-func header(carrier propagation.TextMapCarrier, key string) (string, bool) {
-	if v := carrier.Get(key); v != "" {
-		return v, true
-	}
-	for _, k := range carrier.Keys() {
-		if strings.EqualFold(k, key) {
-			return "", true
-		}
-	}
-	return "", false
+// matchesTraceparent reports whether the traceparent value tp holds sc's
+// trace and span IDs, as the tracecontext propagator writes and reads them
+// (lower-case hex).
+func matchesTraceparent(tp string, sc trace.SpanContext) bool {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	return len(tp) >= 52 && tp[3:35] == hex.EncodeToString(tid[:]) && tp[36:52] == hex.EncodeToString(sid[:])
 }

@@ -70,17 +70,17 @@ func TestExtractWhatDDTraceGoInjects(t *testing.T) {
 	}{
 		{"128-bit, auto keep",
 			ddContext{traceID: mustTraceID(t, "6b0445ae00000000475f43d67920d18f"), spanID: 6860562694179372886, priority: 1},
-			"6b0445ae00000000475f43d67920d18f", true, "s:1"},
+			"6b0445ae00000000475f43d67920d18f", true, "s:1;p:5f359d6be9dbbf56"},
 		{"user keep, origin and decision maker",
 			ddContext{traceID: mustTraceID(t, "6b0445ae00000000475f43d67920d18f"), spanID: 42, priority: 2, origin: "rum",
 				tags: map[string]string{"_dd.p.dm": "-4"}},
-			"6b0445ae00000000475f43d67920d18f", true, "s:2;o:rum;t.dm:-4"},
+			"6b0445ae00000000475f43d67920d18f", true, "s:2;o:rum;p:000000000000002a;t.dm:-4"},
 		{"user reject",
 			ddContext{traceID: mustTraceID(t, "6b0445ae00000000475f43d67920d18f"), spanID: 42, priority: -1},
-			"6b0445ae00000000475f43d67920d18f", false, "s:-1"},
+			"6b0445ae00000000475f43d67920d18f", false, "s:-1;p:000000000000002a"},
 		{"64-bit trace ID",
 			ddContext{traceID: mustTraceID(t, "0000000000000000475f43d67920d18f"), spanID: 42, priority: 1},
-			"0000000000000000475f43d67920d18f", true, "s:1"},
+			"0000000000000000475f43d67920d18f", true, "s:1;p:000000000000002a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,12 +209,20 @@ func TestExtractDetails(t *testing.T) {
 	if sc := extract(with("x-datadog-tags", "_dd.p.tid=xyz")); sc.TraceID().String() != "0000000000000000475f43d67920d18f" {
 		t.Errorf("malformed tid: trace ID %s", sc.TraceID())
 	}
-	// An earlier propagator's context (tracecontext) is kept.
+	// With tracecontext first, as by default: for the same trace the W3C
+	// parent is kept, as dd-trace-go keeps it; for another trace (here the
+	// Datadog headers have no upper bits) the Datadog context wins.
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, datadog.Propagator{})
 	c := with("traceparent", "00-6b0445ae00000000475f43d67920d18f-00000000000000aa-01")
+	c["x-datadog-tags"] = "_dd.p.tid=6b0445ae00000000"
 	sc := trace.SpanContextFromContext(prop.Extract(context.Background(), c))
-	if sc.SpanID().String() != "00000000000000aa" {
-		t.Errorf("with traceparent too: parent %s; want the W3C one, 00000000000000aa", sc.SpanID())
+	if sc.SpanID().String() != "00000000000000aa" || sc.TraceID().String() != "6b0445ae00000000475f43d67920d18f" {
+		t.Errorf("same trace in both: %s/%s; want the W3C parent, 00000000000000aa", sc.TraceID(), sc.SpanID())
+	}
+	delete(c, "x-datadog-tags")
+	sc = trace.SpanContextFromContext(prop.Extract(context.Background(), c))
+	if sc.SpanID().String() != "0000000000000001" || sc.TraceID().String() != "0000000000000000475f43d67920d18f" {
+		t.Errorf("another trace in traceparent: %s/%s; want the Datadog one", sc.TraceID(), sc.SpanID())
 	}
 }
 

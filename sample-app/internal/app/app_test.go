@@ -105,9 +105,14 @@ func TestLogCorrelation(t *testing.T) {
 			vars: []string{"ENVIRONMENT", "test", "TELEMETRY_BACKEND", "datadog", "DD_AGENT_HOST", "127.0.0.1", "DD_TRACE_AGENT_PORT", "1",
 				"DD_REMOTE_CONFIGURATION_ENABLED", "false", "SERVICE_VERSION", "1.2.3"},
 			check: func(t *testing.T, line map[string]any, traceID [16]byte, spanID [8]byte) {
-				low := fmt.Sprint(be64(traceID[8:]))
-				if fmt.Sprint(line["dd.trace_id"]) != low || fmt.Sprint(line["dd.span_id"]) != fmt.Sprint(be64(spanID[:])) {
-					t.Errorf("dd.trace_id, dd.span_id = %v, %v; want %s, %d (decimal, low 64 bits)", line["dd.trace_id"], line["dd.span_id"], low, be64(spanID[:]))
+				// 128-bit logging is on by default, as in dd-trace-go v2:
+				// 32 hex digits when the upper 64 bits are set.
+				id := fmt.Sprint(be64(traceID[8:]))
+				if be64(traceID[:8]) != 0 {
+					id = fmt.Sprintf("%x", traceID)
+				}
+				if fmt.Sprint(line["dd.trace_id"]) != id || fmt.Sprint(line["dd.span_id"]) != fmt.Sprint(be64(spanID[:])) {
+					t.Errorf("dd.trace_id, dd.span_id = %v, %v; want %s, %d", line["dd.trace_id"], line["dd.span_id"], id, be64(spanID[:]))
 				}
 				if line["dd.service"] != "books" || line["dd.env"] != "test" || line["dd.version"] != "1.2.3" {
 					t.Errorf("dd.service, dd.env, dd.version = %v, %v, %v", line["dd.service"], line["dd.env"], line["dd.version"])
