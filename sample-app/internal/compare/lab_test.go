@@ -3,8 +3,10 @@ package compare
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -102,12 +104,12 @@ func TestRunAgainstTheLab(t *testing.T) {
 }
 
 // TestBackendFailsMidRun sends New Relic's spans through a proxy that dies
-// a moment after the first export got its answer: newrelic is reported
+// once the first export got its answer: newrelic is reported
 // failed, with the reason, and jaeger, alone and beside it in the fan-out,
 // still completes.
 func TestBackendFailsMidRun(t *testing.T) {
 	l := lab.ForTest(t)
-	p := newDyingProxy(t, l.CollectorOTLPHTTP, 300*time.Millisecond)
+	p := newDyingProxy(t, l.CollectorOTLPHTTP)
 	rep, err := Run(context.Background(), l, testOptions("t2",
 		WithBackends("jaeger", "newrelic"),
 		// The development profile exports every 500 ms, so the proxy dies
@@ -178,74 +180,44 @@ func TestDatadogOTLPBesideNewRelic(t *testing.T) {
 	}
 }
 
-// dyingProxy forwards TCP connections to a target until a while after the
-// first answer came back, then closes its listener and every connection.
+// dyingProxy forwards the first OTLP request to a target and then dies: every
+// later request has its connection cut without reaching the target, and the
+// address refuses connections from then on. Cutting at a request boundary,
+// not on a timer, keeps what the target stored equal to what the client saw
+// acknowledged, however slow the machine.
 type dyingProxy struct {
 	addr string
-	ln   net.Listener
-	once sync.Once
+	srv  *http.Server
 	mu   sync.Mutex
-	conn []net.Conn
-	dead bool
+	used bool
 }
 
-func newDyingProxy(t *testing.T, target string, after time.Duration) *dyingProxy {
+func newDyingProxy(t *testing.T, target string) *dyingProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &dyingProxy{addr: ln.Addr().String(), ln: ln}
-	t.Cleanup(p.kill)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			if p.dead {
-				c.Close()
-				up.Close()
-			}
-			p.conn = append(p.conn, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() {
-				// The first bytes back are the first answer.
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := up.Read(buf)
-					if n > 0 {
-						p.once.Do(func() { time.AfterFunc(after, p.kill) })
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-				c.Close()
-			}()
+	up := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	p := &dyingProxy{addr: ln.Addr().String()}
+	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		first := !p.used
+		p.used = true
+		p.mu.Unlock()
+		if !first {
+			panic(http.ErrAbortHandler) // cuts the connection: the export fails
 		}
-	}()
+		up.ServeHTTP(w, r)
+		// The answer is written; the listener goes after it returns.
+		go p.kill()
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	t.Cleanup(p.kill)
 	return p
 }
 
 // kill makes the address refuse connections from now on.
 func (p *dyingProxy) kill() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.dead = true
-	for _, c := range p.conn {
-		c.Close()
-	}
-	p.conn = nil
+	_ = p.srv.Close()
 }
