@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/contrib/samplers/jaegerremote"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
 
 // Defaults of the specification's jaeger_remote arguments. The Go sampler
@@ -28,8 +30,9 @@ type remoteArgs struct {
 }
 
 // parseRemoteArgs reads endpoint=...,pollingIntervalMs=...,initialSamplingRate=...
-// as the specification spells them; every key is optional.
-func parseRemoteArgs(arg string) (remoteArgs, error) {
+// as the specification spells them; every key is optional. The endpoint is
+// under the TLS policy of every other endpoint (checkRemoteEndpoint).
+func parseRemoteArgs(arg string, strict, allowInsecure bool) (remoteArgs, error) {
 	a := remoteArgs{endpoint: defaultRemoteEndpoint, polling: defaultRemotePolling, initial: defaultRemoteInitial}
 	bad := func(why string) error {
 		return fmt.Errorf("%s=%q: %s; want endpoint=<http URL>,pollingIntervalMs=<positive whole number>,initialSamplingRate=<0 to 1>", envSamplerArg, arg, why)
@@ -69,7 +72,25 @@ func parseRemoteArgs(arg string) (remoteArgs, error) {
 			return a, bad(fmt.Sprintf("unknown key %q", k))
 		}
 	}
-	return a, nil
+	return a, checkRemoteEndpoint(arg, a.endpoint, strict, allowInsecure)
+}
+
+// checkRemoteEndpoint applies the exporters' TLS policy to the sampling
+// server: strategies decide what is recorded, so in staging and production
+// they come over https unless the server is this machine or the user set
+// TELEMETRY_ALLOW_INSECURE=true. The rule and its wording are the OTLP
+// targets' (otlp.Target.CheckTransport), not a copy.
+func checkRemoteEndpoint(arg, endpoint string, strict, allowInsecure bool) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return err // parseRemoteArgs built it from a parsed URL
+	}
+	value := arg
+	if value == "" {
+		value = "endpoint=" + endpoint
+	}
+	t := otlp.Target{URL: u, EndpointVar: envSamplerArg, EndpointValue: value}
+	return t.CheckTransport(strict, allowInsecure)
 }
 
 // newRemoteSampler starts polling the strategies for service. The first
@@ -81,4 +102,17 @@ func newRemoteSampler(service string, a remoteArgs) *jaegerremote.Sampler {
 		jaegerremote.WithSamplingRefreshInterval(a.polling),
 		jaegerremote.WithInitialSampler(sdktrace.TraceIDRatioBased(a.initial)),
 	)
+}
+
+// remoteEndpoint is the sampling server e's sampler polls, or "" when the
+// sampler is not a remote one (or its argument is wrong: Init reports it).
+func remoteEndpoint(e Env) string {
+	if !strings.HasSuffix(strings.ToLower(e.Sampler), "jaeger_remote") {
+		return ""
+	}
+	a, err := parseRemoteArgs(e.SamplerArg, false, true)
+	if err != nil {
+		return ""
+	}
+	return a.endpoint
 }

@@ -43,7 +43,7 @@ func newSampler(e Env, p profiles.Profile, service string, start bool) (s sdktra
 	case "parentbased_traceidratio":
 		s = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
 	case "jaeger_remote", "parentbased_jaeger_remote":
-		args, err := parseRemoteArgs(e.SamplerArg)
+		args, err := parseRemoteArgs(e.SamplerArg, p.Strict, e.AllowInsecure)
 		if err != nil {
 			return nil, "", 0, stop, err
 		}
