@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/contrib/samplers/jaegerremote"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -93,15 +92,10 @@ func checkRemoteEndpoint(arg, endpoint string, strict, allowInsecure bool) error
 	return t.CheckTransport(strict, allowInsecure)
 }
 
-// newRemoteSampler starts polling the strategies for service. The first
-// fetch happens in the background; until it answers, initialSamplingRate
-// applies, so Init never waits on the sampling server.
-func newRemoteSampler(service string, a remoteArgs) *jaegerremote.Sampler {
-	return jaegerremote.New(service,
-		jaegerremote.WithSamplingServerURL(a.endpoint),
-		jaegerremote.WithSamplingRefreshInterval(a.polling),
-		jaegerremote.WithInitialSampler(sdktrace.TraceIDRatioBased(a.initial)),
-	)
+// remoteSampler is a sampler polling a sampling server; Close stops it.
+type remoteSampler interface {
+	sdktrace.Sampler
+	Close()
 }
 
 // remoteEndpoint is the sampling server e's sampler polls, or "" when the
