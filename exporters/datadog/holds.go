@@ -11,7 +11,7 @@ import (
 // new roots are not held (their decision at start stands, as before the
 // second look existed), and a held trace's further spans are dropped and
 // counted, as dd-trace-go drops the spans of a trace past its own bound.
-const maxHeld = 1 << 16
+const maxHeld = maxLive
 
 // holds are the local traces whose root the Datadog rules decided: the
 // native processor keeps their spans back until the root ends, when the
@@ -105,4 +105,24 @@ func (h *holds) end(s sdktrace.ReadOnlySpan) (spans []sdktrace.ReadOnlySpan, hel
 	t.ended = append(t.ended, s)
 	h.n++
 	return nil, true, false
+}
+
+// drain forgets every held trace and returns how many of their ended spans
+// were sampled.
+func (h *holds) drain() int {
+	if h == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, t := range h.traces {
+		for _, s := range t.ended {
+			if s.SpanContext().IsSampled() {
+				n++
+			}
+		}
+	}
+	h.traces, h.n = map[trace.TraceID]*held{}, 0
+	return n
 }

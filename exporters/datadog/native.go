@@ -582,6 +582,11 @@ func (p *nativeProcessor) Shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		p.stopping.Store(true)
+		// Sampled spans of traces whose root never ended never reach the
+		// Agent, as dd-trace-go never sends an unfinished trace's chunk.
+		if n := p.holds.drain(); n > 0 {
+			p.stats.Dropped(n, false)
+		}
 		owner.mu.Lock()
 		if owner.active == p {
 			owner.active = nil
