@@ -216,6 +216,13 @@ func kubeAPIStandIn(t *testing.T, configMaps map[string]string) *httptest.Server
 			return
 		}
 		body, ok := configMaps[strings.TrimPrefix(r.URL.Path, "/api/v1/namespaces/")]
+		if body == "hang" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
 		if !ok {
 			http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
 			return
@@ -275,6 +282,14 @@ func TestCloudEKSOtherwise(t *testing.T) {
 		kubeAPIStandIn(t, map[string]string{"kube-system/configmaps/aws-auth": `{"kind":"ConfigMap"}`})
 		if _, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 5*time.Second, nil); out[0].Result != detect.NotDetected {
 			t.Errorf("outcome %+v; want not detected", out)
+		}
+	})
+	t.Run("API server that never answers", func(t *testing.T) {
+		kubeAPIStandIn(t, map[string]string{"kube-system/configmaps/aws-auth": "hang"})
+		start := time.Now()
+		_, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 300*time.Millisecond, nil)
+		if took := time.Since(start); took > 3*time.Second || out[0].Result != detect.TimedOut {
+			t.Errorf("outcome %+v after %v; want timed out at the 300ms budget, long before the 10s hang", out, took)
 		}
 	})
 	t.Run("no aws-auth", func(t *testing.T) {
