@@ -208,3 +208,41 @@ func (c *countExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnly
 	return nil
 }
 func (c *countExporter) Shutdown(context.Context) error { return nil }
+
+// A trace held for the second look whose root never ends is never sent, as
+// dd-trace-go never sends an unfinished chunk; its ended sampled spans are
+// counted as dropped at shutdown, and the finished traces are exported.
+func TestNativeHeldTraceCountedAtShutdown(t *testing.T) {
+	agent := newTestAgent(t, false)
+	s := settings(t, map[string]string{
+		"DD_TRACE_AGENT_URL":      agent.URL,
+		"DD_TRACE_SAMPLING_RULES": `[{"service":"books","sample_rate":1}]`,
+	})
+	b, err := datadog.Factory{}.New(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(b.Sampler), sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(s.Resource))
+	waitStarted(t, b)
+	tr := tp.Tracer("t")
+	ctx, open := tr.Start(context.Background(), "GET /books")
+	for range 3 {
+		_, c := tr.Start(ctx, "child")
+		c.End()
+	}
+	_, done := tr.Start(context.Background(), "GET /shelves")
+	done.End()
+	_ = open // never ends
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	st := b.Stats.Snapshot()
+	if st.SpansExported != 1 || st.SpansDropped != 3 || st.SpansQueued != 0 {
+		t.Errorf("exported %d, dropped %d, queued %d; want 1, 3 (the open trace's ended children), 0", st.SpansExported, st.SpansDropped, st.SpansQueued)
+	}
+	if n := len(agent.Spans()); n != 1 {
+		t.Errorf("the agent got %d spans; want the finished trace's 1", n)
+	}
+}
