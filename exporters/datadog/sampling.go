@@ -51,7 +51,7 @@ const (
 // variables decide, as they would for a service traced by dd-trace-go.
 type SamplingConfig struct {
 	SampleRate string `envconfig:"DD_TRACE_SAMPLE_RATE" json:"sample_rate,omitempty" desc:"Native mode: the rate, 0 to 1, at which traces no rule matches are kept (priority 2 or -1, decision maker -3), as dd-trace-go applies it. Wins over OTEL_TRACES_SAMPLER for local roots."`
-	Rules      string `envconfig:"DD_TRACE_SAMPLING_RULES" json:"sampling_rules,omitempty" desc:"Native mode: JSON list of rules, the first match deciding: [{\"service\":\"glob\",\"name\":\"glob\",\"resource\":\"glob\",\"tags\":{\"key\":\"glob\"},\"sample_rate\":0.5}]; globs take * and ?, case-insensitive. max_per_second is accepted and, as in dd-trace-go, applies to span rules only. Wins over OTEL_TRACES_SAMPLER."`
+	Rules      string `envconfig:"DD_TRACE_SAMPLING_RULES" json:"sampling_rules,omitempty" desc:"Native mode: JSON list of rules, the first match deciding: [{\"service\":\"glob\",\"name\":\"glob\",\"resource\":\"glob\",\"tags\":{\"key\":\"glob\"},\"sample_rate\":0.5}]; globs take * and ?, case-insensitive; matched when a trace's root starts and again when it ends, as dd-trace-go does. Roots no rule and no DD_TRACE_SAMPLE_RATE decide are kept at the Agent's rate for their service and env (priority 1 or 0). max_per_second is accepted and, as in dd-trace-go, applies to span rules only. Wins over OTEL_TRACES_SAMPLER."`
 	RateLimit  string `envconfig:"DD_TRACE_RATE_LIMIT" json:"rate_limit,omitempty" desc:"Native mode: most traces per second kept by DD_TRACE_SAMPLE_RATE and the rules together (default 100); beyond it priority -1."`
 }
 
