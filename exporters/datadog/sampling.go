@@ -176,6 +176,9 @@ type Sampler struct {
 	limiter    *rate.Limiter
 	mu         sync.Mutex
 	agent      *agentRates
+	// tags is set when some rule looks at tags: only then are a root's
+	// attributes gathered into Span's Meta and Metrics.
+	tags bool
 }
 
 // NewSampler reads the sampling variables; it returns nil when neither
@@ -187,6 +190,9 @@ func NewSampler(c SamplingConfig) (*Sampler, error) {
 	rules, err := ParseRules(c.Rules)
 	errs = append(errs, err)
 	s.rules = rules
+	for _, r := range rules {
+		s.tags = s.tags || len(r.Tags) > 0
+	}
 	if v := strings.TrimSpace(c.SampleRate); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
@@ -363,12 +369,14 @@ func (o otelSampler) span(tid trace.TraceID, name string, kind trace.SpanKind, k
 		Env:          o.env,
 		Name:         operationName(kind, a),
 		Resource:     resourceName(name, kind, a),
-		Meta:         map[string]string{},
-		Metrics:      map[string]float64{},
 	}
 	if svc := a.str(tagServiceName); svc != "" {
 		sp.Service = svc
 	}
+	if !o.dd.tags {
+		return sp
+	}
+	sp.Meta, sp.Metrics = map[string]string{}, map[string]float64{}
 	for _, kv := range kvs {
 		switch v := kv.Value.AsInterface().(type) {
 		case int64:
