@@ -136,7 +136,7 @@ func TestSamplingMatchesDDTraceGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sc.agentRates != "" {
-				agentAnswers(t, agent, sc.agentRates, ours)
+				agentAnswers(t, agent, sc.agentRates, "checkout", ours)
 			}
 			before := len(agent.Spans())
 			rng := rand.New(rand.NewPCG(uint64(i), 42))
@@ -158,20 +158,25 @@ func TestSamplingMatchesDDTraceGo(t *testing.T) {
 	}
 }
 
-// agentAnswers makes the agent answer with rates, sends one trace so that
-// dd-trace-go reads them, and hands the same answer to ours.
-func agentAnswers(t *testing.T, agent *testAgent, rates string, ours *datadog.Sampler) {
+// agentAnswers makes the agent answer with rates, sends traces until
+// dd-trace-go has read them (a probe root of probe, a service rates keep at
+// 0 and no rule matches, gets priority 0), and hands the same answer to
+// ours.
+func agentAnswers(t *testing.T, agent *testAgent, rates, probe string, ours *datadog.Sampler) {
 	t.Helper()
 	agent.SetRates(rates)
-	n := len(agent.Spans())
-	tracer.StartSpan("warm.up").Finish()
-	tracer.Flush()
-	for deadline := time.Now().Add(10 * time.Second); len(agent.Spans()) == n; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the warm-up trace never reached the agent")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		s := tracer.StartSpan("warm.up", tracer.ServiceName(probe), tracer.ResourceName("probe"))
+		p, _ := s.Context().SamplingPriority()
+		s.Finish()
+		if p == 0 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatal("dd-trace-go never applied the agent's rates")
+		}
+		tracer.Flush()
 	}
-	time.Sleep(100 * time.Millisecond) // dd-trace-go reads the answer after the agent has the payload
 	if err := ours.SetAgentRates([]byte(`{"rate_by_service":`+rates+`}`), time.Now()); err != nil {
 		t.Fatal(err)
 	}
