@@ -21,7 +21,7 @@ const (
 
 // DetectEnv chooses the resource detectors that ask the network.
 type DetectEnv struct {
-	ResourceDetectors string         `envconfig:"OTEL_RESOURCE_DETECTORS" desc:"Comma list of cloud detectors to run at Init: aws_ec2, aws_ecs, gcp, azure_vm (also ec2, ecs, azure); env, host, os, process, container, k8s and serviceinstance are accepted and always on. Default none: the local detectors only (service.instance.id, host, OS, process, container.id from the cgroup files, Kubernetes from K8S_POD_NAME, K8S_NAMESPACE_NAME, K8S_NODE_NAME, K8S_POD_UID, K8S_CONTAINER_NAME or the OTel Operator's OTEL_RESOURCE_ATTRIBUTES_POD_NAME, _POD_UID, _NODE_NAME)."`
+	ResourceDetectors string         `envconfig:"OTEL_RESOURCE_DETECTORS" desc:"Comma list of cloud detectors to run at Init: aws_ec2, aws_ecs, aws_eks, gcp, azure_vm (also ec2, ecs, eks, azure; not in a binary built with -tags otelswitch_nocloud); env, host, os, process, container, k8s and serviceinstance are accepted and always on. Default none: the local detectors only (service.instance.id, host, OS, process, container.id from the cgroup files, Kubernetes from K8S_POD_NAME, K8S_NAMESPACE_NAME, K8S_NODE_NAME, K8S_POD_UID, K8S_CONTAINER_NAME or the OTel Operator's OTEL_RESOURCE_ATTRIBUTES_POD_NAME, _POD_UID, _NODE_NAME)."`
 	DetectTimeout     *time.Duration `envconfig:"TELEMETRY_DETECT_TIMEOUT" desc:"Total time the cloud detectors may take together (they run at once); Init never waits longer. A detector that fails or times out is logged and left out. Default 1s."`
 }
 

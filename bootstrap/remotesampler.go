@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/contrib/samplers/jaegerremote"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
 
 // Defaults of the specification's jaeger_remote arguments. The Go sampler
@@ -28,8 +29,9 @@ type remoteArgs struct {
 }
 
 // parseRemoteArgs reads endpoint=...,pollingIntervalMs=...,initialSamplingRate=...
-// as the specification spells them; every key is optional.
-func parseRemoteArgs(arg string) (remoteArgs, error) {
+// as the specification spells them; every key is optional. The endpoint is
+// under the TLS policy of every other endpoint (checkRemoteEndpoint).
+func parseRemoteArgs(arg string, strict, allowInsecure bool) (remoteArgs, error) {
 	a := remoteArgs{endpoint: defaultRemoteEndpoint, polling: defaultRemotePolling, initial: defaultRemoteInitial}
 	bad := func(why string) error {
 		return fmt.Errorf("%s=%q: %s; want endpoint=<http URL>,pollingIntervalMs=<positive whole number>,initialSamplingRate=<0 to 1>", envSamplerArg, arg, why)
@@ -69,16 +71,42 @@ func parseRemoteArgs(arg string) (remoteArgs, error) {
 			return a, bad(fmt.Sprintf("unknown key %q", k))
 		}
 	}
-	return a, nil
+	return a, checkRemoteEndpoint(arg, a.endpoint, strict, allowInsecure)
 }
 
-// newRemoteSampler starts polling the strategies for service. The first
-// fetch happens in the background; until it answers, initialSamplingRate
-// applies, so Init never waits on the sampling server.
-func newRemoteSampler(service string, a remoteArgs) *jaegerremote.Sampler {
-	return jaegerremote.New(service,
-		jaegerremote.WithSamplingServerURL(a.endpoint),
-		jaegerremote.WithSamplingRefreshInterval(a.polling),
-		jaegerremote.WithInitialSampler(sdktrace.TraceIDRatioBased(a.initial)),
-	)
+// checkRemoteEndpoint applies the exporters' TLS policy to the sampling
+// server: strategies decide what is recorded, so in staging and production
+// they come over https unless the server is this machine or the user set
+// TELEMETRY_ALLOW_INSECURE=true. The rule and its wording are the OTLP
+// targets' (otlp.Target.CheckTransport), not a copy.
+func checkRemoteEndpoint(arg, endpoint string, strict, allowInsecure bool) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return err // parseRemoteArgs built it from a parsed URL
+	}
+	value := arg
+	if value == "" {
+		value = "endpoint=" + endpoint
+	}
+	t := otlp.Target{URL: u, EndpointVar: envSamplerArg, EndpointValue: value}
+	return t.CheckTransport(strict, allowInsecure)
+}
+
+// remoteSampler is a sampler polling a sampling server; Close stops it.
+type remoteSampler interface {
+	sdktrace.Sampler
+	Close()
+}
+
+// remoteEndpoint is the sampling server e's sampler polls, or "" when the
+// sampler is not a remote one (or its argument is wrong: Init reports it).
+func remoteEndpoint(e Env) string {
+	if !strings.HasSuffix(strings.ToLower(e.Sampler), "jaeger_remote") {
+		return ""
+	}
+	a, err := parseRemoteArgs(e.SamplerArg, false, true)
+	if err != nil {
+		return ""
+	}
+	return a.endpoint
 }

@@ -147,6 +147,9 @@ func warnings(p *Plan) []string {
 		(strings.HasSuffix(p.Sampler, "traceidratio") && p.SamplerRatio == 0) {
 		w = append(w, fmt.Sprintf("%s=%s%s: no trace this service starts is ever recorded", envSampler, p.Sampler, ratioNote(p)))
 	}
+	if u := remoteEndpoint(p.env); u != "" && !loopbackURL(u) && strings.HasPrefix(u, "http:") {
+		w = append(w, fmt.Sprintf("sampler %s fetches its strategies in plaintext from %s (%s), allowed by TELEMETRY_ALLOW_INSECURE=true: whoever answers there decides what is recorded", p.Sampler, u, envSamplerArg))
+	}
 	for _, b := range p.Backends {
 		for _, e := range b.Endpoints {
 			if e.Plaintext && !loopbackURL(e.URL) {

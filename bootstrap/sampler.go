@@ -43,17 +43,8 @@ func newSampler(e Env, p profiles.Profile, service string, start bool) (s sdktra
 	case "parentbased_traceidratio":
 		s = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
 	case "jaeger_remote", "parentbased_jaeger_remote":
-		args, err := parseRemoteArgs(e.SamplerArg)
-		if err != nil {
+		if s, stop, err = jaegerRemote(e, p, name, service, start); err != nil {
 			return nil, "", 0, stop, err
-		}
-		s = sdktrace.AlwaysSample() // stands in while only checking
-		if start {
-			remote := newRemoteSampler(service, args)
-			s, stop = remote, remote.Close
-		}
-		if name == "parentbased_jaeger_remote" {
-			s = sdktrace.ParentBased(s)
 		}
 	default:
 		return nil, "", 0, stop, fmt.Errorf("%s=%q: unknown sampler; want one of %s", envSampler, name, samplerNames)
@@ -74,4 +65,26 @@ func vendorSampler(backends []*exporters.Backend) (sdktrace.Sampler, string) {
 		}
 	}
 	return nil, ""
+}
+
+// jaegerRemote builds the jaeger_remote sampler name asks for; with start
+// false it only checks (AlwaysSample stands in), as newSampler.
+func jaegerRemote(e Env, p profiles.Profile, name, service string, start bool) (sdktrace.Sampler, func(), error) {
+	args, err := parseRemoteArgs(e.SamplerArg, p.Strict, e.AllowInsecure)
+	if err == nil {
+		err = remoteSamplerBuilt(name)
+	}
+	if err != nil {
+		return nil, func() {}, err
+	}
+	var s sdktrace.Sampler = sdktrace.AlwaysSample()
+	stop := func() {}
+	if start {
+		remote := newRemoteSampler(service, args)
+		s, stop = remote, remote.Close
+	}
+	if name == "parentbased_jaeger_remote" {
+		s = sdktrace.ParentBased(s)
+	}
+	return s, stop, nil
 }

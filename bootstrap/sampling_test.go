@@ -26,6 +26,40 @@ func TestSamplingVariablesRejectBadValues(t *testing.T) {
 	}
 }
 
+// The sampling server is under the TLS policy of every endpoint: in
+// staging and production plaintext goes to loopback only, unless
+// TELEMETRY_ALLOW_INSECURE=true, and then with a warning.
+func TestJaegerRemoteEndpointTLSPolicy(t *testing.T) {
+	prod := func(arg string, more ...string) env {
+		e := env{"ENVIRONMENT": "production", "OTEL_SERVICE_NAME": "books", "TELEMETRY_BACKEND": "none",
+			"OTEL_TRACES_SAMPLER": "parentbased_jaeger_remote", "OTEL_TRACES_SAMPLER_ARG": arg, "TELEMETRY_LOG_FORMAT": "text"}
+		for i := 0; i+1 < len(more); i += 2 {
+			e[more[i]] = more[i+1]
+		}
+		return e
+	}
+	const refused = `OTEL_TRACES_SAMPLER_ARG="endpoint=http://sampling.internal:5778": plaintext to a host that is not loopback is refused in staging and production; use https, or set TELEMETRY_ALLOW_INSECURE=true`
+	if err := initErr(prod("endpoint=http://sampling.internal:5778")); err == nil || !strings.Contains(err.Error(), refused) {
+		t.Errorf("plaintext to another host in production: error %v; want %s", err, refused)
+	}
+	for _, e := range []env{
+		prod("endpoint=https://sampling.internal:5778"),
+		prod("endpoint=http://127.0.0.1:1"),
+		prod(""), // the default, localhost:5778
+		{"ENVIRONMENT": "development", "TELEMETRY_BACKEND": "none", "OTEL_TRACES_SAMPLER": "jaeger_remote", "OTEL_TRACES_SAMPLER_ARG": "endpoint=http://sampling.internal:5778"},
+	} {
+		_, logs := initEnv(t, e)
+		if strings.Contains(logs.String(), "in plaintext") {
+			t.Errorf("%v: warned about plaintext:\n%s", e, logs)
+		}
+	}
+	_, logs := initEnv(t, prod("endpoint=http://sampling.internal:5778", "TELEMETRY_ALLOW_INSECURE", "true"))
+	const warned = "sampler parentbased_jaeger_remote fetches its strategies in plaintext from http://sampling.internal:5778/sampling (OTEL_TRACES_SAMPLER_ARG), allowed by TELEMETRY_ALLOW_INSECURE=true"
+	if !strings.Contains(logs.String(), warned) {
+		t.Errorf("allowed plaintext without the warning %q:\n%s", warned, logs)
+	}
+}
+
 // Without a sampling server, the remote sampler runs at its initial rate
 // and Init does not wait for it.
 func TestJaegerRemoteInitialRateWithoutServer(t *testing.T) {

@@ -21,53 +21,56 @@ func TestSlimBuildTagsLeaveVendorSDKsOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list and go test")
 	}
-	const (
-		dd = "github.com/DataDog/"
-		nr = "github.com/newrelic/"
-	)
+	sdks := []string{
+		"github.com/DataDog/",                    // dd-trace-go
+		"github.com/newrelic/",                   // the New Relic agent
+		"go.opentelemetry.io/contrib/detectors/", // the cloud detectors
+		"github.com/gogo/protobuf/",              // the Jaeger remote sampler's strategies
+	}
 	for _, tt := range []struct {
-		tags           string
-		wantDD, wantNR bool
+		tags string
+		want [4]bool // whether each of sdks is in the graph
 	}{
-		{"", true, true}, // the check below can fail: the full build has both
-		{"otelswitch_nodatadog", false, true},
-		{"otelswitch_nonewrelic", true, false},
-		{"otelswitch_nodatadog,otelswitch_nonewrelic", false, false},
+		{"", [4]bool{true, true, true, true}}, // the check below can fail: the full build has all
+		{"otelswitch_nodatadog", [4]bool{false, true, true, true}},
+		{"otelswitch_nonewrelic", [4]bool{true, false, true, true}},
+		{"otelswitch_nocloud", [4]bool{true, true, false, true}},
+		{"otelswitch_nojaegerremote", [4]bool{true, true, true, false}},
+		{slimTags, [4]bool{false, false, false, false}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", "-tags", tt.tags, ".").CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps -tags %q: %v\n%s", tt.tags, err, out)
 		}
-		var gotDD, gotNR []string
-		for _, p := range strings.Fields(string(out)) {
-			if strings.HasPrefix(p, dd) {
-				gotDD = append(gotDD, p)
+		for i, sdk := range sdks {
+			var got []string
+			for _, p := range strings.Fields(string(out)) {
+				if strings.HasPrefix(p, sdk) {
+					got = append(got, p)
+				}
 			}
-			if strings.HasPrefix(p, nr) {
-				gotNR = append(gotNR, p)
+			if (len(got) > 0) != tt.want[i] {
+				t.Errorf("-tags %q: %d %s packages (%.3q); want them present = %v", tt.tags, len(got), sdk, got, tt.want[i])
 			}
-		}
-		if (len(gotDD) > 0) != tt.wantDD {
-			t.Errorf("-tags %q: %d %s packages (%.3q); want them present = %v", tt.tags, len(gotDD), dd, gotDD, tt.wantDD)
-		}
-		if (len(gotNR) > 0) != tt.wantNR {
-			t.Errorf("-tags %q: %d %s packages (%.3q); want them present = %v", tt.tags, len(gotNR), nr, gotNR, tt.wantNR)
 		}
 	}
 	// What a slim binary does when asked for what it lacks is tested under the
-	// tags (leftout_tagged_test.go); run those tests here so `go test ./...`
-	// covers them without a separate invocation.
-	out, err := exec.Command("go", "test", "-count=1", "-tags", "otelswitch_nodatadog,otelswitch_nonewrelic",
-		"-run", "^TestLeftOut", "-v", ".").CombinedOutput()
+	// tags (leftout_*_test.go here and in internal/detect); run those tests
+	// here so `go test ./...` covers them without a separate invocation.
+	out, err := exec.Command("go", "test", "-count=1", "-tags", slimTags,
+		"-run", "^TestLeftOut", "-v", ".", "../internal/detect").CombinedOutput()
 	if err != nil {
-		t.Fatalf("go test -tags otelswitch_nodatadog,otelswitch_nonewrelic: %v\n%s", err, out)
+		t.Fatalf("go test -tags %s: %v\n%s", slimTags, err, out)
 	}
-	for _, name := range []string{"TestLeftOutDatadog", "TestLeftOutNewRelic"} {
-		if !strings.Contains(string(out), "--- PASS: "+name) {
+	for _, name := range []string{"TestLeftOutDatadog", "TestLeftOutNewRelic", "TestLeftOutCloud", "TestLeftOutCloudDetectors", "TestLeftOutJaegerRemote"} {
+		if !strings.Contains(string(out), "--- PASS: "+name+" ") {
 			t.Errorf("%s did not pass under the tags:\n%s", name, out)
 		}
 	}
 }
+
+// slimTags are every tag that leaves something out: the slim build.
+const slimTags = "otelswitch_nodatadog,otelswitch_nonewrelic,otelswitch_nocloud,otelswitch_nojaegerremote"
 
 // A backend that is not chosen costs nothing at Init: Init with every
 // built-in backend registered allocates what it allocates with only the

@@ -31,6 +31,15 @@ type testAgent struct {
 
 	mu    sync.Mutex
 	spans []ddSpan
+	rates string // the answer to a trace payload; SetRates
+}
+
+// SetRates makes the agent answer trace payloads with rates, a
+// rate_by_service map as the Agent sends it.
+func (a *testAgent) SetRates(rates string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rates = `{"rate_by_service":` + rates + `}`
 }
 
 func newTestAgent(t *testing.T, hold bool) *testAgent {
@@ -63,8 +72,12 @@ func newTestAgent(t *testing.T, hold bool) *testAgent {
 			}
 			a.mu.Lock()
 			a.spans = append(a.spans, spans...)
+			answer := a.rates
 			a.mu.Unlock()
-			_, _ = io.WriteString(w, `{"rate_by_service":{"service:,env:":1}}`)
+			if answer == "" {
+				answer = `{"rate_by_service":{"service:,env:":1}}`
+			}
+			_, _ = io.WriteString(w, answer)
 		default:
 			http.NotFound(w, r)
 		}

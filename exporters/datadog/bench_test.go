@@ -131,7 +131,11 @@ func runBackend(b *testing.B, env map[string]string) {
 			b.Fatal(err)
 		}
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(be.SpanProcessor), sdktrace.WithResource(s.Resource))
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(be.SpanProcessor), sdktrace.WithResource(s.Resource)}
+	if be.Sampler != nil {
+		opts = append(opts, sdktrace.WithSampler(be.Sampler))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
 	workload(b, tp.Tracer("bench"), func() error { return tp.Shutdown(context.Background()) })
 	st := be.Stats.Snapshot()
 	if st.SpansExported+st.SpansDropped != int64(2*b.N) || st.SpansQueued != 0 {
@@ -151,6 +155,12 @@ func runBackend(b *testing.B, env map[string]string) {
 func BenchmarkSpan(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		runBackend(b, map[string]string{"DD_TRACE_AGENT_URL": discardSink(b, nil)})
+	})
+	b.Run("native-rules", func(b *testing.B) {
+		// Datadog's rules decide: every trace is held until its root ends
+		// and looked at again (a rule keeps all, no rate limit binds).
+		runBackend(b, map[string]string{"DD_TRACE_AGENT_URL": discardSink(b, nil),
+			"DD_TRACE_SAMPLING_RULES": `[{"resource":"GET /health","sample_rate":0},{"service":"books","sample_rate":1}]`, "DD_TRACE_RATE_LIMIT": "1e9"})
 	})
 	b.Run("otlp-grpc", func(b *testing.B) {
 		runBackend(b, map[string]string{"DATADOG_MODE": "otlp", "DATADOG_OTLP_ENDPOINT": "http://" + startGRPCSink(b)})

@@ -8,6 +8,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -83,27 +84,18 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
-	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
-	// own OTel metrics support sends them, rather than nowhere.
-	var reader sdkmetric.Reader
 	endpoints := []exporters.Endpoint{{
 		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
 		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
 	}}
-	if s.Metrics {
-		mt, err := c.NativeMetricsTarget()
-		if err != nil {
-			return nil, err
-		}
-		endpoints = append(endpoints, mt.Endpoint(exporters.EndpointMetrics))
-		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
-			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
+	reader, mep, err := nativeMetrics(ctx, c, id, s, stats)
+	if err != nil {
+		return nil, err
 	}
+	endpoints = append(endpoints, mep...)
 	p := newNativeProcessor(s, stats)
-	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
+	rules := p.useRules(sampler, id)
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource), sampler)
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
 	// address tracerOptions resolved with the Agent's.
@@ -124,7 +116,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Correlate:     Correlate(id),
 		Propagators:   []string{Name},
 		Stats:         stats,
-		Sampler:       rootSampler(sampler, id.Service),
+		Sampler:       rules,
 		Endpoints:     endpoints,
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
@@ -133,7 +125,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 // tracerOptions configures dd-trace-go from the backend's configuration
 // alone: explicit options win over the DD_ variables dd-trace-go would
 // otherwise read from the process environment.
-func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant, containerID string) []tracer.StartOption {
+func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc accountant, containerID string, rates *Sampler) []tracer.StartOption {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -143,7 +135,7 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	}
 	opts := []tracer.StartOption{
 		tracer.WithAgentURL(agentURL),
-		tracer.WithHTTPClient(withContainerID(newHTTPClient(a, timeout, acc), containerID)),
+		tracer.WithHTTPClient(withAgentRates(withContainerID(newHTTPClient(a, timeout, acc), containerID), rates)),
 		tracer.WithService(id.Service),
 		tracer.WithEnv(id.Env),
 		// otelswitch's sampler decides; every mirrored span carries its
@@ -195,4 +187,35 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 	b.Correlate = Correlate(id)
 	b.Propagators = []string{Name}
 	return b, nil
+}
+
+// useRules makes p hold the local traces sampler decides (holds) and
+// returns the backend's Sampler: nil when the Datadog variables leave
+// sampling to OpenTelemetry.
+func (p *nativeProcessor) useRules(sampler *Sampler, id Identity) sdktrace.Sampler {
+	if sampler == nil {
+		return nil
+	}
+	p.holds = newHolds()
+	p.rules = &otelSampler{dd: sampler, service: id.Service, env: id.Env, holds: p.holds}
+	return *p.rules
+}
+
+// nativeMetrics returns the reader that sends application metrics to the
+// Agent's OTLP ingest, as dd-trace-go's own OTel metrics support sends them,
+// rather than nowhere, and its endpoint; nothing when metrics are off.
+func nativeMetrics(ctx context.Context, c Config, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, []exporters.Endpoint, error) {
+	if !s.Metrics {
+		return nil, nil, nil
+	}
+	mt, err := c.NativeMetricsTarget()
+	if err != nil {
+		return nil, nil, err
+	}
+	reader, err := otlp.NewMetricReader(ctx, mt, otlp.Delta,
+		func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	return reader, []exporters.Endpoint{mt.Endpoint(exporters.EndpointMetrics)}, nil
 }

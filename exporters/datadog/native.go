@@ -67,6 +67,12 @@ type nativeProcessor struct {
 	live  sync.Map // trace.SpanID -> *mirrored, until its local trace completes
 	nlive atomic.Int64
 
+	// rules and holds are set when the Datadog sampling variables decide
+	// (otelSampler): the local traces they decided are held until their
+	// root ends, then mirrored with the root's final decision (release).
+	rules *otelSampler
+	holds *holds
+
 	// pending holds spans that ended before dd-trace-go had started, at most
 	// maxPending; they are mirrored once it has.
 	pendingMu  sync.Mutex
@@ -216,42 +222,27 @@ func (p *nativeProcessor) hasPending() bool {
 
 // OnStart implements sdktrace.SpanProcessor.
 func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	if p.holds.start(s) {
+		return // mirrored when its root ends
+	}
 	if !s.SpanContext().IsSampled() || !p.ready.Load() || p.stopping.Load() || p.nlive.Load() >= maxLive {
 		return
 	}
-	p.start(s, nil)
+	p.start(s, nil, nil)
 }
 
 // start begins s's dd-trace-go span. extra, when set, is searched for the
-// parent before the live spans (replayed spans' parents are there).
-func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored) *mirrored {
+// parent before the live spans (replayed spans' parents are there). final,
+// when set, is the decision a root s was finally given (release).
+func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) *mirrored {
 	sc := s.SpanContext()
-	parent := s.Parent()
 	sid := sc.SpanID()
 	cfg := tracer.StartSpanConfig{
 		SpanID:    binary.BigEndian.Uint64(sid[:]),
 		StartTime: s.StartTime(),
 	}
 	var local *localTrace
-	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
-		pm := extra[parent.SpanID()]
-		if pm == nil {
-			if v, ok := p.live.Load(parent.SpanID()); ok {
-				pm = v.(*mirrored)
-			}
-		}
-		if pm != nil {
-			cfg.Parent, local = pm.dd.Context(), pm.local
-		}
-	}
-	if cfg.Parent == nil {
-		// A root, a remote parent, or a local one that is not mirrored:
-		// dd-trace-go starts a new local trace, as it does for a context it
-		// extracted from headers, with the OTel trace ID and sampling
-		// decision.
-		cfg.Parent = tracer.FromGenericCtx(newParentContext(sc, parent))
-		local = &localTrace{}
-	}
+	cfg.Parent, local = p.parentOf(s, extra, final)
 	a := attrs(s.Attributes())
 	if svc := a.str(tagServiceName); svc != "" {
 		// dd-trace-go decides top-level spans when they start, by service.
@@ -274,8 +265,43 @@ func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]
 	return m
 }
 
+// parentOf returns the dd-trace-go context s starts under and the local
+// trace it joins: its parent's when the parent is mirrored, else a new
+// local trace under a context carrying the OTel trace ID and sampling
+// decision (final, when set, replacing it), as dd-trace-go starts one for a
+// context it extracted from headers: a root, a remote parent, or a local
+// one that is not mirrored.
+func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) (*tracer.SpanContext, *localTrace) {
+	sc, parent := s.SpanContext(), s.Parent()
+	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
+		pm := extra[parent.SpanID()]
+		if pm == nil {
+			if v, ok := p.live.Load(parent.SpanID()); ok {
+				pm = v.(*mirrored)
+			}
+		}
+		if pm != nil {
+			return pm.dd.Context(), pm.local
+		}
+	}
+	pc := newParentContext(sc, parent)
+	if final != nil {
+		pc.decide(*final)
+	}
+	return tracer.FromGenericCtx(pc), &localTrace{}
+}
+
 // OnEnd implements sdktrace.SpanProcessor.
 func (p *nativeProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if spans, held, full := p.holds.end(s); held {
+		if full && s.SpanContext().IsSampled() {
+			p.stats.Dropped(1, false)
+		}
+		if spans != nil {
+			p.release(spans)
+		}
+		return
+	}
 	if !s.SpanContext().IsSampled() {
 		return
 	}
@@ -291,7 +317,7 @@ func (p *nativeProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 			return
 		}
 		// Started before dd-trace-go was ready, or beyond maxLive.
-		if m = p.start(s, nil); m == nil {
+		if m = p.start(s, nil, nil); m == nil {
 			p.stats.Dropped(1, false)
 			return
 		}
@@ -328,14 +354,19 @@ func (p *nativeProcessor) addPending(s sdktrace.ReadOnlySpan) bool {
 	return true
 }
 
-// replayPending mirrors the spans that ended while dd-trace-go was starting:
-// started in start order, so parents come first and share their local trace
-// with their children, then finished in end order.
+// replayPending mirrors the spans that ended while dd-trace-go was starting.
 func (p *nativeProcessor) replayPending() {
 	p.pendingMu.Lock()
 	spans := p.pending
 	p.pending = nil
 	p.pendingMu.Unlock()
+	p.mirrorEnded(spans, nil)
+}
+
+// mirrorEnded mirrors spans that have all ended: started in start order, so
+// parents come first and share their local trace with their children, then
+// finished in end order. A root among them starts with final, when set.
+func (p *nativeProcessor) mirrorEnded(spans []sdktrace.ReadOnlySpan, final *Decision) {
 	if len(spans) == 0 {
 		return
 	}
@@ -343,7 +374,7 @@ func (p *nativeProcessor) replayPending() {
 	started := make(map[trace.SpanID]*mirrored, len(spans))
 	ms := make([]*mirrored, len(spans))
 	for i, s := range spans {
-		ms[i] = p.start(s, started)
+		ms[i] = p.start(s, started, final)
 	}
 	order := make([]int, len(spans))
 	for i := range order {
@@ -357,6 +388,37 @@ func (p *nativeProcessor) replayPending() {
 		}
 		p.finish(ms[i], spans[i])
 	}
+}
+
+// release mirrors a held trace once its root, spans' last, has ended:
+// dd-trace-go's second look at the root (Sampler.Finish) gives the final
+// decision, which the root starts with in dd-trace-go and so the whole chunk
+// carries, as dd-trace-go sends it. A trace dropped at its start and still
+// dropped sends nothing, as before; one a rule keeps only now is sent whole.
+func (p *nativeProcessor) release(spans []sdktrace.ReadOnlySpan) {
+	root := spans[len(spans)-1]
+	start := decisionOf(root.SpanContext().TraceState())
+	final := p.rules.dd.Finish(start, p.rules.span(root.SpanContext().TraceID(), root.Name(), root.SpanKind(), root.Attributes()), time.Now())
+	if start.Priority <= 0 && final.Priority <= 0 {
+		return
+	}
+	if p.stopping.Load() || p.failed.Load() {
+		p.stats.Dropped(len(spans), false)
+		return
+	}
+	if !p.ready.Load() {
+		// dd-trace-go is starting: the spans wait with the others, and the
+		// root with its decision at start.
+		for _, s := range spans {
+			if !p.addPending(s) {
+				p.stats.Enqueued(1)
+				p.mirrorEnded([]sdktrace.ReadOnlySpan{s}, nil)
+			}
+		}
+		return
+	}
+	p.stats.Enqueued(len(spans))
+	p.mirrorEnded(spans, &final)
 }
 
 // finish applies the Datadog mapping to m's span and finishes it.
@@ -520,6 +582,11 @@ func (p *nativeProcessor) Shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		p.stopping.Store(true)
+		// Sampled spans of traces whose root never ended never reach the
+		// Agent, as dd-trace-go never sends an unfinished trace's chunk.
+		if n := p.holds.drain(); n > 0 {
+			p.stats.Dropped(n, false)
+		}
 		owner.mu.Lock()
 		if owner.active == p {
 			owner.active = nil
@@ -600,6 +667,19 @@ func (c *parentContext) SamplingDecision() uint32 {
 		return 2
 	}
 	return 1
+}
+
+// decide makes d the decision c hands dd-trace-go: its priority, and its
+// decision maker as the _dd.p.dm propagating tag (none below priority 1).
+func (c *parentContext) decide(d Decision) {
+	c.priority = float64(d.Priority)
+	if c.tags == nil {
+		c.tags = map[string]string{}
+	}
+	delete(c.tags, propagatingPrefix+"dm")
+	if d.DecisionMaker != "" && d.Priority > 0 {
+		c.tags[propagatingPrefix+"dm"] = d.DecisionMaker
+	}
 }
 
 // Priority is the sampling priority, kept as dd-trace-go's sampling

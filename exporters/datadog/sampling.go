@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
@@ -31,6 +32,7 @@ const (
 // them.
 const (
 	PriorityUserReject = -1
+	PriorityAutoReject = 0
 	PriorityAutoKeep   = 1
 	PriorityUserKeep   = 2
 
@@ -49,7 +51,7 @@ const (
 // variables decide, as they would for a service traced by dd-trace-go.
 type SamplingConfig struct {
 	SampleRate string `envconfig:"DD_TRACE_SAMPLE_RATE" json:"sample_rate,omitempty" desc:"Native mode: the rate, 0 to 1, at which traces no rule matches are kept (priority 2 or -1, decision maker -3), as dd-trace-go applies it. Wins over OTEL_TRACES_SAMPLER for local roots."`
-	Rules      string `envconfig:"DD_TRACE_SAMPLING_RULES" json:"sampling_rules,omitempty" desc:"Native mode: JSON list of rules, the first match deciding: [{\"service\":\"glob\",\"name\":\"glob\",\"resource\":\"glob\",\"tags\":{\"key\":\"glob\"},\"sample_rate\":0.5}]; globs take * and ?, case-insensitive. max_per_second is accepted and, as in dd-trace-go, applies to span rules only. Wins over OTEL_TRACES_SAMPLER."`
+	Rules      string `envconfig:"DD_TRACE_SAMPLING_RULES" json:"sampling_rules,omitempty" desc:"Native mode: JSON list of rules, the first match deciding: [{\"service\":\"glob\",\"name\":\"glob\",\"resource\":\"glob\",\"tags\":{\"key\":\"glob\"},\"sample_rate\":0.5}]; globs take * and ?, case-insensitive; matched when a trace's root starts and again when it ends, as dd-trace-go does. Roots no rule and no DD_TRACE_SAMPLE_RATE decide are kept at the Agent's rate for their service and env (priority 1 or 0). max_per_second is accepted and, as in dd-trace-go, applies to span rules only. Wins over OTEL_TRACES_SAMPLER."`
 	RateLimit  string `envconfig:"DD_TRACE_RATE_LIMIT" json:"rate_limit,omitempty" desc:"Native mode: most traces per second kept by DD_TRACE_SAMPLE_RATE and the rules together (default 100); beyond it priority -1."`
 }
 
@@ -154,22 +156,29 @@ type Decision struct {
 }
 
 // Span is what a sampling rule looks at: the span as dd-trace-go names it.
+// Env keys the Agent's rates with Service.
 type Span struct {
 	TraceIDLower            uint64
 	Service, Name, Resource string
+	Env                     string
 	Meta                    map[string]string
 	Metrics                 map[string]float64
 }
 
-// Sampler decides as dd-trace-go's tracer does for a trace's root span,
-// from DD_TRACE_SAMPLING_RULES, then DD_TRACE_SAMPLE_RATE, each under
-// DD_TRACE_RATE_LIMIT, then the agent's default rate (1: keep, priority 1).
-// The agent's per-service rates are not applied.
+// Sampler decides as dd-trace-go's tracer does for a trace's root span:
+// when it starts, from DD_TRACE_SAMPLING_RULES, then DD_TRACE_SAMPLE_RATE,
+// each under DD_TRACE_RATE_LIMIT, then the Agent's rate for the root's
+// service and env (rate_by_service, from its answers to trace payloads;
+// 1 until it has answered); and again when the root finishes (Finish).
 type Sampler struct {
 	rules      []Rule
 	globalRate float64 // NaN: DD_TRACE_SAMPLE_RATE unset
 	limiter    *rate.Limiter
 	mu         sync.Mutex
+	agent      *agentRates
+	// tags is set when some rule looks at tags: only then are a root's
+	// attributes gathered into Span's Meta and Metrics.
+	tags bool
 }
 
 // NewSampler reads the sampling variables; it returns nil when neither
@@ -177,10 +186,13 @@ type Sampler struct {
 // OpenTelemetry sampler decides alone.
 func NewSampler(c SamplingConfig) (*Sampler, error) {
 	var errs []error
-	s := &Sampler{globalRate: math.NaN()}
+	s := &Sampler{globalRate: math.NaN(), agent: newAgentRates()}
 	rules, err := ParseRules(c.Rules)
 	errs = append(errs, err)
 	s.rules = rules
+	for _, r := range rules {
+		s.tags = s.tags || len(r.Tags) > 0
+	}
 	if v := strings.TrimSpace(c.SampleRate); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
@@ -225,8 +237,34 @@ func (s *Sampler) Decide(sp Span, now time.Time) Decision {
 	if !math.IsNaN(s.globalRate) {
 		return s.applyRate(sp.TraceIDLower, s.globalRate, dmRule, now)
 	}
-	// dd-trace-go's priority sampler before the agent has sent rates.
-	return Decision{PriorityAutoKeep, dmAgentRate}
+	// dd-trace-go's priority sampler: the Agent's rate, no rate limit.
+	if sampledByRate(sp.TraceIDLower, s.agent.rate(sp.Service, sp.Env)) {
+		return Decision{PriorityAutoKeep, dmAgentRate}
+	}
+	return Decision{PriorityAutoReject, ""}
+}
+
+// Finish is dd-trace-go's second look at a local root, when it finishes
+// (Span.Finish): the name, resource and tags may have changed since it
+// started, so the rules are matched again, and the first that matches
+// decides anew, its rate and the rate limit applied again. When none
+// matches, start, the decision made when the root started, stands; so does
+// any decision of a trace whose sampling was already locked (propagated),
+// which callers do not pass here.
+func (s *Sampler) Finish(start Decision, sp Span, now time.Time) Decision {
+	for _, r := range s.rules {
+		if r.matches(sp) {
+			return s.applyRate(sp.TraceIDLower, r.Rate, r.DecisionMaker, now)
+		}
+	}
+	return start
+}
+
+// SetAgentRates reads the Agent's answer to a trace payload
+// ({"rate_by_service": {"service:<name>,env:<env>": rate, ...}}), as
+// dd-trace-go does after every payload the Agent accepts.
+func (s *Sampler) SetAgentRates(body []byte, now time.Time) error {
+	return s.agent.read(body, now)
 }
 
 func (s *Sampler) applyRate(traceID uint64, r float64, dm string, now time.Time) Decision {
@@ -286,32 +324,60 @@ func (r Rule) matches(s Span) bool {
 // in the dd tracestate member (s:<priority>;t.dm:<maker>), which the
 // native processor hands to dd-trace-go and the datadog propagator sends
 // downstream.
+//
+// dd-trace-go looks at a local root again when it finishes (Sampler.Finish),
+// so a root dropped at its start may yet be kept. Such a root, and the local
+// spans under it, are recorded without being sampled (RecordOnly) while the
+// native processor holds their trace (holds), so that they exist if the
+// second look keeps them; other backends never see them.
 type otelSampler struct {
-	dd      *Sampler
-	service string
+	dd           *Sampler
+	service, env string
+	holds        *holds
 }
 
 func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	psc := trace.SpanContextFromContext(p.ParentContext)
 	if psc.IsValid() {
-		if psc.IsSampled() {
-			return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample, Tracestate: psc.TraceState()}
+		res := sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: psc.TraceState()}
+		switch {
+		case psc.IsSampled():
+			res.Decision = sdktrace.RecordAndSample
+		case !psc.IsRemote() && o.holds.has(psc.TraceID()):
+			res.Decision = sdktrace.RecordOnly
 		}
-		return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: psc.TraceState()}
+		return res
 	}
-	a := attrs(p.Attributes)
+	d := o.dd.Decide(o.span(p.TraceID, p.Name, p.Kind, p.Attributes), time.Now())
+	res := sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: d.traceState()}
+	switch {
+	case d.Priority > 0:
+		res.Decision = sdktrace.RecordAndSample
+	case len(o.dd.rules) > 0 && o.holds.room():
+		res.Decision = sdktrace.RecordOnly // a rule may keep it when it finishes
+	}
+	return res
+}
+
+// span is the root as a rule sees it: named and tagged as the native
+// mapping names it.
+func (o otelSampler) span(tid trace.TraceID, name string, kind trace.SpanKind, kvs []attribute.KeyValue) Span {
+	a := attrs(kvs)
 	sp := Span{
-		TraceIDLower: binary.BigEndian.Uint64(p.TraceID[8:]),
+		TraceIDLower: binary.BigEndian.Uint64(tid[8:]),
 		Service:      o.service,
-		Name:         operationName(p.Kind, a),
-		Resource:     resourceName(p.Name, p.Kind, a),
-		Meta:         map[string]string{},
-		Metrics:      map[string]float64{},
+		Env:          o.env,
+		Name:         operationName(kind, a),
+		Resource:     resourceName(name, kind, a),
 	}
 	if svc := a.str(tagServiceName); svc != "" {
 		sp.Service = svc
 	}
-	for _, kv := range p.Attributes {
+	if !o.dd.tags {
+		return sp
+	}
+	sp.Meta, sp.Metrics = map[string]string{}, map[string]float64{}
+	for _, kv := range kvs {
 		switch v := kv.Value.AsInterface().(type) {
 		case int64:
 			sp.Metrics[string(kv.Key)] = float64(v)
@@ -321,26 +387,29 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 			sp.Meta[string(kv.Key)] = kv.Value.String()
 		}
 	}
-	d := o.dd.Decide(sp, time.Now())
+	return sp
+}
+
+// traceState is d as the dd tracestate member.
+func (d Decision) traceState() trace.TraceState {
 	member := "s:" + strconv.Itoa(d.Priority)
 	if d.DecisionMaker != "" {
 		member += ";t.dm:" + d.DecisionMaker
 	}
 	ts, _ := trace.TraceState{}.Insert(traceStateKey, member)
-	res := sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: ts}
-	if d.Priority > 0 {
-		res.Decision = sdktrace.RecordAndSample
+	return ts
+}
+
+// decisionOf reads the decision back from a span's tracestate.
+func decisionOf(ts trace.TraceState) Decision {
+	st := parseState(ts.Get(traceStateKey))
+	d := Decision{Priority: st.priority}
+	for _, t := range st.tags {
+		if t.key == propagatingPrefix+"dm" {
+			d.DecisionMaker = t.value
+		}
 	}
-	return res
+	return d
 }
 
 func (o otelSampler) Description() string { return "DatadogRulesSampler" }
-
-// rootSampler is the backend's Sampler: nil when the Datadog variables
-// leave sampling to OpenTelemetry.
-func rootSampler(s *Sampler, service string) sdktrace.Sampler {
-	if s == nil {
-		return nil
-	}
-	return otelSampler{dd: s, service: service}
-}

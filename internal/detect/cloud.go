@@ -9,27 +9,22 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/contrib/detectors/aws/ec2/v2"
-	"go.opentelemetry.io/contrib/detectors/aws/ecs"
-	"go.opentelemetry.io/contrib/detectors/azure/azurevm"
-	"go.opentelemetry.io/contrib/detectors/gcp"
 	"go.opentelemetry.io/otel/sdk/resource"
 )
 
-// cloudDetectors are the OTEL_RESOURCE_DETECTORS names, as the other
-// OpenTelemetry SDKs spell them (Python's entry points; the short forms are
-// JavaScript's and the OpenTelemetry Operator's), and the contrib detector
-// each runs. Each reads its metadata service's address the way its cloud's
-// own SDK does: ECS_CONTAINER_METADATA_URI_V4, AWS_EC2_METADATA_SERVICE_ENDPOINT,
-// GCE_METADATA_HOST; Azure's has no such variable.
-var cloudDetectors = map[string]func() resource.Detector{
-	"aws_ec2":  func() resource.Detector { return ec2.NewResourceDetector() },
-	"aws_ecs":  func() resource.Detector { return ecs.NewResourceDetector() },
-	"gcp":      func() resource.Detector { return gcp.NewDetector() },
-	"azure_vm": func() resource.Detector { return azurevm.New() },
-}
+// cloudNames are the OTEL_RESOURCE_DETECTORS names of the cloud detectors,
+// as the other OpenTelemetry SDKs spell them (Python's entry points; the
+// short forms below are JavaScript's and the OpenTelemetry Operator's).
+// cloudDetectors (cloud_detectors.go) runs each; a binary built with
+// -tags otelswitch_nocloud has none (cloud_nocloud.go), and naming one is
+// an error that says so.
+var cloudNames = []string{"aws_ec2", "aws_ecs", "aws_eks", "gcp", "azure_vm"}
 
-var aliases = map[string]string{"ec2": "aws_ec2", "ecs": "aws_ecs", "azure": "azure_vm"}
+var aliases = map[string]string{"ec2": "aws_ec2", "ecs": "aws_ecs", "eks": "aws_eks", "azure": "azure_vm"}
+
+// NoCloudTag is the build tag that leaves the cloud detectors, and the AWS,
+// GCP and Azure packages they import, out of the binary.
+const NoCloudTag = "otelswitch_nocloud"
 
 // local are detector names other SDKs list that otelswitch always runs;
 // naming them is allowed and changes nothing.
@@ -37,10 +32,7 @@ var local = []string{"env", "host", "os", "process", "container", "serviceinstan
 
 // Names lists the accepted OTEL_RESOURCE_DETECTORS values, for errors and docs.
 func Names() string {
-	var n []string
-	for k := range cloudDetectors {
-		n = append(n, k)
-	}
+	n := slices.Clone(cloudNames)
 	for k := range aliases {
 		n = append(n, k)
 	}
@@ -61,8 +53,10 @@ func ParseDetectors(variable, value string) ([]string, error) {
 		}
 		switch {
 		case item == "" || item == "none" || slices.Contains(local, item):
-		case cloudDetectors[item] == nil:
+		case !slices.Contains(cloudNames, item):
 			errs = append(errs, fmt.Errorf("%s=%q: unknown detector %q; want any of %s", variable, value, item, Names()))
+		case cloudDetectors[item] == nil:
+			errs = append(errs, fmt.Errorf("%s=%q: detector %q is not in this binary: it was built with -tags %s, which leaves the cloud detectors out; rebuild without that tag to use it", variable, value, item, NoCloudTag))
 		case !slices.Contains(names, item):
 			names = append(names, item)
 		}

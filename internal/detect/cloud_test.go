@@ -1,11 +1,17 @@
+//go:build !otelswitch_nocloud
+
 package detect_test
 
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -151,12 +157,150 @@ func TestCloudFailureIsReportedNotFatal(t *testing.T) {
 }
 
 func TestParseDetectors(t *testing.T) {
-	got, err := detect.ParseDetectors("OTEL_RESOURCE_DETECTORS", "env,host,EC2, gcp,aws_ec2,azure")
-	if err != nil || strings.Join(got, ",") != "aws_ec2,gcp,azure_vm" {
+	got, err := detect.ParseDetectors("OTEL_RESOURCE_DETECTORS", "env,host,EC2, gcp,aws_ec2,azure,eks")
+	if err != nil || strings.Join(got, ",") != "aws_ec2,gcp,azure_vm,aws_eks" {
 		t.Errorf("got %q, %v", got, err)
 	}
 	_, err = detect.ParseDetectors("OTEL_RESOURCE_DETECTORS", "gcp,alibaba")
 	if err == nil || !strings.Contains(err.Error(), `OTEL_RESOURCE_DETECTORS="gcp,alibaba": unknown detector "alibaba"; want any of `) {
 		t.Errorf("error %v", err)
 	}
+}
+
+func TestCloudAzureAgainstAStandInIMDS(t *testing.T) {
+	var header string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header = r.Header.Get("Metadata")
+		if r.URL.Path != "/metadata/instance/compute" || r.URL.Query().Get("format") != "json" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"vmId":"02aab8a4-74ef-476e-8182-f6d2ba4166a6","location":"westeurope","name":"books-vm",
+			"vmSize":"Standard_D2s_v3","osType":"Linux","version":"22.04.202401010","subscriptionId":"8d10da13-8125-4ba9-a717-bf7490507b3d",
+			"resourceGroupName":"shop","zone":"2","osProfile":{"computerName":"books-host"},
+			"resourceId":"/subscriptions/8d10da13-8125-4ba9-a717-bf7490507b3d/resourceGroups/shop/providers/Microsoft.Compute/virtualMachines/books-vm"}`))
+	}))
+	defer srv.Close()
+	defer detect.UseAzureEndpoint(srv.URL + "/metadata/instance/compute?api-version=2021-12-13&format=json")()
+	res, out := detect.Cloud(context.Background(), []string{"azure_vm"}, 5*time.Second, nil)
+	if out[0].Result != detect.Detected {
+		t.Fatalf("outcome %+v", out)
+	}
+	if header != "True" {
+		t.Errorf("Metadata header %q; IMDS refuses requests without Metadata: True", header)
+	}
+	for k, v := range map[string]string{"cloud.provider": "azure", "cloud.platform": "azure.vm", "cloud.region": "westeurope",
+		"host.id": "02aab8a4-74ef-476e-8182-f6d2ba4166a6", "host.name": "books-host", "host.type": "Standard_D2s_v3",
+		"cloud.account.id": "8d10da13-8125-4ba9-a717-bf7490507b3d", "cloud.availability_zone": "2", "azure.resource_group.name": "shop"} {
+		if got := value(res, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+
+	// Off Azure (a 4xx from whatever answers): not detected, no warning.
+	notAzure := standIn(t, map[string]string{})
+	defer detect.UseAzureEndpoint(notAzure.URL + "/metadata/instance/compute")()
+	var logs bytes.Buffer
+	if _, out := detect.Cloud(context.Background(), []string{"azure_vm"}, 5*time.Second, slog.New(slog.NewTextHandler(&logs, nil))); out[0].Result != detect.NotDetected || logs.Len() > 0 {
+		t.Errorf("off Azure: outcome %+v, log %q; want not detected, silently", out, logs.String())
+	}
+}
+
+// kubeAPIStandIn is an in-cluster API server: TLS with its own CA, which
+// the service account's ca.crt fixture holds, and a bearer token.
+func kubeAPIStandIn(t *testing.T, configMaps map[string]string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer fixture-token" {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, ok := configMaps[strings.TrimPrefix(r.URL.Path, "/api/v1/namespaces/")]
+		if body == "hang" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		if !ok {
+			http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	token, ca := filepath.Join(dir, "token"), filepath.Join(dir, "ca.crt")
+	pemCA := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(token, []byte("fixture-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ca, pemCA, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(detect.UseKubernetesFiles(token, ca))
+	u, _ := url.Parse(srv.URL)
+	t.Setenv("KUBERNETES_SERVICE_HOST", u.Hostname())
+	t.Setenv("KUBERNETES_SERVICE_PORT", u.Port())
+	return srv
+}
+
+func TestCloudEKSAgainstAStandInAPIServer(t *testing.T) {
+	const (
+		awsAuth     = "kube-system/configmaps/aws-auth"
+		clusterInfo = "amazon-cloudwatch/configmaps/cluster-info"
+	)
+	kubeAPIStandIn(t, map[string]string{
+		awsAuth:     `{"kind":"ConfigMap","data":{"mapRoles":"- rolearn: arn:aws:iam::111122223333:role/nodes\n"}}`,
+		clusterInfo: `{"kind":"ConfigMap","data":{"cluster.name":"shop-prod","logs.region":"eu-west-1"}}`,
+	})
+	res, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 5*time.Second, nil)
+	if out[0].Result != detect.Detected {
+		t.Fatalf("outcome %+v", out)
+	}
+	for k, v := range map[string]string{"cloud.provider": "aws", "cloud.platform": "aws_eks", "k8s.cluster.name": "shop-prod"} {
+		if got := value(res, k); got != v {
+			t.Errorf("%s = %q; want %q", k, got, v)
+		}
+	}
+}
+
+// What the contrib EKS detector does in the other cases: outside a pod and
+// on a Kubernetes that is not EKS's, nothing; an API server that does not
+// give aws-auth (missing, or a service account without read access to
+// kube-system's ConfigMaps), failed, logged once, not fatal.
+func TestCloudEKSOtherwise(t *testing.T) {
+	t.Run("outside a pod", func(t *testing.T) {
+		t.Setenv("KUBERNETES_SERVICE_HOST", "")
+		if _, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 5*time.Second, nil); out[0].Result != detect.NotDetected {
+			t.Errorf("outcome %+v; want not detected", out)
+		}
+	})
+	t.Run("not EKS", func(t *testing.T) {
+		kubeAPIStandIn(t, map[string]string{"kube-system/configmaps/aws-auth": `{"kind":"ConfigMap"}`})
+		if _, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 5*time.Second, nil); out[0].Result != detect.NotDetected {
+			t.Errorf("outcome %+v; want not detected", out)
+		}
+	})
+	t.Run("API server that never answers", func(t *testing.T) {
+		kubeAPIStandIn(t, map[string]string{"kube-system/configmaps/aws-auth": "hang"})
+		start := time.Now()
+		_, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 300*time.Millisecond, nil)
+		if took := time.Since(start); took > 3*time.Second || out[0].Result != detect.TimedOut {
+			t.Errorf("outcome %+v after %v; want timed out at the 300ms budget, long before the 10s hang", out, took)
+		}
+	})
+	t.Run("no aws-auth", func(t *testing.T) {
+		kubeAPIStandIn(t, map[string]string{})
+		var logs bytes.Buffer
+		_, out := detect.Cloud(context.Background(), []string{"aws_eks"}, 5*time.Second, slog.New(slog.NewTextHandler(&logs, nil)))
+		if out[0].Result != detect.Failed || !strings.Contains(out[0].Error, "ConfigMap kube-system/aws-auth: 404 Not Found") {
+			t.Errorf("outcome %+v; want failed on aws-auth", out)
+		}
+		if n := strings.Count(logs.String(), "resource detector gave nothing"); n != 1 {
+			t.Errorf("%d warnings; want one:\n%s", n, logs.String())
+		}
+	})
 }

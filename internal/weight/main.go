@@ -35,8 +35,8 @@ func main() {
 	variants := []variant{
 		{"plain SDK (otelhttp, SDK, OTLP gRPC and HTTP)", "./internal/weight/plain", "", []string{"OTLP_ADDR=" + closed}},
 		{"otelswitch, full", "./internal/weight/switched", "", []string{"TELEMETRY_BACKEND=jaeger", "JAEGER_ENDPOINT=" + closed}},
-		{"otelswitch, slim (-tags otelswitch_nodatadog,otelswitch_nonewrelic)", "./internal/weight/switched",
-			"otelswitch_nodatadog,otelswitch_nonewrelic", []string{"TELEMETRY_BACKEND=jaeger", "JAEGER_ENDPOINT=" + closed}},
+		{"otelswitch, slim (-tags otelswitch_nodatadog,otelswitch_nonewrelic,otelswitch_nocloud,otelswitch_nojaegerremote)", "./internal/weight/switched",
+			"otelswitch_nodatadog,otelswitch_nonewrelic,otelswitch_nocloud,otelswitch_nojaegerremote", []string{"TELEMETRY_BACKEND=jaeger", "JAEGER_ENDPOINT=" + closed}},
 	}
 	dir, err := os.MkdirTemp("", "weight-")
 	check(err)
