@@ -132,7 +132,7 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 		}
 	}()
 
-	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, p, c.uiAssets, c.strategies)
+	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, p, c)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 	}
 
 	l.collector, err = startProcess("otelcol", collectorBin,
-		[]string{"--config", collectorCfg, "--feature-gates=" + datadogGate},
+		[]string{"--config", collectorCfg, "--feature-gates=" + featureGates(c)},
 		append(env, envCollectorSecretToken+"="+c.secretToken, envCollectorAPIKey+"="+c.apiKey),
 		filepath.Join(l.Dir, "otelcol.log"))
 	if err != nil {
@@ -305,6 +305,16 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand documents it)
 	return hex.EncodeToString(b)
+}
+
+// featureGates are the collector's: the Datadog receiver keeps 128-bit
+// trace IDs, and with WithDatadogExporter the exporter computes APM stats
+// (its DisableAPMStats gate is on by default in this release).
+func featureGates(c config) string {
+	if c.datadogIntake != "" {
+		return datadogGate + ",-" + datadogStatsGate
+	}
+	return datadogGate
 }
 
 // samplingURL is where Jaeger serves remote sampling strategies over HTTP.

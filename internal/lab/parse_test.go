@@ -200,7 +200,7 @@ func TestModuleRoot(t *testing.T) {
 
 func TestWriteConfigs(t *testing.T) {
 	dir := t.TempDir()
-	j, c, err := writeConfigs(dir, fixedPorts(), "/opt/jaeger-ui", "")
+	j, c, err := writeConfigs(dir, fixedPorts(), config{uiAssets: "/opt/jaeger-ui"})
 	if err != nil {
 		t.Fatal(err)
 	}
