@@ -174,6 +174,11 @@ processors:
       - {key: ` + AttrReceiver + `, value: {{.}}, action: upsert}
       - {key: ` + AttrAPIKey + `, from_context: metadata.api-key, action: upsert}
       - {key: ` + AttrAuthorization + `, from_context: metadata.authorization, action: upsert}
+{{- if and $.DatadogIntake (eq . "datadog")}}
+      # The receiver keeps dd-trace-go's resource only as dd.span.Resource;
+      # the exporter's mapping reads resource.name.
+      - {key: resource.name, from_attribute: dd.span.Resource, action: insert}
+{{- end}}
 {{- end}}
 
 exporters:
