@@ -110,7 +110,7 @@ func TestLabNative(t *testing.T) {
 		{"upper 64 bits", root.Attributes["_dd.p.tid"], tree.TraceID[:16]},
 	})
 	verify(t, "internal", []check{
-		{"operation name", internal.Name, "internal"},
+		{"operation name", internal.Name, "Internal"},
 		{"resource", internal.Attributes["dd.span.Resource"], "load book"},
 		{"span.kind", internal.Kind, trace.SpanKindInternal},
 		{"status", internal.Status, codes.Ok},
@@ -123,7 +123,7 @@ func TestLabNative(t *testing.T) {
 		{"top level", client.Attributes["_dd.top_level"], nil},
 	})
 	verify(t, "failed", []check{
-		{"operation name", failed.Name, "internal"},
+		{"operation name", failed.Name, "Internal"},
 		{"resource", failed.Attributes["dd.span.Resource"], "render book"},
 		{"status", failed.Status, codes.Error},
 		{"error.message", failed.Attributes["error.message"], errRender.Error()},

@@ -89,9 +89,9 @@ func TestNativeMapping(t *testing.T) {
 		err    bool
 	}{
 		{"root", root, tree.RootSpan, nil, "http.server.request", "GET /books/{id}", "web", "server", true, true},
-		{"internal", internal, tree.InternalSpan, tree.RootSpan, "internal", "load book", "custom", "internal", false, false},
+		{"internal", internal, tree.InternalSpan, tree.RootSpan, "Internal", "load book", "custom", "internal", false, false},
 		{"client", client, tree.ClientSpan, tree.InternalSpan, "sqlite.query", "SELECT * FROM books WHERE id = ?", "sql", "client", false, false},
-		{"failed", failed, tree.FailedSpan, tree.InternalSpan, "internal", "render book", "custom", "internal", false, true},
+		{"failed", failed, tree.FailedSpan, tree.InternalSpan, "Internal", "render book", "custom", "internal", false, true},
 	} {
 		ro := c.otel.(sdktrace.ReadOnlySpan)
 		var parent uint64
