@@ -308,7 +308,7 @@ type spanError struct {
 // errorOf reports the error of a span whose status is Error. The last
 // exception event supplies message, type and stack (as the Agent's OTLP
 // ingest reads them); when no event has a message, the status description
-// is the message, else the HTTP status code. Spans with another status are
+// is the message, else an HTTP status code given as a string. Spans with another status are
 // not errors, whatever their events say: in OTel an exception event alone
 // records a handled error.
 func errorOf(s sdktrace.ReadOnlySpan) (spanError, bool) {
@@ -336,9 +336,25 @@ func errorOf(s sdktrace.ReadOnlySpan) (spanError, bool) {
 		e.message = st.Description
 	}
 	if e.message == "" {
-		e.message = attrs(s.Attributes()).str(attrHTTPStatus, tagHTTPCode)
+		e.message = stringStatusCode(s.Attributes())
 	}
 	return e, true
+}
+
+// stringStatusCode is the HTTP status code when an attribute carries it as
+// a string. The Agent's OTLP mapping falls back to the status code only then
+// (it looks among the string tags; an integer code becomes a metric), so an
+// error span with an integer code and no message has no message in either
+// mode.
+func stringStatusCode(kvs []attribute.KeyValue) string {
+	for _, k := range []string{attrHTTPStatus, tagHTTPCode} {
+		for _, kv := range kvs {
+			if string(kv.Key) == k && kv.Value.Type() == attribute.STRING && kv.Value.AsString() != "" {
+				return kv.Value.AsString()
+			}
+		}
+	}
+	return ""
 }
 
 // httpStatusTag is the value dd-trace-go stores under http.status_code for

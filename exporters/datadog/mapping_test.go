@@ -129,8 +129,10 @@ func TestErrorOf(t *testing.T) {
 			spanError{"second", "B", "s1"}, true},
 		{"exception without message", sdktrace.Status{Code: codes.Error, Description: "failed"},
 			[]sdktrace.Event{exception("", "E", "")}, nil, spanError{"failed", "E", ""}, true},
-		{"HTTP status as the last resort", sdktrace.Status{Code: codes.Error}, nil,
-			[]attribute.KeyValue{attribute.Int("http.response.status_code", 503)}, spanError{message: "503"}, true},
+		{"an HTTP status string as the last resort", sdktrace.Status{Code: codes.Error}, nil,
+			[]attribute.KeyValue{attribute.String("http.status_code", "503")}, spanError{message: "503"}, true},
+		{"an integer HTTP status is no message (the Agent reads string tags only)", sdktrace.Status{Code: codes.Error}, nil,
+			[]attribute.KeyValue{attribute.Int("http.response.status_code", 503)}, spanError{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ type namingCase struct {
 	span  string
 	kind  trace.SpanKind
 	attrs []attribute.KeyValue
-	err   bool // status Error with an exception event
+	err   bool // status Error: with an exception event, unless the span has an HTTP status code only
 }
 
 func namingCases() []namingCase {
@@ -67,6 +67,8 @@ func namingCases() []namingCase {
 		{"internal", "load book", trace.SpanKindInternal, []attribute.KeyValue{num("book.id", 7)}, false},
 		{"unspecified kind", "load book", trace.SpanKindUnspecified, nil, false},
 		{"error, internal", "render book", trace.SpanKindInternal, nil, true},
+		{"error, HTTP server, status code only", "GET /books/{id}", trace.SpanKindServer,
+			[]attribute.KeyValue{str("http.request.method", "GET"), str("http.route", "/books/{id}"), num("http.response.status_code", 503)}, true},
 		{"error, HTTP server", "GET /books/{id}", trace.SpanKindServer,
 			[]attribute.KeyValue{str("http.request.method", "GET"), str("http.route", "/books/{id}"), num("http.response.status_code", 500)}, true},
 	}
@@ -76,7 +78,10 @@ func namingCases() []namingCase {
 // IDs in case order.
 func (c namingCase) record(tp trace.TracerProvider) string {
 	_, span := tp.Tracer("naming").Start(context.Background(), c.span, trace.WithSpanKind(c.kind), trace.WithAttributes(c.attrs...))
-	if c.err {
+	switch {
+	case c.err && strings.HasSuffix(c.name, "status code only"):
+		span.SetStatus(codes.Error, "")
+	case c.err:
 		span.RecordError(errRender, trace.WithStackTrace(true))
 		span.SetStatus(codes.Error, "render failed")
 	}
@@ -140,11 +145,12 @@ func (a *teeAgent) span(traceLow uint64) (ddSpan, bool) {
 type named struct {
 	operation, resource, typ string
 	tags                     map[string]string
+	error                    int64
 }
 
 func (n named) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "operation=%q resource=%q type=%q", n.operation, n.resource, n.typ)
+	fmt.Fprintf(&b, "operation=%q resource=%q type=%q error=%d", n.operation, n.resource, n.typ, n.error)
 	for _, k := range slices.Sorted(maps.Keys(n.tags)) {
 		fmt.Fprintf(&b, "\n    %s=%q", k, n.tags[k])
 	}
@@ -235,14 +241,15 @@ func TestNamingAgreesAcrossPaths(t *testing.T) {
 			if !ok {
 				t.Fatal("dd-trace-go's span not seen by the tee agent")
 			}
-			want := named{agent.Name, agent.Resource, agent.Type, tagsOf(agent.Meta, agent.Metrics)}
-			got := named{native.Name, native.Resource, native.Type, tagsOf(native.Meta, native.Metrics)}
+			want := named{agent.Name, agent.Resource, agent.Type, tagsOf(agent.Meta, agent.Metrics), int64(agent.Error)}
+			got := named{native.Name, native.Resource, native.Type, tagsOf(native.Meta, native.Metrics), native.Error}
 			if got.String() != want.String() {
 				t.Errorf("native mode sends\n  %v\nthe Agent's OTLP mapping gives\n  %v", got, want)
 			}
 			// The receiver converts dd-trace-go's span to OTLP, renaming
 			// tags, and the exporter maps it again: the names must survive.
-			if rec := (named{operation: received.Name, resource: received.Resource, typ: received.Type}); rec.String() != (named{operation: want.operation, resource: want.resource, typ: want.typ}).String() {
+			rec := named{operation: received.Name, resource: received.Resource, typ: received.Type, error: int64(received.Error)}
+			if rec.String() != (named{operation: want.operation, resource: want.resource, typ: want.typ, error: want.error}).String() {
 				t.Errorf("through the lab's Datadog receiver: %v; want %v", rec, want)
 			}
 		})
