@@ -1,13 +1,17 @@
 package datadog_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelswitch/otelswitch/exporters/datadog"
 	"github.com/otelswitch/otelswitch/internal/lab"
@@ -216,5 +220,44 @@ func checkIntakeStats(t *testing.T, in *lab.DatadogIntake, service string) {
 			{"env", g.Env, "lab"},
 			{"version", g.Version, "9.9.9"},
 		})
+	}
+}
+
+// TestLabLegacyEnvironment: a legacy deployment.environment (from
+// OTEL_RESOURCE_ATTRIBUTES) beside the deployment.environment.name that
+// bootstrap sets from ENVIRONMENT becomes Datadog's env in both modes, as
+// dd-trace-go maps it, checked on what the Agent's code sends on.
+func TestLabLegacyEnvironment(t *testing.T) {
+	l, in := intakeLab(t)
+	res := resource.NewSchemaless(
+		semconv.ServiceName("books"),
+		attribute.String("deployment.environment", "prod-eu"),
+		semconv.DeploymentEnvironmentNameKey.String("production"),
+	)
+	ids := map[string]string{}
+	for _, mode := range []map[string]string{
+		{"DATADOG_MODE": "otlp", "DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC},
+		{"DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent},
+	} {
+		s := settings(t, mode)
+		s.Resource = res
+		b, err := datadog.Factory{}.New(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode["DATADOG_MODE"] == "" {
+			waitStarted(t, b)
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(res))
+		_, span := tp.Tracer("env").Start(context.Background(), "load book")
+		span.End()
+		if err := tp.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ids[cmp.Or(mode["DATADOG_MODE"], "native")] = span.SpanContext().TraceID().String()
+	}
+	for mode, id := range ids {
+		s := intakeSpan(t, in, id)
+		verify(t, mode, []check{{"payload env", s.Env, "prod-eu"}, {"env tag", s.Meta["env"], "prod-eu"}})
 	}
 }
