@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
 
 // otelhttp wrapping a ServeMux learns the route only after the span has
@@ -47,26 +49,14 @@ func withRoute(name string, kind trace.SpanKind, a attrs) attrs {
 type routeExporter struct{ next sdktrace.SpanExporter }
 
 func (e routeExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	var out []sdktrace.ReadOnlySpan
-	for i, s := range spans {
+	return e.next.ExportSpans(ctx, otlp.MapSpans(spans, func(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) {
 		a := attrs(s.Attributes())
 		routed := withRoute(s.Name(), s.SpanKind(), a)
 		if len(routed) == len(a) {
-			if out != nil {
-				out = append(out, s)
-			}
-			continue
+			return s, false
 		}
-		if out == nil {
-			out = make([]sdktrace.ReadOnlySpan, i, len(spans))
-			copy(out, spans[:i])
-		}
-		out = append(out, routedSpan{s, routed})
-	}
-	if out == nil {
-		out = spans
-	}
-	return e.next.ExportSpans(ctx, out)
+		return routedSpan{s, routed}, true
+	}))
 }
 
 func (e routeExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }

@@ -249,32 +249,23 @@ func (d *DatadogIntake) Err() error {
 // all) and returns the matching ones; see WaitFor for the deadline. A post
 // that could not be decoded is reported as the wait's error.
 func (d *DatadogIntake) WaitForSpans(ctx context.Context, n int, match func(DatadogSpan) bool) ([]DatadogSpan, error) {
-	return waitMatching(ctx, d, "spans", n, d.Spans, match)
+	return waitMatching(ctx, "spans", "the Datadog intake", n, fetchChecked(d, d.Spans), match)
 }
 
 // WaitForStats polls Stats until at least n groups satisfy match (nil
 // matches all) and returns the matching ones. The exporter sends a stats
 // bucket once it has closed: about 10 to 20 seconds after the spans.
 func (d *DatadogIntake) WaitForStats(ctx context.Context, n int, match func(DatadogStats) bool) ([]DatadogStats, error) {
-	return waitMatching(ctx, d, "stats groups", n, d.Stats, match)
+	return waitMatching(ctx, "stats groups", "the Datadog intake", n, fetchChecked(d, d.Stats), match)
 }
 
-func waitMatching[T any](ctx context.Context, d *DatadogIntake, what string, n int, all func() []T, match func(T) bool) ([]T, error) {
-	var got []T
-	err := WaitFor(ctx, func(context.Context) (bool, error) {
+// fetchChecked returns all's items, or the error of a post that could not
+// be decoded.
+func fetchChecked[T any](d *DatadogIntake, all func() []T) func(context.Context) ([]T, error) {
+	return func(context.Context) ([]T, error) {
 		if err := d.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
-		got = got[:0]
-		for _, x := range all() {
-			if match == nil || match(x) {
-				got = append(got, x)
-			}
-		}
-		if len(got) < n {
-			return false, fmt.Errorf("%d matching %s at the Datadog intake, want %d", len(got), what, n)
-		}
-		return true, nil
-	})
-	return got, err
+		return all(), nil
+	}
 }
