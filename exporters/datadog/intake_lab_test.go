@@ -61,7 +61,7 @@ func lowerHex(s lab.DatadogSpan) string { return fmt.Sprintf("%016x", s.TraceID)
 // the APM stats the exporter computed.
 func TestLabThroughDatadogExporter(t *testing.T) {
 	l, in := intakeLab(t)
-	common := map[string]string{"DD_ENV": "lab", "DD_VERSION": "9.9.9"}
+	common := map[string]string{"DD_ENV": "lab", "DD_VERSION": "9.9.9", "DD_TAGS": "team:shelf"}
 	trees := map[string]spanTree{}
 
 	otlpEnv := map[string]string{"DATADOG_MODE": "otlp", "DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC, "DD_SERVICE": "books-otlp"}
@@ -130,6 +130,8 @@ func checkIntakeTree(t *testing.T, service string, got map[string]lab.DatadogSpa
 			{"env tag", s.Meta["env"], "lab"},
 			{"payload version", s.AppVersion, "9.9.9"},
 			{"version tag", s.Meta["version"], "9.9.9"},
+			{"DD_TAGS", s.Meta["team"], "shelf"},
+			{"span.kind", s.Meta["span.kind"] != "", true},
 		})
 	}
 	root, internal, client, failed := got[tree.Root], got[tree.Internal], got[tree.Client], got[tree.Failed]
