@@ -93,7 +93,18 @@ func operationName(kind trace.SpanKind, a attrs) string {
 	if op := a.lower(tagOperationName); op != "" {
 		return op
 	}
-	isClient, isServer := kind == trace.SpanKindClient, kind == trace.SpanKindServer
+	if op := protocolOperationName(kind, a); op != "" {
+		return op
+	}
+	if op := rpcOperationName(kind, a); op != "" {
+		return op
+	}
+	return genericOperationName(kind, a)
+}
+
+// protocolOperationName names HTTP, database and messaging spans, the
+// Agent's first rules after operation.name; "" when none applies.
+func protocolOperationName(kind trace.SpanKind, a attrs) string {
 	if a.str(attrHTTPRequestMethod, attrHTTPMethodOld) != "" {
 		switch kind {
 		case trace.SpanKindServer:
@@ -104,7 +115,7 @@ func operationName(kind trace.SpanKind, a attrs) string {
 	}
 	// The Agent reads db.system only: a span with only the newer
 	// db.system.name is a generic client.request there, and so here.
-	if db := a.lower(attrDBSystem); db != "" && isClient {
+	if db := a.lower(attrDBSystem); db != "" && kind == trace.SpanKindClient {
 		return db + ".query"
 	}
 	if sys, op := a.lower(attrMsgSystem), a.lower(attrMsgOperation); sys != "" && op != "" {
@@ -113,19 +124,31 @@ func operationName(kind trace.SpanKind, a attrs) string {
 			return sys + "." + op
 		}
 	}
+	return ""
+}
+
+// rpcOperationName names RPC and AWS SDK spans; "" when none applies.
+func rpcOperationName(kind trace.SpanKind, a attrs) string {
 	rpc := a.lower(attrRPCSystem)
-	if rpc == "aws-api" && isClient {
+	isClient := kind == trace.SpanKindClient
+	switch {
+	case rpc == "aws-api" && isClient:
 		if svc := a.lower(attrRPCService); svc != "" {
 			return "aws." + svc + ".request"
 		}
 		return "aws.client.request"
-	}
-	if rpc != "" && isClient {
+	case rpc != "" && isClient:
 		return rpc + ".client.request"
-	}
-	if rpc != "" && isServer {
+	case rpc != "" && kind == trace.SpanKindServer:
 		return rpc + ".server.request"
 	}
+	return ""
+}
+
+// genericOperationName is the rest of the Agent's rules: FaaS, GraphQL,
+// the network protocol of a server or client, else the kind.
+func genericOperationName(kind trace.SpanKind, a attrs) string {
+	isClient, isServer := kind == trace.SpanKindClient, kind == trace.SpanKindServer
 	if p, n := a.lower(attrFaaSProvider), a.lower(attrFaaSInvokedName); p != "" && n != "" && isClient {
 		return p + "." + n + ".invoke"
 	}
