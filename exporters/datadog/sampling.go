@@ -299,7 +299,7 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 		}
 		return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: psc.TraceState()}
 	}
-	a := attrs(p.Attributes)
+	a := withRoute(p.Name, p.Kind, attrs(p.Attributes))
 	sp := Span{
 		TraceIDLower: binary.BigEndian.Uint64(p.TraceID[8:]),
 		Service:      o.service,
@@ -311,16 +311,7 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 	if svc := a.str(tagServiceName); svc != "" {
 		sp.Service = svc
 	}
-	for _, kv := range p.Attributes {
-		switch v := kv.Value.AsInterface().(type) {
-		case int64:
-			sp.Metrics[string(kv.Key)] = float64(v)
-		case float64:
-			sp.Metrics[string(kv.Key)] = v
-		default:
-			sp.Meta[string(kv.Key)] = kv.Value.String()
-		}
-	}
+	samplingTags(&sp, a)
 	d := o.dd.Decide(sp, time.Now())
 	member := "s:" + strconv.Itoa(d.Priority)
 	if d.DecisionMaker != "" {
@@ -332,6 +323,25 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 		res.Decision = sdktrace.RecordAndSample
 	}
 	return res
+}
+
+// samplingTags gives the rules the span's start attributes as tags, under
+// their own keys and, for those the mapping renames (ddTagKey), under
+// Datadog's too: a rule on http.method matches as on the span Datadog
+// shows, and one on http.request.method still does.
+func samplingTags(sp *Span, a attrs) {
+	for _, kv := range a {
+		for _, k := range []string{string(kv.Key), ddTagKey(string(kv.Key))} {
+			switch v := kv.Value.AsInterface().(type) {
+			case int64:
+				sp.Metrics[k] = float64(v)
+			case float64:
+				sp.Metrics[k] = v
+			default:
+				sp.Meta[k] = kv.Value.String()
+			}
+		}
+	}
 }
 
 func (o otelSampler) Description() string { return "DatadogRulesSampler" }
