@@ -293,9 +293,9 @@ func TestDatadogFanOutWithJaeger(t *testing.T) {
 		operation, res string
 	}{
 		{"root", tree.root, "", "http.server.request", "GET /books/{id}"},
-		{"internal", tree.internal, id(tree.root), "internal", "load book"},
+		{"internal", tree.internal, id(tree.root), "Internal", "load book"},
 		{"client", tree.client, id(tree.internal), "sqlite.query", "SELECT * FROM books WHERE id = ?"},
-		{"failed", tree.failed, id(tree.internal), "internal", "render book"},
+		{"failed", tree.failed, id(tree.internal), "Internal", "render book"},
 	} {
 		j, okJ := direct[id(c.span)]
 		d, okD := ddByID[id(c.span)]

@@ -180,6 +180,8 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },
+		// http.route from otelhttp's span name, as native mode's mapping.
+		Wrap: func(next sdktrace.SpanExporter) sdktrace.SpanExporter { return routeExporter{next} },
 	}, s)
 	if err != nil {
 		return nil, err

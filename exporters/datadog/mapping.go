@@ -43,7 +43,7 @@ const (
 	attrHTTPRoute         = "http.route"
 	attrHTTPStatus        = "http.response.status_code"
 	attrDBSystem          = "db.system"
-	attrDBSystemName      = "db.system.name"
+	attrDBNamespace       = "db.namespace"
 	attrDBStatement       = "db.statement"
 	attrDBQueryText       = "db.query.text"
 	attrMsgSystem         = "messaging.system"
@@ -93,7 +93,18 @@ func operationName(kind trace.SpanKind, a attrs) string {
 	if op := a.lower(tagOperationName); op != "" {
 		return op
 	}
-	isClient, isServer := kind == trace.SpanKindClient, kind == trace.SpanKindServer
+	if op := protocolOperationName(kind, a); op != "" {
+		return op
+	}
+	if op := rpcOperationName(kind, a); op != "" {
+		return op
+	}
+	return genericOperationName(kind, a)
+}
+
+// protocolOperationName names HTTP, database and messaging spans, the
+// Agent's first rules after operation.name; "" when none applies.
+func protocolOperationName(kind trace.SpanKind, a attrs) string {
 	if a.str(attrHTTPRequestMethod, attrHTTPMethodOld) != "" {
 		switch kind {
 		case trace.SpanKindServer:
@@ -102,7 +113,9 @@ func operationName(kind trace.SpanKind, a attrs) string {
 			return "http.client.request"
 		}
 	}
-	if db := a.lower(attrDBSystem, attrDBSystemName); db != "" && isClient {
+	// The Agent reads db.system only: a span with only the newer
+	// db.system.name is a generic client.request there, and so here.
+	if db := a.lower(attrDBSystem); db != "" && kind == trace.SpanKindClient {
 		return db + ".query"
 	}
 	if sys, op := a.lower(attrMsgSystem), a.lower(attrMsgOperation); sys != "" && op != "" {
@@ -111,19 +124,31 @@ func operationName(kind trace.SpanKind, a attrs) string {
 			return sys + "." + op
 		}
 	}
+	return ""
+}
+
+// rpcOperationName names RPC and AWS SDK spans; "" when none applies.
+func rpcOperationName(kind trace.SpanKind, a attrs) string {
 	rpc := a.lower(attrRPCSystem)
-	if rpc == "aws-api" && isClient {
+	isClient := kind == trace.SpanKindClient
+	switch {
+	case rpc == "aws-api" && isClient:
 		if svc := a.lower(attrRPCService); svc != "" {
 			return "aws." + svc + ".request"
 		}
 		return "aws.client.request"
-	}
-	if rpc != "" && isClient {
+	case rpc != "" && isClient:
 		return rpc + ".client.request"
-	}
-	if rpc != "" && isServer {
+	case rpc != "" && kind == trace.SpanKindServer:
 		return rpc + ".server.request"
 	}
+	return ""
+}
+
+// genericOperationName is the rest of the Agent's rules: FaaS, GraphQL,
+// the network protocol of a server or client, else the kind.
+func genericOperationName(kind trace.SpanKind, a attrs) string {
+	isClient, isServer := kind == trace.SpanKindClient, kind == trace.SpanKindServer
 	if p, n := a.lower(attrFaaSProvider), a.lower(attrFaaSInvokedName); p != "" && n != "" && isClient {
 		return p + "." + n + ".invoke"
 	}
@@ -144,15 +169,33 @@ func operationName(kind trace.SpanKind, a attrs) string {
 	case isClient:
 		return "client.request"
 	}
-	return spanKindName(kind)
+	return kindOperationName(kind)
+}
+
+// kindOperationName is the Agent's last resort: the span kind as OTel's
+// collector spells it (Internal, Producer, Consumer), an unspecified kind
+// counting as Internal. dd-trace-go's own OTel API lower-cases it; the Agent
+// does not, and both modes follow the Agent.
+func kindOperationName(kind trace.SpanKind) string {
+	switch kind {
+	case trace.SpanKindProducer:
+		return "Producer"
+	case trace.SpanKindConsumer:
+		return "Consumer"
+	case trace.SpanKindServer:
+		return "Server"
+	case trace.SpanKindClient:
+		return "Client"
+	}
+	return "Internal"
 }
 
 // maxResourceLen is where the Agent truncates resource names.
 const maxResourceLen = 5000
 
 // resourceName is the Agent's GetOTelResourceV2: resource.name when set;
-// for HTTP the method, plus http.route on server spans (or the span name
-// when it is "METHOD /route" and http.route is missing); messaging
+// for HTTP the method, plus http.route on server spans (without
+// http.route, the method alone, as the Agent does); messaging
 // operation and destination; RPC method and service; GraphQL operation
 // type and name; a database's query text; else the span name.
 func resourceName(name string, kind trace.SpanKind, a attrs) string {
@@ -176,12 +219,6 @@ func resourceNameUncut(name string, kind trace.SpanKind, a attrs) string {
 				return m + " " + route
 			}
 		}
-		// otelhttp wrapping a ServeMux learns the route only after the span
-		// started: it names the span "GET /books/{id}" but sets no
-		// http.route. That name is the route.
-		if rest, ok := strings.CutPrefix(name, m+" "); ok && strings.HasPrefix(rest, "/") {
-			return name
-		}
 		return m
 	}
 	if op := a.str(attrMsgOperation); op != "" {
@@ -202,7 +239,7 @@ func resourceNameUncut(name string, kind trace.SpanKind, a attrs) string {
 		}
 		return t
 	}
-	if a.str(attrDBSystem, attrDBSystemName) != "" {
+	if a.str(attrDBSystem) != "" {
 		if q := a.str(attrDBStatement, attrDBQueryText); q != "" {
 			return q
 		}
@@ -234,7 +271,7 @@ func spanType(kind trace.SpanKind, a attrs) string {
 	case trace.SpanKindServer:
 		return "web"
 	case trace.SpanKindClient:
-		db := a.lower(attrDBSystem, attrDBSystemName)
+		db := a.lower(attrDBSystem)
 		if db == "" {
 			return "http"
 		}
@@ -244,6 +281,36 @@ func spanType(kind trace.SpanKind, a attrs) string {
 		return "db"
 	}
 	return "custom"
+}
+
+// ddTagKeys is the Agent's renaming of OTel attributes to Datadog's tag
+// names (datadog-agent pkg/opentelemetry-mapping-go/otlp/attributes,
+// HTTPMappings, v0.73 to v0.82): the Agent sends the attribute under the
+// Datadog name only.
+var ddTagKeys = map[string]string{
+	"client.address":               "http.client_ip",
+	"http.response.body.size":      "http.response.content_length",
+	attrHTTPStatus:                 tagHTTPCode,
+	"http.request.body.size":       "http.request.content_length",
+	"http.request.header.referrer": "http.referrer",
+	attrHTTPRequestMethod:          "http.method",
+	attrHTTPRoute:                  "http.route",
+	"network.protocol.version":     "http.version",
+	"server.address":               "http.server_name",
+	"url.full":                     "http.url",
+	"user_agent.original":          "http.useragent",
+}
+
+// ddTagKey is the tag an attribute becomes, as the Agent names it: the
+// table above, and request headers under http.request.headers.
+func ddTagKey(k string) string {
+	if dd, ok := ddTagKeys[k]; ok {
+		return dd
+	}
+	if h, ok := strings.CutPrefix(k, "http.request.header."); ok {
+		return "http.request.headers." + h
+	}
+	return k
 }
 
 // spanKindName is the span.kind tag dd-trace-go writes: server, client,
@@ -264,7 +331,7 @@ type spanError struct {
 // errorOf reports the error of a span whose status is Error. The last
 // exception event supplies message, type and stack (as the Agent's OTLP
 // ingest reads them); when no event has a message, the status description
-// is the message, else the HTTP status code. Spans with another status are
+// is the message, else an HTTP status code given as a string. Spans with another status are
 // not errors, whatever their events say: in OTel an exception event alone
 // records a handled error.
 func errorOf(s sdktrace.ReadOnlySpan) (spanError, bool) {
@@ -292,9 +359,25 @@ func errorOf(s sdktrace.ReadOnlySpan) (spanError, bool) {
 		e.message = st.Description
 	}
 	if e.message == "" {
-		e.message = attrs(s.Attributes()).str(attrHTTPStatus, tagHTTPCode)
+		e.message = stringStatusCode(s.Attributes())
 	}
 	return e, true
+}
+
+// stringStatusCode is the HTTP status code when an attribute carries it as
+// a string. The Agent's OTLP mapping falls back to the status code only then
+// (it looks among the string tags; an integer code becomes a metric), so an
+// error span with an integer code and no message has no message in either
+// mode.
+func stringStatusCode(kvs []attribute.KeyValue) string {
+	for _, k := range []string{attrHTTPStatus, tagHTTPCode} {
+		for _, kv := range kvs {
+			if string(kv.Key) == k && kv.Value.Type() == attribute.STRING && kv.Value.AsString() != "" {
+				return kv.Value.AsString()
+			}
+		}
+	}
+	return ""
 }
 
 // httpStatusTag is the value dd-trace-go stores under http.status_code for

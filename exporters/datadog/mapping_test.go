@@ -27,9 +27,9 @@ func TestNames(t *testing.T) {
 		{"HTTP server without route", "books", trace.SpanKindServer,
 			[]attribute.KeyValue{str("http.request.method", "POST")},
 			"http.server.request", "POST", "web"},
-		{"otelhttp around a ServeMux: the route only in the name", "GET /books/{id}", trace.SpanKindServer,
+		{"no http.route: the method alone, whatever the span name (as the Agent)", "GET /books/{id}", trace.SpanKindServer,
 			[]attribute.KeyValue{str("http.request.method", "GET")},
-			"http.server.request", "GET /books/{id}", "web"},
+			"http.server.request", "GET", "web"},
 		{"a name that is not METHOD /route", "GET books", trace.SpanKindServer,
 			[]attribute.KeyValue{str("http.request.method", "GET")},
 			"http.server.request", "GET", "web"},
@@ -45,9 +45,9 @@ func TestNames(t *testing.T) {
 		{"SQL client", "SELECT books", trace.SpanKindClient,
 			[]attribute.KeyValue{str("db.system", "postgresql"), str("db.query.text", "SELECT * FROM books")},
 			"postgresql.query", "SELECT * FROM books", "sql"},
-		{"Redis client, newer conventions", "GET", trace.SpanKindClient,
-			[]attribute.KeyValue{str("db.system.name", "redis")},
-			"redis.query", "GET", "redis"},
+		{"only db.system.name: the Agent reads db.system alone", "GET", trace.SpanKindClient,
+			[]attribute.KeyValue{str("db.system.name", "redis"), str("db.query.text", "GET books")},
+			"client.request", "GET", "http"},
 		{"other database", "find", trace.SpanKindClient,
 			[]attribute.KeyValue{str("db.system", "couchdb"), str("db.statement", "find books")},
 			"couchdb.query", "find books", "db"},
@@ -67,9 +67,9 @@ func TestNames(t *testing.T) {
 			[]attribute.KeyValue{str("network.protocol.name", "AMQP")},
 			"amqp.server.request", "serve", "web"},
 		{"generic client", "call", trace.SpanKindClient, nil, "client.request", "call", "http"},
-		{"internal", "load book", trace.SpanKindInternal, nil, "internal", "load book", "custom"},
-		{"unspecified kind counts as internal", "load book", trace.SpanKindUnspecified, nil, "internal", "load book", "custom"},
-		{"consumer", "consume", trace.SpanKindConsumer, nil, "consumer", "consume", "custom"},
+		{"internal", "load book", trace.SpanKindInternal, nil, "Internal", "load book", "custom"},
+		{"unspecified kind counts as internal", "load book", trace.SpanKindUnspecified, nil, "Internal", "load book", "custom"},
+		{"consumer", "consume", trace.SpanKindConsumer, nil, "Consumer", "consume", "custom"},
 		{"explicit Datadog names win", "GET /books", trace.SpanKindServer,
 			[]attribute.KeyValue{str("http.request.method", "GET"), str("operation.name", "Web.Request"), str("resource.name", "BooksController#index"), str("span.type", "web-custom")},
 			"web.request", "BooksController#index", "web-custom"},
@@ -129,8 +129,10 @@ func TestErrorOf(t *testing.T) {
 			spanError{"second", "B", "s1"}, true},
 		{"exception without message", sdktrace.Status{Code: codes.Error, Description: "failed"},
 			[]sdktrace.Event{exception("", "E", "")}, nil, spanError{"failed", "E", ""}, true},
-		{"HTTP status as the last resort", sdktrace.Status{Code: codes.Error}, nil,
-			[]attribute.KeyValue{attribute.Int("http.response.status_code", 503)}, spanError{message: "503"}, true},
+		{"an HTTP status string as the last resort", sdktrace.Status{Code: codes.Error}, nil,
+			[]attribute.KeyValue{attribute.String("http.status_code", "503")}, spanError{message: "503"}, true},
+		{"an integer HTTP status is no message (the Agent reads string tags only)", sdktrace.Status{Code: codes.Error}, nil,
+			[]attribute.KeyValue{attribute.Int("http.response.status_code", 503)}, spanError{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,6 +152,30 @@ func TestSpanKindName(t *testing.T) {
 	} {
 		if got := spanKindName(k); got != want {
 			t.Errorf("spanKindName(%v) = %q; want %q", k, got, want)
+		}
+	}
+}
+
+func TestRouteFromName(t *testing.T) {
+	str := attribute.String
+	get := []attribute.KeyValue{str("http.request.method", "GET")}
+	for _, tt := range []struct {
+		name  string
+		span  string
+		kind  trace.SpanKind
+		attrs []attribute.KeyValue
+		want  string
+	}{
+		{"otelhttp around a ServeMux", "GET /books/{id}", trace.SpanKindServer, get, "/books/{id}"},
+		{"old conventions", "POST /books", trace.SpanKindServer, []attribute.KeyValue{str("http.method", "POST")}, "/books"},
+		{"route already set", "GET /books/{id}", trace.SpanKindServer, append(get, str("http.route", "/x")), ""},
+		{"name is not METHOD /route", "GET books", trace.SpanKindServer, get, ""},
+		{"another method in the name", "POST /books", trace.SpanKindServer, get, ""},
+		{"client span", "GET /books", trace.SpanKindClient, get, ""},
+		{"no method", "GET /books", trace.SpanKindServer, nil, ""},
+	} {
+		if got := routeFromName(tt.span, tt.kind, attrs(tt.attrs)); got != tt.want {
+			t.Errorf("%s: route %q; want %q", tt.name, got, tt.want)
 		}
 	}
 }

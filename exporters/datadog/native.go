@@ -424,22 +424,13 @@ func (p *nativeProcessor) release(spans []sdktrace.ReadOnlySpan) {
 // finish applies the Datadog mapping to m's span and finishes it.
 func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	dd := m.dd
-	a := attrs(s.Attributes())
 	kind := s.SpanKind()
+	a := withRoute(s.Name(), kind, attrs(s.Attributes()))
 	dd.SetOperationName(operationName(kind, a))
 	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, a))
 	dd.SetTag(ext.SpanType, spanType(kind, a))
 	dd.SetTag(ext.SpanKind, spanKindName(kind))
-	for _, kv := range a {
-		switch k := string(kv.Key); k {
-		case tagOperationName, tagResourceName, tagSpanType:
-			// Applied above.
-		case attrHTTPStatus:
-			dd.SetTag(ext.HTTPCode, httpStatusTag(kv.Value))
-		default:
-			dd.SetTag(k, kv.Value.AsInterface())
-		}
-	}
+	setAttributeTags(dd, a)
 	if e, ok := errorOf(s); ok {
 		dd.SetTag(ext.Error, true)
 		for _, f := range []struct{ key, value string }{
@@ -471,6 +462,33 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 				p.nlive.Add(-1)
 			}
 		}
+	}
+}
+
+// setAttributeTags sets the span's attributes as tags under the names the
+// Agent gives them (ddTagKey); an attribute already mapped to Datadog's
+// name does not overwrite one the span carries itself. db.namespace is also
+// db.name, as the Agent adds it.
+func setAttributeTags(dd *tracer.Span, a attrs) {
+	for _, kv := range a {
+		k := string(kv.Key)
+		switch k {
+		case tagOperationName, tagResourceName, tagSpanType:
+			continue // applied by finish
+		case attrHTTPStatus:
+			if a.str(tagHTTPCode) == "" {
+				dd.SetTag(ext.HTTPCode, httpStatusTag(kv.Value))
+			}
+			continue
+		}
+		key := ddTagKey(k)
+		if key != k && a.str(key) != "" {
+			continue
+		}
+		dd.SetTag(key, kv.Value.AsInterface())
+	}
+	if ns := a.str(attrDBNamespace); ns != "" && a.str("db.name") == "" {
+		dd.SetTag("db.name", ns)
 	}
 }
 

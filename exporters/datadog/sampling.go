@@ -362,7 +362,7 @@ func (o otelSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.Sampli
 // span is the root as a rule sees it: named and tagged as the native
 // mapping names it.
 func (o otelSampler) span(tid trace.TraceID, name string, kind trace.SpanKind, kvs []attribute.KeyValue) Span {
-	a := attrs(kvs)
+	a := withRoute(name, kind, attrs(kvs))
 	sp := Span{
 		TraceIDLower: binary.BigEndian.Uint64(tid[8:]),
 		Service:      o.service,
@@ -377,16 +377,7 @@ func (o otelSampler) span(tid trace.TraceID, name string, kind trace.SpanKind, k
 		return sp
 	}
 	sp.Meta, sp.Metrics = map[string]string{}, map[string]float64{}
-	for _, kv := range kvs {
-		switch v := kv.Value.AsInterface().(type) {
-		case int64:
-			sp.Metrics[string(kv.Key)] = float64(v)
-		case float64:
-			sp.Metrics[string(kv.Key)] = v
-		default:
-			sp.Meta[string(kv.Key)] = kv.Value.String()
-		}
-	}
+	samplingTags(&sp, a)
 	return sp
 }
 
@@ -400,16 +391,38 @@ func (d Decision) traceState() trace.TraceState {
 	return ts
 }
 
-// decisionOf reads the decision back from a span's tracestate.
+// decisionOf reads the decision back from the member traceState wrote on
+// a root's tracestate (its own, so no flag to reconcile it with).
 func decisionOf(ts trace.TraceState) Decision {
-	st := parseState(ts.Get(traceStateKey))
-	d := Decision{Priority: st.priority}
-	for _, t := range st.tags {
-		if t.key == propagatingPrefix+"dm" {
-			d.DecisionMaker = t.value
+	var d Decision
+	for _, e := range strings.Split(ts.Get(traceStateKey), ";") {
+		switch k, v, _ := strings.Cut(e, ":"); k {
+		case "s":
+			d.Priority, _ = strconv.Atoi(v)
+		case "t.dm":
+			d.DecisionMaker = v
 		}
 	}
 	return d
+}
+
+// samplingTags gives the rules the span's start attributes as tags, under
+// their own keys and, for those the mapping renames (ddTagKey), under
+// Datadog's too: a rule on http.method matches as on the span Datadog
+// shows, and one on http.request.method still does.
+func samplingTags(sp *Span, a attrs) {
+	for _, kv := range a {
+		for _, k := range []string{string(kv.Key), ddTagKey(string(kv.Key))} {
+			switch v := kv.Value.AsInterface().(type) {
+			case int64:
+				sp.Metrics[k] = float64(v)
+			case float64:
+				sp.Metrics[k] = v
+			default:
+				sp.Meta[k] = kv.Value.String()
+			}
+		}
+	}
 }
 
 func (o otelSampler) Description() string { return "DatadogRulesSampler" }

@@ -246,3 +246,40 @@ func TestNativeHeldTraceCountedAtShutdown(t *testing.T) {
 		t.Errorf("the agent got %d spans; want the finished trace's 1", n)
 	}
 }
+
+// The rules see a span as Datadog will show it: tags renamed as the Agent
+// renames them (the OTel key still matches too) and the route otelhttp put
+// in the span name.
+func TestRulesSeeTheSpanAsDatadogNamesIt(t *testing.T) {
+	agent := newTestAgent(t, false)
+	s := settings(t, map[string]string{
+		"DD_TRACE_AGENT_URL": agent.URL,
+		"DD_TRACE_SAMPLING_RULES": `[{"tags":{"http.method":"POST"},"sample_rate":0},{"tags":{"http.request.method":"PUT"},"sample_rate":0},` +
+			`{"resource":"GET /books/{id}","sample_rate":0},{"sample_rate":1}]`,
+	})
+	b, err := datadog.Factory{}.New(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.SpanProcessor.Shutdown(context.Background()) }()
+	if b.Sampler == nil {
+		t.Fatal("no sampler with DD_TRACE_SAMPLING_RULES set")
+	}
+	for _, tt := range []struct {
+		name, method string
+		keep         bool
+	}{
+		{"POST /books", "POST", false},
+		{"PUT /books/{id}", "PUT", false},
+		{"GET /books/{id}", "GET", false},
+		{"GET /shelves", "GET", true},
+	} {
+		r := b.Sampler.ShouldSample(sdktrace.SamplingParameters{
+			ParentContext: context.Background(), TraceID: trace.TraceID{1}, Name: tt.name, Kind: trace.SpanKindServer,
+			Attributes: []attribute.KeyValue{attribute.String("http.request.method", tt.method)},
+		})
+		if kept := r.Decision == sdktrace.RecordAndSample; kept != tt.keep {
+			t.Errorf("%s: kept %v; want %v", tt.name, kept, tt.keep)
+		}
+	}
+}

@@ -38,10 +38,24 @@ type resourceSpanExporter struct {
 }
 
 func (e resourceSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	var out []sdktrace.ReadOnlySpan
-	for i, s := range spans {
+	return e.next.ExportSpans(ctx, MapSpans(spans, func(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) {
 		r := e.resource.get(s.Resource())
 		if r == s.Resource() {
+			return s, false
+		}
+		return resourceSpan{s, r}, true
+	}))
+}
+
+// MapSpans returns spans with f applied to each; f reports whether it
+// changed the span. The slice is copied only from the first changed span
+// on, and not at all when f changes none, so exporters that rewrite some
+// spans cost nothing on the others.
+func MapSpans(spans []sdktrace.ReadOnlySpan, f func(sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool)) []sdktrace.ReadOnlySpan {
+	var out []sdktrace.ReadOnlySpan
+	for i, s := range spans {
+		m, changed := f(s)
+		if !changed {
 			if out != nil {
 				out = append(out, s)
 			}
@@ -51,12 +65,12 @@ func (e resourceSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.
 			out = make([]sdktrace.ReadOnlySpan, i, len(spans))
 			copy(out, spans[:i])
 		}
-		out = append(out, resourceSpan{s, r})
+		out = append(out, m)
 	}
 	if out == nil {
-		out = spans
+		return spans
 	}
-	return e.next.ExportSpans(ctx, out)
+	return out
 }
 
 func (e resourceSpanExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }

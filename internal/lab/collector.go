@@ -102,24 +102,7 @@ func (l *Lab) CollectorSpans(ctx context.Context, src Source) ([]Span, error) {
 // match (nil matches all) and returns the matching ones; see WaitFor for
 // the deadline.
 func (l *Lab) WaitForSpans(ctx context.Context, src Source, n int, match func(Span) bool) ([]Span, error) {
-	var got []Span
-	err := WaitFor(ctx, func(ctx context.Context) (bool, error) {
-		all, err := l.CollectorSpans(ctx, src)
-		if err != nil {
-			return false, err
-		}
-		got = got[:0]
-		for _, s := range all {
-			if match == nil || match(s) {
-				got = append(got, s)
-			}
-		}
-		if len(got) < n {
-			return false, fmt.Errorf("%d matching spans from %s, want %d", len(got), src, n)
-		}
-		return true, nil
-	})
-	return got, err
+	return waitMatching(ctx, "spans", string(src), n, func(ctx context.Context) ([]Span, error) { return l.CollectorSpans(ctx, src) }, match)
 }
 
 // parseSpans reads OTLP JSON lines, one export request per line. Lines

@@ -49,6 +49,10 @@ const (
 // (sent in the _dd.p.tid tag); without it they arrive cut to 64 bits.
 const datadogGate = "receiver.datadogreceiver.Enable128BitTraceID"
 
+// datadogStatsGate, on by default, stops the datadog exporter computing APM
+// stats; WithDatadogExporter turns it off.
+const datadogStatsGate = "exporter.datadogexporter.DisableAPMStats"
+
 // jaegerConfig is Jaeger v2's all-in-one reduced to what the lab uses:
 // every listener the default config opens (zipkin, thrift, sampling,
 // expvar, zpages, metrics on 8888) would collide between parallel labs.
@@ -134,21 +138,21 @@ receivers:
     protocols:
       grpc:
         endpoint: {{.Addr "collectorOTLPGRPC"}}
-        include_metadata: true
+        include_metadata: true{{template "tls" $}}
       http:
         endpoint: {{.Addr "collectorOTLPHTTP"}}
-        include_metadata: true
+        include_metadata: true{{template "tls" $}}
 {{- range $r := .AuthReceivers}}
   otlp/{{$r.Name}}:
     protocols:
       grpc:
         endpoint: {{$.Addr $r.GRPC}}
-        include_metadata: true
+        include_metadata: true{{template "tls" $}}
         auth:
           authenticator: bearertokenauth/{{$r.Name}}
       http:
         endpoint: {{$.Addr $r.HTTP}}
-        include_metadata: true
+        include_metadata: true{{template "tls" $}}
         auth:
           authenticator: bearertokenauth/{{$r.Name}}
 {{- end}}
@@ -170,6 +174,11 @@ processors:
       - {key: ` + AttrReceiver + `, value: {{.}}, action: upsert}
       - {key: ` + AttrAPIKey + `, from_context: metadata.api-key, action: upsert}
       - {key: ` + AttrAuthorization + `, from_context: metadata.authorization, action: upsert}
+{{- if and $.DatadogIntake (eq . "datadog")}}
+      # The receiver keeps dd-trace-go's resource only as dd.span.Resource;
+      # the exporter's mapping reads resource.name.
+      - {key: resource.name, from_attribute: dd.span.Resource, action: insert}
+{{- end}}
 {{- end}}
 
 exporters:
@@ -187,6 +196,22 @@ exporters:
   file/statsd:
     path: {{.StatsdFile}}
     flush_interval: 100ms
+{{- if .DatadogIntake}}
+  datadog/intake:
+    api:
+      key: 0123456789abcdef0123456789abcdef # a placeholder; the lab's intake takes any key
+      site: datadoghq.com
+    hostname: otelswitch-lab
+    host_metadata:
+      enabled: false
+    traces:
+      endpoint: {{.DatadogIntake}}
+      trace_buffer: 100
+    metrics:
+      endpoint: {{.DatadogIntake}}
+    logs:
+      endpoint: {{.DatadogIntake}}
+{{- end}}
 
 service:
   telemetry:
@@ -204,7 +229,7 @@ service:
     traces/{{.}}:
       receivers: [{{index $.Receivers .}}]
       processors: [attributes/{{.}}]
-      exporters: [file/{{.}}, otlp/jaeger, debug]
+      exporters: [file/{{.}}, otlp/jaeger, debug{{if and $.DatadogIntake (or (eq . "otlp") (eq . "datadog"))}}, datadog/intake{{end}}]
     metrics/{{.}}:
       receivers: [{{index $.Receivers .}}]
       processors: [attributes/{{.}}]
@@ -214,6 +239,13 @@ service:
       receivers: [{{index $.Receivers .}}]
       processors: [attributes/{{.}}]
       exporters: [file/{{.}}]
+{{- end}}
+{{- end}}
+{{- define "tls"}}
+{{- if .TLSCert}}
+        tls:
+          cert_file: {{.TLSCert}}
+          key_file: {{.TLSKey}}
 {{- end}}
 {{- end}}
 `))
@@ -230,6 +262,11 @@ type templateData struct {
 	Receivers  map[Source]string
 	// StatsdFile is where the DogStatsD receiver's metrics go.
 	StatsdFile string
+	// TLSCert and TLSKey serve the OTLP receivers over TLS when set.
+	TLSCert, TLSKey string
+	// DatadogIntake is the URL the datadog exporter sends to; "" leaves
+	// the exporter out.
+	DatadogIntake string
 }
 
 type authReceiver struct{ Name, GRPC, HTTP string }
@@ -275,15 +312,18 @@ func collectorFile(dir string, src Source) string {
 }
 
 // writeConfigs renders both configs into dir and returns their paths.
-func writeConfigs(dir string, p portSet, uiAssets, strategies string) (jaegerPath, collectorPath string, err error) {
+func writeConfigs(dir string, p portSet, c config) (jaegerPath, collectorPath string, err error) {
 	data := templateData{
-		ports:      p,
-		UIAssets:   uiAssets,
-		Strategies: strategies,
-		Sources:    Sources,
-		Files:      map[Source]string{},
-		Receivers:  map[Source]string{},
-		StatsdFile: collectorFile(dir, SourceStatsd),
+		ports:         p,
+		UIAssets:      c.uiAssets,
+		Strategies:    c.strategies,
+		Sources:       Sources,
+		Files:         map[Source]string{},
+		Receivers:     map[Source]string{},
+		StatsdFile:    collectorFile(dir, SourceStatsd),
+		TLSCert:       c.tlsCert,
+		TLSKey:        c.tlsKey,
+		DatadogIntake: c.datadogIntake,
 	}
 	for _, s := range Sources {
 		data.Files[s] = collectorFile(dir, s)

@@ -22,6 +22,12 @@
 // (Jaeger on 4317/4318/16686, the Datadog intake on 8126, ...) that `make lab`
 // uses.
 //
+// Two options vary the collector: [WithOTLPTLS] serves its OTLP receivers
+// over TLS, and [WithDatadogExporter] sends the OTLP and Datadog receivers'
+// traces on through the contrib datadog exporter (datadog-agent's own
+// trace-agent code) to a [DatadogIntake], which decodes what Datadog's
+// backend would receive: traces and APM stats.
+//
 // Exports are asynchronous, so reading back goes through [Lab.WaitForSpans],
 // [Lab.WaitForJaegerTrace] or the general [WaitFor], each bounded by the
 // context's deadline or [DefaultWaitTimeout].

@@ -132,9 +132,21 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 		}
 	}()
 
-	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, p, c.uiAssets, c.strategies)
-	if err != nil {
+	if err := l.startProcesses(ctx, c, jaegerBin, collectorBin); err != nil {
 		return nil, err
+	}
+	if l.datadog, err = startDatadogProxy(p.addr(portDatadog), p.addr(portDatadogReceiver)); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// startProcesses writes the configs, then starts Jaeger and the collector
+// in turn, each once the one before is healthy.
+func (l *Lab) startProcesses(ctx context.Context, c config, jaegerBin, collectorBin string) error {
+	jaegerCfg, collectorCfg, err := writeConfigs(l.Dir, l.ports, c)
+	if err != nil {
+		return err
 	}
 	// Children get a minimal environment so the developer's OTEL_* or DD_*
 	// variables cannot change how the lab behaves.
@@ -143,26 +155,19 @@ func start(ctx context.Context, c config, jaegerBin, collectorBin string) (_ *La
 	l.jaeger, err = startProcess("jaeger", jaegerBin, []string{"--config", jaegerCfg},
 		env, filepath.Join(l.Dir, "jaeger.log"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := l.waitHealthy(ctx, l.jaeger, "http://"+p.addr(portJaegerHealth)+"/status"); err != nil {
-		return nil, err
+	if err := l.waitHealthy(ctx, l.jaeger, "http://"+l.ports.addr(portJaegerHealth)+"/status"); err != nil {
+		return err
 	}
-
 	l.collector, err = startProcess("otelcol", collectorBin,
-		[]string{"--config", collectorCfg, "--feature-gates=" + datadogGate},
+		[]string{"--config", collectorCfg, "--feature-gates=" + featureGates(c)},
 		append(env, envCollectorSecretToken+"="+c.secretToken, envCollectorAPIKey+"="+c.apiKey),
 		filepath.Join(l.Dir, "otelcol.log"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := l.waitHealthy(ctx, l.collector, "http://"+p.addr(portCollectorHealth)+"/"); err != nil {
-		return nil, err
-	}
-	if l.datadog, err = startDatadogProxy(p.addr(portDatadog), p.addr(portDatadogReceiver)); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return l.waitHealthy(ctx, l.collector, "http://"+l.ports.addr(portCollectorHealth)+"/")
 }
 
 // newLab describes a lab on ports p, as Start and Attach both need it.
@@ -305,6 +310,16 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand documents it)
 	return hex.EncodeToString(b)
+}
+
+// featureGates are the collector's: the Datadog receiver keeps 128-bit
+// trace IDs, and with WithDatadogExporter the exporter computes APM stats
+// (its DisableAPMStats gate is on by default in this release).
+func featureGates(c config) string {
+	if c.datadogIntake != "" {
+		return datadogGate + ",-" + datadogStatsGate
+	}
+	return datadogGate
 }
 
 // samplingURL is where Jaeger serves remote sampling strategies over HTTP.

@@ -34,6 +34,13 @@ type config struct {
 	apiKey       string
 	uiAssets     string
 	strategies   string
+	// tlsCert and tlsKey, when set, serve every collector OTLP receiver
+	// over TLS with this certificate.
+	tlsCert, tlsKey string
+	// datadogIntake, when set, is the URL of a Datadog intake the
+	// collector's datadog exporter sends the OTLP and Datadog receivers'
+	// traces to.
+	datadogIntake string
 	// ports, when set, replaces the fixed or ephemeral choice; tests use it
 	// to aim a listener at a port they hold.
 	ports *portSet
@@ -116,8 +123,33 @@ func WithJaegerUIAssets(dir string) Option {
 // the strategies in the file at path (Jaeger's file strategy format) at
 // Lab.JaegerSampling, so remote samplers can be proved against it.
 func WithRemoteSampling(path string) Option {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs // Jaeger runs in another directory
-	}
+	path = absPath(path) // Jaeger runs in another directory
 	return optionFunc(func(c config) config { c.strategies = path; return c })
+}
+
+// WithOTLPTLS serves the collector's OTLP receivers (CollectorOTLP*,
+// ElasticBearer*, ElasticAPIKey*, gRPC and HTTP) over TLS with the PEM
+// certificate and key in these files, so clients can be proved against a
+// private CA. Paths are made absolute: the collector runs elsewhere.
+func WithOTLPTLS(certFile, keyFile string) Option {
+	certFile, keyFile = absPath(certFile), absPath(keyFile)
+	return optionFunc(func(c config) config { c.tlsCert, c.tlsKey = certFile, keyFile; return c })
+}
+
+// WithDatadogExporter adds the collector's datadog exporter (contrib, which
+// runs datadog-agent's trace-agent: its OTLP-to-Datadog mapping, top-level
+// marking and APM stats) to the traces pipelines of SourceOTLP and
+// SourceDatadog, sending to the Datadog intake at url (traces, stats and
+// metrics endpoints alike; NewDatadogIntake serves one). APM stats are
+// turned on (the exporter's DisableAPMStats feature gate off), host
+// metadata off, the API key is a placeholder.
+func WithDatadogExporter(url string) Option {
+	return optionFunc(func(c config) config { c.datadogIntake = url; return c })
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }

@@ -200,7 +200,7 @@ func TestModuleRoot(t *testing.T) {
 
 func TestWriteConfigs(t *testing.T) {
 	dir := t.TempDir()
-	j, c, err := writeConfigs(dir, fixedPorts(), "/opt/jaeger-ui", "")
+	j, c, err := writeConfigs(dir, fixedPorts(), config{uiAssets: "/opt/jaeger-ui"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +222,47 @@ func TestWriteConfigs(t *testing.T) {
 	}
 	if strings.Contains(string(cb), "0.0.0.0") || strings.Contains(string(jb), "0.0.0.0") {
 		t.Error("a lab config listens beyond loopback")
+	}
+}
+
+// TestWriteConfigsOptions: WithOTLPTLS and WithDatadogExporter change the
+// one collector config, and only when set.
+func TestWriteConfigsOptions(t *testing.T) {
+	render := func(opts ...Option) string {
+		t.Helper()
+		_, c, err := writeConfigs(t.TempDir(), fixedPorts(), newConfig(opts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(c)
+		return string(b)
+	}
+	plain := render()
+	for _, absent := range []string{"cert_file:", "datadog/intake", "resource.name"} {
+		if strings.Contains(plain, absent) {
+			t.Errorf("default config has %q", absent)
+		}
+	}
+	tls := render(WithOTLPTLS("/pki/server.pem", "/pki/server-key.pem"))
+	// Six listeners: plain, secret token and API key, gRPC and HTTP each.
+	if n := strings.Count(tls, "cert_file: /pki/server.pem"); n != 6 || strings.Count(tls, "key_file: /pki/server-key.pem") != 6 {
+		t.Errorf("%d TLS blocks; want one per OTLP listener (6):\n%s", n, tls)
+	}
+	dd := render(WithDatadogExporter("http://127.0.0.1:9999"))
+	for _, want := range []string{
+		"datadog/intake:", "endpoint: http://127.0.0.1:9999", "hostname: otelswitch-lab", "enabled: false",
+		"exporters: [file/otlp, otlp/jaeger, debug, datadog/intake]",
+		"exporters: [file/datadog, otlp/jaeger, debug, datadog/intake]",
+		"{key: resource.name, from_attribute: dd.span.Resource, action: insert}",
+	} {
+		if !strings.Contains(dd, want) {
+			t.Errorf("config with the datadog exporter lacks %q", want)
+		}
+	}
+	if strings.Contains(dd, "exporters: [file/elastic-bearer, otlp/jaeger, debug, datadog/intake]") {
+		t.Error("the Elastic pipelines send to Datadog too")
+	}
+	if g := featureGates(newConfig([]Option{WithDatadogExporter("http://x")})); g != datadogGate+",-"+datadogStatsGate {
+		t.Errorf("feature gates %q; want APM stats on", g)
 	}
 }

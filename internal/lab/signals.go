@@ -74,24 +74,7 @@ func (l *Lab) CollectorLogs(ctx context.Context, src Source) ([]LogRecord, error
 // match (nil matches all) and returns the matching ones; see WaitFor for
 // the deadline.
 func (l *Lab) WaitForLogs(ctx context.Context, src Source, n int, match func(LogRecord) bool) ([]LogRecord, error) {
-	var got []LogRecord
-	err := WaitFor(ctx, func(ctx context.Context) (bool, error) {
-		all, err := l.CollectorLogs(ctx, src)
-		if err != nil {
-			return false, err
-		}
-		got = got[:0]
-		for _, r := range all {
-			if match == nil || match(r) {
-				got = append(got, r)
-			}
-		}
-		if len(got) < n {
-			return false, fmt.Errorf("%d matching log records from %s, want %d", len(got), src, n)
-		}
-		return true, nil
-	})
-	return got, err
+	return waitMatching(ctx, "log records", string(src), n, func(ctx context.Context) ([]LogRecord, error) { return l.CollectorLogs(ctx, src) }, match)
 }
 
 // CollectorMetrics returns every metric the receiver src has accepted so

@@ -47,3 +47,27 @@ func WaitFor(ctx context.Context, check func(context.Context) (bool, error)) err
 		}
 	}
 }
+
+// waitMatching polls fetch until at least n of its items satisfy match
+// (nil matches all) and returns the matching ones; see WaitFor for the
+// deadline. what and from name the items and their source in the error.
+func waitMatching[T any](ctx context.Context, what, from string, n int, fetch func(context.Context) ([]T, error), match func(T) bool) ([]T, error) {
+	var got []T
+	err := WaitFor(ctx, func(ctx context.Context) (bool, error) {
+		all, err := fetch(ctx)
+		if err != nil {
+			return false, err
+		}
+		got = got[:0]
+		for _, x := range all {
+			if match == nil || match(x) {
+				got = append(got, x)
+			}
+		}
+		if len(got) < n {
+			return false, fmt.Errorf("%d matching %s from %s, want %d", len(got), what, from, n)
+		}
+		return true, nil
+	})
+	return got, err
+}
