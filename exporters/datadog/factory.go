@@ -35,12 +35,16 @@ func (Factory) Spec() any { return &Config{} }
 // The Agent's trace socket, mounted where dd-trace-go looks for it, names
 // it too, as it does for dd-trace-go.
 func (f Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{envAgentHost, envAgentURL} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return exists(f.Sockets.apm())
+	return exporters.AnySet(lookup, f.DetectVars()...) || exists(f.Sockets.apm())
+}
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envAgentHost, envAgentURL} }
+
+// Propagators implements exporters.PropagatorFactory: Datadog's headers
+// (x-datadog-*), named "datadog" in OTEL_PROPAGATORS.
+func (Factory) Propagators() []exporters.NamedPropagator {
+	return []exporters.NamedPropagator{{Name: Name, Propagator: Propagator{}}}
 }
 
 // resolved is the configuration Telemetry.Config shows for the backend.
@@ -122,7 +126,7 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		SpanProcessor: p,
 		MetricReader:  reader,
 		Correlate:     Correlate(id),
-		Propagators:   []string{Name},
+		Propagators:   Factory{}.Propagators(),
 		Stats:         stats,
 		Sampler:       rootSampler(sampler, id.Service),
 		Endpoints:     endpoints,
@@ -193,6 +197,6 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 		return nil, err
 	}
 	b.Correlate = Correlate(id)
-	b.Propagators = []string{Name}
+	b.Propagators = Factory{}.Propagators()
 	return b, nil
 }

@@ -21,14 +21,12 @@ func (Factory) Spec() any { return &Config{} }
 
 // Detect implements exporters.Factory: an APM Server URL or a managed OTLP
 // endpoint names Elastic.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{envServerURL, envOTLPURL} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return false
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
 }
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envServerURL, envOTLPURL} }
 
 // serviceName is the service name Elastic is sent, as rewriteResource
 // decides it.

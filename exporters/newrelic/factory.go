@@ -22,10 +22,12 @@ var _ exporters.Factory = Factory{}
 func (Factory) Spec() any { return &Config{} }
 
 // Detect implements exporters.Factory: a licence key names New Relic.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	v, ok := lookup(envLicenseKey)
-	return ok && v != ""
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
 }
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envLicenseKey} }
 
 // New implements exporters.Factory. Traces and metrics go to the same
 // endpoint; metrics with delta temporality, which New Relic recommends.

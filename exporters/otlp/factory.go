@@ -19,13 +19,13 @@ func (Factory) Spec() any { return &Config{} }
 // destination the user chose, as the specification reads it; in staging and
 // production it is weighed with the vendors' credentials, so setting it
 // beside another vendor's asks for TELEMETRY_BACKEND.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return false
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
+}
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string {
+	return []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}
 }
 
 // New implements exporters.Factory.
