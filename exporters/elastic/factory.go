@@ -40,27 +40,25 @@ func serviceName(c Config, s exporters.Settings) string {
 // New implements exporters.Factory. Traces and metrics go to the same APM
 // Server; metrics with delta temporality for counters and histograms.
 func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
-	c, err := ConfigFromEnv(s.Lookup, s.Strict)
+	c, err := ConfigFromEnv(s.Lookup)
 	if err != nil {
 		return nil, err
 	}
-	tr, mt, err := c.Targets(s.Strict)
+	r, err := c.Resolve(s.Strict)
 	if err != nil {
 		return nil, err
 	}
-	warnings := c.Warnings(serviceName(c, s))
-	for _, w := range warnings {
+	r.Warnings = c.Warnings(serviceName(c, s))
+	for _, w := range r.Warnings {
 		if s.Logger != nil {
 			s.Logger.Warn(w, "backend", Name)
 		}
 	}
-	lt := tr.ForSignal(otlp.LogsPath)
-	cfg := resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt), Managed: c.managed(), Warnings: warnings}
-	b, err := otlp.NewBackend(ctx, Name, cfg, otlp.Pipeline{
-		Traces:      tr,
-		Metrics:     &mt,
+	b, err := otlp.NewBackend(ctx, Name, r, otlp.Pipeline{
+		Traces:      r.Traces,
+		Metrics:     &r.Metrics,
 		Temporality: otlp.Delta,
-		Logs:        &lt,
+		Logs:        &r.Logs,
 		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {

@@ -34,16 +34,15 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	tr, mt, timeout, err := c.Targets()
-	lt, logTimeout, lerr := c.LogsTarget()
-	if err := joinUnique(err, lerr); err != nil {
+	r, err := c.Resolve(s.Strict)
+	if err != nil {
 		return nil, err
 	}
-	if timeout > 0 {
-		s.ExportTimeout = timeout
+	if r.TracesTimeout > 0 {
+		s.ExportTimeout = r.TracesTimeout
 	}
-	if logTimeout > 0 {
-		s.LogExportTimeout = logTimeout
+	if r.LogsTimeout > 0 {
+		s.LogExportTimeout = r.LogsTimeout
 	}
-	return NewBackend(ctx, "otlp", resolved{Config: c, Endpoints: EndpointsOf(tr, &mt, &lt)}, Pipeline{Traces: tr, Metrics: &mt, Logs: &lt}, s)
+	return NewBackend(ctx, "otlp", r, Pipeline{Traces: r.Traces, Metrics: &r.Metrics, Logs: &r.Logs}, s)
 }
