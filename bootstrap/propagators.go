@@ -44,10 +44,9 @@ func lookupPropagator(reg *exporters.Registry, name string) (exporters.NamedProp
 // newPropagator resolves OTEL_PROPAGATORS; when it is unset the default is
 // tracecontext and baggage plus the propagators the chosen backends carry.
 func newPropagator(e Env, reg *exporters.Registry, wanted []exporters.NamedPropagator) (propagation.TextMapPropagator, []string, error) {
-	props := []exporters.NamedPropagator{{Name: "tracecontext"}, {Name: "baggage"}}
-	props = append(props, wanted...)
+	props := append([]exporters.NamedPropagator{{Name: "tracecontext"}, {Name: "baggage"}}, wanted...)
 	if e.Propagators != "" {
-		props = props[:0]
+		props = nil
 		for _, n := range splitList(e.Propagators) {
 			props = append(props, exporters.NamedPropagator{Name: n})
 		}

@@ -47,16 +47,6 @@ func (Factory) Propagators() []exporters.NamedPropagator {
 	return []exporters.NamedPropagator{{Name: Name, Propagator: Propagator{}}}
 }
 
-// resolved is the configuration Telemetry.Config shows for the backend.
-type resolved struct {
-	Config
-	Identity Identity `json:"identity"`
-	// Endpoint is where spans go: the trace intake or the OTLP ingest.
-	Endpoint string `json:"endpoint"`
-	// DogStatsD is where dd-trace-go sends its own metrics (native mode).
-	DogStatsD string `json:"dogstatsd,omitempty"`
-}
-
 // New implements exporters.Factory. Native mode starts dd-trace-go in the
 // background: New never waits on the Agent.
 func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
@@ -64,26 +54,20 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
-	c = c.WithSockets(f.Sockets)
-	id := ResolveIdentity(c, s)
-	switch c.Mode {
-	case ModeOTLP:
-		return newOTLP(ctx, c, id, s)
-	default:
-		return newNative(ctx, c, id, s)
+	r, err := c.WithSockets(f.Sockets).Resolve(s.Strict)
+	if err != nil {
+		return nil, err
 	}
+	r.Identity = ResolveIdentity(r.Config, s)
+	if r.Mode == ModeOTLP {
+		return newOTLP(ctx, r, s)
+	}
+	return newNative(ctx, r, s)
 }
 
-func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
-	agent, err := c.Agent()
-	if err != nil {
-		return nil, err
-	}
+func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporters.Backend, error) {
+	c, id, agent := r.Config, r.Identity, r.Agent
 	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
-		return nil, err
-	}
-	sampler, err := NewSampler(c.SamplingConfig)
-	if err != nil {
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
@@ -95,13 +79,10 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
 	}}
 	if s.Metrics {
-		mt, err := c.NativeMetricsTarget()
-		if err != nil {
-			return nil, err
-		}
-		endpoints = append(endpoints, mt.Endpoint(exporters.EndpointMetrics))
-		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
-			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+		endpoints = append(endpoints, r.Metrics.Endpoint(exporters.EndpointMetrics))
+		var err error
+		reader, err = otlp.NewMetricReader(ctx, r.Metrics, otlp.Delta,
+			func(res *resource.Resource) *resource.Resource { return withIdentity(res, id) }, s, stats)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", Name, err)
 		}
@@ -122,13 +103,13 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 	}
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted(), DogStatsD: agent.DogStatsD},
+		Config:        r,
 		SpanProcessor: p,
 		MetricReader:  reader,
 		Correlate:     Correlate(id),
 		Propagators:   Factory{}.Propagators(),
 		Stats:         stats,
-		Sampler:       rootSampler(sampler, id.Service),
+		Sampler:       rootSampler(r.Sampler, id.Service),
 		Endpoints:     endpoints,
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
@@ -177,18 +158,13 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	return opts
 }
 
-func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
-	t, err := c.OTLPTarget()
-	if err != nil {
-		return nil, err
-	}
-	m := t.ForSignal(otlp.MetricsPath)
-	l := t.ForSignal(otlp.LogsPath)
-	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
-		Traces:      t,
-		Metrics:     &m,
+func newOTLP(ctx context.Context, r Resolved, s exporters.Settings) (*exporters.Backend, error) {
+	id := r.Identity
+	b, err := otlp.NewBackend(ctx, Name, r, otlp.Pipeline{
+		Traces:      r.Traces,
+		Metrics:     &r.Metrics,
 		Temporality: otlp.Delta,
-		Logs:        &l,
+		Logs:        &r.Logs,
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },

@@ -1,7 +1,6 @@
 package elastic
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -94,8 +93,6 @@ func (c Config) Resolve(strict bool) (Resolved, error) {
 		Traces: tr, Metrics: mt, Logs: lt,
 	}, nil
 }
-
-func (c Config) protocol() string { return cmp.Or(c.Protocol, otlp.GRPC) }
 
 // Targets resolves where traces and metrics go, with every problem with c in
 // one error; strict is set in staging and production.
