@@ -64,11 +64,7 @@ func isManagedHost(raw string) bool {
 // cannot parse; Validate, and Resolve, which the factory builds from,
 // check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("elastic: %w", err)
-	}
-	return c, nil
+	return envconf.Read[Config]("elastic", lookup)
 }
 
 // Validate reports every problem with c in one error: Resolve's. When strict

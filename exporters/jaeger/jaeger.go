@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -26,11 +25,7 @@ const DefaultEndpoint = "localhost:4317"
 // cannot parse; Validate, and Resolve, which the factory builds from,
 // check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("jaeger: %w", err)
-	}
-	return c, nil
+	return envconf.Read[Config]("jaeger", lookup)
 }
 
 // Resolved is the jaeger backend resolved from its Config, once, by

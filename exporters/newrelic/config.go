@@ -78,11 +78,7 @@ type Config struct {
 // cannot parse; Validate, and Resolve, which the factory builds from,
 // check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("newrelic: %w", err)
-	}
-	return c, nil
+	return envconf.Read[Config]("newrelic", lookup)
 }
 
 // Validate reports every problem with c in one error: Resolve's. The

@@ -57,11 +57,7 @@ type Config struct {
 // cannot parse; Validate, and Resolve, which the factory builds from,
 // check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("otlp: %w", err)
-	}
-	return c, nil
+	return envconf.Read[Config]("otlp", lookup)
 }
 
 // signal names one signal's variables.
