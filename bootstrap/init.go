@@ -119,7 +119,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	// are known; checking them here puts their errors beside the others.
 	_, _, _, _, err = newSampler(e, p, name, false)
 	errs = append(errs, err, checkRateLimit(e.SamplingEnv))
-	_, _, err = newPropagator(e, nil)
+	_, _, err = newPropagator(e, c.registry, nil)
 	errs = append(errs, err)
 	// The library's own diagnostics go through a logger without correlation
 	// until the pipeline exists; assemble replaces it.
@@ -169,7 +169,7 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 	case 1:
 		return found, nil
 	case 0:
-		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (NEW_RELIC_LICENSE_KEY, ELASTIC_APM_SERVER_URL, DD_AGENT_HOST or DD_TRACE_AGENT_URL) or OTEL_EXPORTER_OTLP_ENDPOINT", envBackend, p.Name, envBackend, strings.Join(known, ", "))
+		return nil, fmt.Errorf("%s is unset and no vendor credentials are set for ENVIRONMENT=%s; set %s to one of %s, or set a vendor's variables (%s)", envBackend, p.Name, envBackend, strings.Join(known, ", "), orList(c.registry.DetectVars()))
 	default:
 		return nil, fmt.Errorf("%s is unset and credentials for several vendors are set (%s); set %s to choose, e.g. %s=%s, or list them to send to each", envBackend, strings.Join(found, ", "), envBackend, envBackend, strings.Join(found, ","))
 	}
@@ -182,11 +182,11 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 		stopSampler()
 		sampler, samplerName, ratio, stopSampler = withRateLimit(vs, e.SamplingEnv), name, 0, func() {}
 	}
-	var wanted []string
+	var wanted []exporters.NamedPropagator
 	for _, b := range backends {
 		wanted = append(wanted, b.Propagators...)
 	}
-	prop, propNames, perr := newPropagator(e, wanted)
+	prop, propNames, perr := newPropagator(e, c.registry, wanted)
 	if err := errors.Join(serr, perr); err != nil {
 		stopSampler()
 		return nil, err
@@ -311,7 +311,7 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 // disabled returns the handle of OTEL_SDK_DISABLED=true: no-op providers, the
 // propagator still set so context keeps flowing through the service.
 func disabled(e Env, c config, s exporters.Settings, p profiles.Profile) (*Telemetry, error) {
-	prop, propNames, err := newPropagator(e, nil)
+	prop, propNames, err := newPropagator(e, c.registry, nil)
 	if err != nil {
 		return nil, err
 	}

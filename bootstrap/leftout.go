@@ -16,6 +16,9 @@ import (
 type leftOut struct {
 	name, tag, sdk string
 	detectVars     []string
+	// propagators are the names of the propagators the left-out package
+	// brings; choosing one is the same error.
+	propagators []string
 }
 
 // Spec implements exporters.Factory: a left-out backend reads no variables.
@@ -23,12 +26,20 @@ func (leftOut) Spec() any { return &struct{}{} }
 
 // Detect implements exporters.Factory.
 func (l leftOut) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range l.detectVars {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
+	return exporters.AnySet(lookup, l.detectVars...)
+}
+
+// DetectVars implements exporters.DetectingFactory.
+func (l leftOut) DetectVars() []string { return l.detectVars }
+
+// Propagators implements exporters.PropagatorFactory: each name is known,
+// and choosing it is the error naming the tag.
+func (l leftOut) Propagators() []exporters.NamedPropagator {
+	var props []exporters.NamedPropagator
+	for _, n := range l.propagators {
+		props = append(props, exporters.NamedPropagator{Name: n, Err: l.err()})
 	}
-	return false
+	return props
 }
 
 // New implements exporters.Factory: always the error that names the tag.

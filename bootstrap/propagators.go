@@ -8,61 +8,85 @@ import (
 	"go.opentelemetry.io/contrib/propagators/b3"
 	"go.opentelemetry.io/contrib/propagators/jaeger"
 	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/otelswitch/otelswitch/exporters"
 )
 
-// propagatorsByName are the OTEL_PROPAGATORS values Init understands.
-// A constructor fails only for a propagator a build tag left out.
-var propagatorsByName = map[string]func() (propagation.TextMapPropagator, error){
-	"tracecontext": func() (propagation.TextMapPropagator, error) { return propagation.TraceContext{}, nil },
-	"baggage":      func() (propagation.TextMapPropagator, error) { return propagation.Baggage{}, nil },
-	"b3":           func() (propagation.TextMapPropagator, error) { return b3.New(), nil },
-	"b3multi": func() (propagation.TextMapPropagator, error) {
-		return b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader)), nil
-	},
-	"jaeger":    func() (propagation.TextMapPropagator, error) { return jaeger.Jaeger{}, nil },
-	datadogName: datadogPropagator,
+// standardPropagators are the OTEL_PROPAGATORS values the specification
+// defines; a vendor's propagator comes from its factory, through the
+// registry (exporters.PropagatorFactory).
+var standardPropagators = map[string]propagation.TextMapPropagator{
+	"tracecontext": propagation.TraceContext{},
+	"baggage":      propagation.Baggage{},
+	"b3":           b3.New(),
+	"b3multi":      b3.New(b3.WithInjectEncoding(b3.B3MultipleHeader)),
+	"jaeger":       jaeger.Jaeger{},
 }
 
-func propagatorNames() string {
-	names := []string{"none"}
-	for n := range propagatorsByName {
+func propagatorNames(reg *exporters.Registry) string {
+	names := append([]string{"none"}, reg.PropagatorNames()...)
+	for n := range standardPropagators {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
-// newPropagator resolves OTEL_PROPAGATORS; when it is unset the default is
-// tracecontext and baggage plus whatever the chosen backends ask for.
-func newPropagator(e Env, wanted []string) (propagation.TextMapPropagator, []string, error) {
-	names := append([]string{"tracecontext", "baggage"}, wanted...)
-	if e.Propagators != "" {
-		names = splitList(e.Propagators)
+// lookupPropagator finds name among the standard propagators and the
+// registered factories' ones.
+func lookupPropagator(reg *exporters.Registry, name string) (exporters.NamedPropagator, bool) {
+	if p, ok := standardPropagators[name]; ok {
+		return exporters.NamedPropagator{Name: name, Propagator: p}, true
 	}
-	var props []propagation.TextMapPropagator
-	var kept []string
-	for _, n := range names {
-		if n == "none" {
-			if len(names) > 1 {
+	return reg.Propagator(name)
+}
+
+// newPropagator resolves OTEL_PROPAGATORS; when it is unset the default is
+// tracecontext and baggage plus the propagators the chosen backends carry.
+func newPropagator(e Env, reg *exporters.Registry, wanted []exporters.NamedPropagator) (propagation.TextMapPropagator, []string, error) {
+	props := append([]exporters.NamedPropagator{{Name: "tracecontext"}, {Name: "baggage"}}, wanted...)
+	if e.Propagators != "" {
+		props = nil
+		for _, n := range splitList(e.Propagators) {
+			props = append(props, exporters.NamedPropagator{Name: n})
+		}
+	}
+	var kept []propagation.TextMapPropagator
+	var names []string
+	for _, p := range props {
+		if p.Name == "none" {
+			if len(props) > 1 {
 				return nil, nil, fmt.Errorf("%s=%q: none cannot be combined with other propagators", envPropagators, e.Propagators)
 			}
 			return propagation.NewCompositeTextMapPropagator(), []string{"none"}, nil
 		}
-		mk, ok := propagatorsByName[n]
-		if !ok {
-			return nil, nil, fmt.Errorf("%s=%q: unknown propagator %q; want one of %s", envPropagators, e.Propagators, n, propagatorNames())
-		}
-		if slices.Contains(kept, n) {
+		if slices.Contains(names, p.Name) {
 			continue
 		}
-		prop, err := mk()
+		p, err := resolvePropagator(e, reg, p)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s=%q: propagator %q: %w", envPropagators, e.Propagators, n, err)
+			return nil, nil, err
 		}
-		kept = append(kept, n)
-		props = append(props, prop)
+		names = append(names, p.Name)
+		kept = append(kept, p.Propagator)
 	}
-	return propagation.NewCompositeTextMapPropagator(props...), kept, nil
+	return propagation.NewCompositeTextMapPropagator(kept...), names, nil
+}
+
+// resolvePropagator returns p with its propagator: the one a backend carries,
+// else the one registered under its name.
+func resolvePropagator(e Env, reg *exporters.Registry, p exporters.NamedPropagator) (exporters.NamedPropagator, error) {
+	if p.Propagator != nil {
+		return p, nil
+	}
+	found, ok := lookupPropagator(reg, p.Name)
+	if !ok {
+		return p, fmt.Errorf("%s=%q: unknown propagator %q; want one of %s", envPropagators, e.Propagators, p.Name, propagatorNames(reg))
+	}
+	if found.Err != nil {
+		return p, fmt.Errorf("%s=%q: propagator %q: %w", envPropagators, e.Propagators, p.Name, found.Err)
+	}
+	return found, nil
 }
 
 // splitList splits a comma list, trimming blanks and dropping empty items.

@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"strings"
+
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/elastic"
 	"github.com/otelswitch/otelswitch/exporters/jaeger"
@@ -35,4 +37,12 @@ func DefaultRegistry() *exporters.Registry {
 		_ = r.Register(name, f)
 	}
 	return r
+}
+
+// orList joins items as a sentence does: "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }

@@ -2,15 +2,9 @@
 
 package bootstrap
 
-import (
-	"go.opentelemetry.io/otel/propagation"
+import "github.com/otelswitch/otelswitch/exporters/datadog"
 
-	"github.com/otelswitch/otelswitch/exporters/datadog"
-)
-
-// The Datadog backend and propagator; registry_nodatadog.go replaces them
-// under the otelswitch_nodatadog tag.
-var (
-	datadogFactory    = datadog.Factory{}
-	datadogPropagator = func() (propagation.TextMapPropagator, error) { return datadog.Propagator{}, nil }
-)
+// The Datadog backend, which brings Datadog's propagator with it
+// (exporters.PropagatorFactory); registry_nodatadog.go replaces it under the
+// otelswitch_nodatadog tag.
+var datadogFactory = datadog.Factory{}

@@ -111,9 +111,10 @@ type Backend struct {
 	// Correlate returns the log attributes the vendor joins logs to traces
 	// on; nil means the default hex trace_id and span_id.
 	Correlate func(trace.SpanContext) []slog.Attr
-	// Propagators names propagators this backend wants in the default
-	// OTEL_PROPAGATORS set, such as "datadog".
-	Propagators []string
+	// Propagators are the propagators this backend wants in the default
+	// set, when OTEL_PROPAGATORS is unset: Datadog's, say, beside
+	// tracecontext and baggage.
+	Propagators []NamedPropagator
 	// Stats counts what the backend sent and lost, per signal.
 	Stats *Counters
 	// Endpoints says where each signal goes, for the startup log and

@@ -3,6 +3,7 @@ package exporters
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 )
@@ -12,22 +13,71 @@ var ErrDuplicate = errors.New("exporters: backend already registered")
 
 // Registry maps backend names to factories.
 type Registry struct {
-	mu     sync.RWMutex
-	byName map[string]Factory
+	mu          sync.RWMutex
+	byName      map[string]Factory
+	propagators map[string]NamedPropagator
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{byName: map[string]Factory{}} }
+func NewRegistry() *Registry {
+	return &Registry{byName: map[string]Factory{}, propagators: map[string]NamedPropagator{}}
+}
 
-// Register adds a factory under name.
+// Register adds a factory under name, and, when f is a PropagatorFactory,
+// its propagators under theirs. Nothing is added when a name is taken.
 func (r *Registry) Register(name string, f Factory) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.byName[name]; ok {
 		return fmt.Errorf("%w: %q", ErrDuplicate, name)
 	}
+	var props []NamedPropagator
+	if pf, ok := f.(PropagatorFactory); ok {
+		props = pf.Propagators()
+	}
+	for _, p := range props {
+		if _, ok := r.propagators[p.Name]; ok {
+			return fmt.Errorf("%w: propagator %q of %q", ErrDuplicate, p.Name, name)
+		}
+	}
 	r.byName[name] = f
+	for _, p := range props {
+		r.propagators[p.Name] = p
+	}
 	return nil
+}
+
+// Propagator returns the propagator a registered factory brings under name.
+func (r *Registry) Propagator(name string) (NamedPropagator, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.propagators[name]
+	return p, ok
+}
+
+// PropagatorNames returns the names of the factories' propagators, sorted.
+func (r *Registry) PropagatorNames() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return sortedKeys(r.propagators)
+}
+
+// DetectVars returns the variables the registered factories detect their
+// vendor by (DetectingFactory), in the order of the factories' names.
+func (r *Registry) DetectVars() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var vars []string
+	for _, n := range sortedKeys(r.byName) {
+		if d, ok := r.byName[n].(DetectingFactory); ok {
+			for _, v := range d.DetectVars() {
+				if !slices.Contains(vars, v) {
+					vars = append(vars, v)
+				}
+			}
+		}
+	}
+	return vars
 }
 
 // Lookup returns the factory registered under name.
@@ -42,10 +92,9 @@ func (r *Registry) Lookup(name string) (Factory, bool) {
 func (r *Registry) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	names := make([]string, 0, len(r.byName))
-	for n := range r.byName {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return sortedKeys(r.byName)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

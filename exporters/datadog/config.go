@@ -106,29 +106,88 @@ type Config struct {
 	RuntimeMetrics *bool `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD (DD_DOGSTATSD_URL). Default: TELEMETRY_RUNTIME_METRICS."`
 }
 
-// ConfigFromEnv reads Config through lookup and validates it.
+// ConfigFromEnv reads Config through lookup. It reports what envconfig
+// cannot parse; Validate, and Resolve, which the factory builds from,
+// check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("datadog: %w", err)
-	}
-	return c, c.Validate()
+	return envconf.Read[Config]("datadog", lookup)
 }
 
 // Validate reports every problem with c in one error, each naming its
-// variable.
-func (c Config) Validate() error {
-	var errs []error
+// variable: Resolve's.
+func (c Config) Validate(strict bool) error {
+	_, err := c.Resolve(strict)
+	return err
+}
+
+// Resolved is the datadog backend resolved from its Config, once, by
+// Resolve: the factory builds the backend from it and Telemetry.Config
+// prints it.
+type Resolved struct {
+	Config
+	// Identity is the service, env and version spans are sent under; the
+	// factory sets it, for it depends on the service's own settings.
+	Identity Identity `json:"identity"`
+	// Endpoint is where spans go: the trace intake or the OTLP ingest.
+	Endpoint string `json:"endpoint"`
+	// DogStatsD is where dd-trace-go sends its own metrics (native mode).
+	DogStatsD string `json:"dogstatsd,omitempty"`
+	// Agent is the trace intake dd-trace-go sends to (native mode).
+	Agent Agent `json:"-"`
+	// Sampler applies dd-trace-go's sampling variables (native mode); nil
+	// when none is set.
+	Sampler *Sampler `json:"-"`
+	// Traces and Logs are the Agent's OTLP ingest in otlp mode; Metrics is
+	// where metrics go in either mode.
+	Traces  otlp.Target `json:"-"`
+	Metrics otlp.Target `json:"-"`
+	Logs    otlp.Target `json:"-"`
+}
+
+// Resolve resolves c for its mode, with every problem in one error. strict
+// changes nothing here: the TLS policy is applied when the backend is built.
+func (c Config) Resolve(strict bool) (Resolved, error) {
+	r := Resolved{Config: c}
+	var err error
 	switch c.Mode {
 	case ModeNative:
-		_, err := c.Agent()
-		errs = append(errs, err)
+		err = r.resolveNative()
 	case ModeOTLP:
-		_, err := c.OTLPTarget()
-		errs = append(errs, err)
+		err = r.resolveOTLP()
 	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeNative, ModeOTLP))
+		err = fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeNative, ModeOTLP)
 	}
+	if err := errors.Join(err, c.checkAddresses(), validateTags(c.Tags)); err != nil {
+		return Resolved{}, err
+	}
+	return r, nil
+}
+
+func (r *Resolved) resolveNative() error {
+	agent, aerr := r.Config.Agent()
+	metrics, merr := r.NativeMetricsTarget()
+	sampler, serr := NewSampler(r.SamplingConfig)
+	if err := errors.Join(aerr, merr, serr); err != nil {
+		return err
+	}
+	r.Agent, r.Metrics, r.Sampler = agent, metrics, sampler
+	r.Endpoint, r.DogStatsD = agent.URL.Redacted(), agent.DogStatsD
+	return nil
+}
+
+func (r *Resolved) resolveOTLP() error {
+	t, err := r.OTLPTarget()
+	if err != nil {
+		return err
+	}
+	r.Traces, r.Metrics, r.Logs = t, t.ForSignal(otlp.MetricsPath), t.ForSignal(otlp.LogsPath)
+	r.Endpoint = t.URL.Redacted()
+	return nil
+}
+
+// checkAddresses checks the ports and hosts both modes read.
+func (c Config) checkAddresses() error {
+	var errs []error
 	for _, p := range []struct {
 		name string
 		port *int
@@ -137,18 +196,10 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s=%d: want a port from 1 to 65535", p.name, *p.port))
 		}
 	}
-	if h := c.DogStatsDHost; h != "" && (strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil) {
-		errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", envDSDHost, h))
-	}
-	if h := c.AgentHost; h != "" && (strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil) {
-		errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", envAgentHost, h))
-	}
-	if err := validateTags(c.Tags); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Mode == ModeNative {
-		_, err := c.NativeMetricsTarget()
-		errs = append(errs, err)
+	for _, h := range []struct{ name, host string }{{envDSDHost, c.DogStatsDHost}, {envAgentHost, c.AgentHost}} {
+		if h.host != "" && strings.ContainsAny(h.host, "/:@ ") && net.ParseIP(h.host) == nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want a host name or IP address, without scheme or port", h.name, h.host))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -304,12 +355,8 @@ func (c Config) traceAgent() (Agent, error) {
 // else the Agent's host (DD_AGENT_HOST or localhost) on 4317 for grpc or
 // 4318 for http/protobuf, plaintext, as the Agent listens by default.
 func (c Config) OTLPTarget() (otlp.Target, error) {
-	var errs []error
-	proto := c.OTLPProtocol
-	if proto != otlp.GRPC && proto != otlp.HTTPProtobuf {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envOTLPProtocol, proto))
-		proto = otlp.GRPC
-	}
+	proto, perr := otlp.ParseProtocol(envOTLPProtocol, c.OTLPProtocol, otlp.GRPC)
+	errs := []error{perr}
 	endpoint, endpointVar := c.OTLPEndpoint, envOTLPEndpoint
 	if endpoint == "" {
 		port := otlpGRPCPort

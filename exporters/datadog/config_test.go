@@ -46,7 +46,7 @@ func TestConfigFromEnvRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := datadog.ConfigFromEnv(mapLookup(tt.env))
+			_, err := fromEnv(mapLookup(tt.env))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -78,7 +78,7 @@ func TestAgent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := datadog.ConfigFromEnv(mapLookup(tt.env))
+			c, err := fromEnv(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestAgentTLSPolicy(t *testing.T) {
 		{map[string]string{"DD_TRACE_AGENT_URL": "https://agent.internal:8126"}, true, false, ""},
 	}
 	for _, tt := range tests {
-		c, err := datadog.ConfigFromEnv(mapLookup(tt.env))
+		c, err := fromEnv(mapLookup(tt.env))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestOTLPTarget(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			c, err := datadog.ConfigFromEnv(mapLookup(env))
+			c, err := fromEnv(mapLookup(env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestResolveIdentityPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := datadog.ConfigFromEnv(mapLookup(tt.env))
+			c, err := fromEnv(mapLookup(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ import (
 func ExampleConfig_Validate() {
 	port := 0
 	c := datadog.Config{Mode: "agentless", AgentPort: &port, Tags: "team:books,:web"}
-	fmt.Println(c.Validate())
+	fmt.Println(c.Validate(false))
 	// Output:
 	// DATADOG_MODE="agentless": unknown mode; want native or otlp
 	// DD_TRACE_AGENT_PORT=0: want a port from 1 to 65535
@@ -30,7 +30,7 @@ func ExampleConfig_Agent() {
 		{"DD_AGENT_HOST": "10.0.0.7"},
 		{"DD_AGENT_HOST": "10.0.0.7", "DD_TRACE_AGENT_URL": "unix:///var/run/datadog/apm.socket"},
 	} {
-		c, _ := datadog.ConfigFromEnv(mapLookup(env))
+		c, _ := fromEnv(mapLookup(env))
 		a, _ := c.Agent()
 		fmt.Println(a.URL)
 	}
@@ -41,7 +41,7 @@ func ExampleConfig_Agent() {
 }
 
 func ExampleResolveIdentity() {
-	c, _ := datadog.ConfigFromEnv(mapLookup(map[string]string{
+	c, _ := fromEnv(mapLookup(map[string]string{
 		"DD_ENV":  "prod",
 		"DD_TAGS": "version:2.0.1,team:shelf",
 	}))

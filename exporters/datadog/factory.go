@@ -36,22 +36,16 @@ func (Factory) Spec() any { return &Config{} }
 // The Agent's trace socket, mounted where dd-trace-go looks for it, names
 // it too, as it does for dd-trace-go.
 func (f Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{envAgentHost, envAgentURL} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return exists(f.Sockets.apm())
+	return exporters.AnySet(lookup, f.DetectVars()...) || exists(f.Sockets.apm())
 }
 
-// resolved is the configuration Telemetry.Config shows for the backend.
-type resolved struct {
-	Config
-	Identity Identity `json:"identity"`
-	// Endpoint is where spans go: the trace intake or the OTLP ingest.
-	Endpoint string `json:"endpoint"`
-	// DogStatsD is where dd-trace-go sends its own metrics (native mode).
-	DogStatsD string `json:"dogstatsd,omitempty"`
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envAgentHost, envAgentURL} }
+
+// Propagators implements exporters.PropagatorFactory: Datadog's headers
+// (x-datadog-*), named "datadog" in OTEL_PROPAGATORS.
+func (Factory) Propagators() []exporters.NamedPropagator {
+	return []exporters.NamedPropagator{{Name: Name, Propagator: Propagator{}}}
 }
 
 // New implements exporters.Factory. Native mode starts dd-trace-go in the
@@ -61,26 +55,20 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
-	c = c.WithSockets(f.Sockets)
-	id := ResolveIdentity(c, s)
-	switch c.Mode {
-	case ModeOTLP:
-		return newOTLP(ctx, c, id, s)
-	default:
-		return newNative(ctx, c, id, s)
+	r, err := c.WithSockets(f.Sockets).Resolve(s.Strict)
+	if err != nil {
+		return nil, err
 	}
+	r.Identity = ResolveIdentity(r.Config, s)
+	if r.Mode == ModeOTLP {
+		return newOTLP(ctx, r, s)
+	}
+	return newNative(ctx, r, s)
 }
 
-func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
-	agent, err := c.Agent()
-	if err != nil {
-		return nil, err
-	}
+func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporters.Backend, error) {
+	c, id, agent := r.Config, r.Identity, r.Agent
 	if err := agent.CheckTransport(s.Strict, s.AllowInsecure); err != nil {
-		return nil, err
-	}
-	sampler, err := NewSampler(c.SamplingConfig)
-	if err != nil {
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
@@ -88,14 +76,14 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
 		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
 	}}
-	reader, mep, err := nativeMetrics(ctx, c, id, s, stats)
+	reader, mep, err := nativeMetrics(ctx, r.Metrics, id, s, stats)
 	if err != nil {
 		return nil, err
 	}
 	endpoints = append(endpoints, mep...)
 	p := newNativeProcessor(s, stats)
-	rules := p.useRules(sampler, id)
-	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource), sampler)
+	rules := p.useRules(r.Sampler, id)
+	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource), r.Sampler)
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
 	// address tracerOptions resolved with the Agent's.
@@ -110,11 +98,11 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 	}
 	return &exporters.Backend{
 		Name:          Name,
-		Config:        resolved{Config: c, Identity: id, Endpoint: agent.URL.Redacted(), DogStatsD: agent.DogStatsD},
+		Config:        r,
 		SpanProcessor: p,
 		MetricReader:  reader,
 		Correlate:     Correlate(id),
-		Propagators:   []string{Name},
+		Propagators:   Factory{}.Propagators(),
 		Stats:         stats,
 		Sampler:       rules,
 		Endpoints:     endpoints,
@@ -165,18 +153,13 @@ func tracerOptions(a Agent, id Identity, tags []Tag, timeout time.Duration, acc 
 	return opts
 }
 
-func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (*exporters.Backend, error) {
-	t, err := c.OTLPTarget()
-	if err != nil {
-		return nil, err
-	}
-	m := t.ForSignal(otlp.MetricsPath)
-	l := t.ForSignal(otlp.LogsPath)
-	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Identity: id, Endpoint: t.URL.Redacted()}, otlp.Pipeline{
-		Traces:      t,
-		Metrics:     &m,
+func newOTLP(ctx context.Context, r Resolved, s exporters.Settings) (*exporters.Backend, error) {
+	id := r.Identity
+	b, err := otlp.NewBackend(ctx, Name, r, otlp.Pipeline{
+		Traces:      r.Traces,
+		Metrics:     &r.Metrics,
 		Temporality: otlp.Delta,
-		Logs:        &l,
+		Logs:        &r.Logs,
 		// The Agent reads service, env and version from the resource; only
 		// this backend's copy follows DD_SERVICE, DD_ENV and DD_VERSION.
 		Resource: func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) },
@@ -187,7 +170,7 @@ func newOTLP(ctx context.Context, c Config, id Identity, s exporters.Settings) (
 		return nil, err
 	}
 	b.Correlate = Correlate(id)
-	b.Propagators = []string{Name}
+	b.Propagators = Factory{}.Propagators()
 	return b, nil
 }
 
@@ -206,13 +189,9 @@ func (p *nativeProcessor) useRules(sampler *Sampler, id Identity) sdktrace.Sampl
 // nativeMetrics returns the reader that sends application metrics to the
 // Agent's OTLP ingest, as dd-trace-go's own OTel metrics support sends them,
 // rather than nowhere, and its endpoint; nothing when metrics are off.
-func nativeMetrics(ctx context.Context, c Config, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, []exporters.Endpoint, error) {
+func nativeMetrics(ctx context.Context, mt otlp.Target, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, []exporters.Endpoint, error) {
 	if !s.Metrics {
 		return nil, nil, nil
-	}
-	mt, err := c.NativeMetricsTarget()
-	if err != nil {
-		return nil, nil, err
 	}
 	reader, err := otlp.NewMetricReader(ctx, mt, otlp.Delta,
 		func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)

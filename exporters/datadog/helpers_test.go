@@ -16,11 +16,22 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/datadog"
 	"github.com/otelswitch/otelswitch/internal/lab"
 )
 
 func mapLookup(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// fromEnv reads the variables and validates them (strict or not is the
+// same to Datadog's variables).
+func fromEnv(lookup func(string) (string, bool)) (datadog.Config, error) {
+	c, err := datadog.ConfigFromEnv(lookup)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate(false)
 }
 
 // syncBuffer collects log output that goroutines may write after a test

@@ -107,7 +107,7 @@ func TestSocketDiscovery(t *testing.T) {
 	socks := datadog.Sockets{APM: apm, DogStatsD: dsd}
 	resolve := func(env map[string]string) datadog.Agent {
 		t.Helper()
-		c, err := datadog.ConfigFromEnv(mapLookup(env))
+		c, err := fromEnv(mapLookup(env))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestSocketDiscovery(t *testing.T) {
 		"DD_DOGSTATSD_PORT=0":        `DD_DOGSTATSD_PORT=0: want a port from 1 to 65535`,
 	} {
 		k, v, _ := strings.Cut(env, "=")
-		if _, err := datadog.ConfigFromEnv(mapLookup(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := fromEnv(mapLookup(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v; want %q", env, err, want)
 		}
 	}
@@ -242,7 +242,7 @@ func TestNativeThroughDefaultSockets(t *testing.T) {
 func TestIdentityLegacyEnvAnd128BitLogging(t *testing.T) {
 	s := settings(t, nil)
 	s.Resource = resource.NewSchemaless(attribute.String("deployment.environment", "prod-eu"), attribute.String("deployment.environment.name", "production"))
-	c, err := datadog.ConfigFromEnv(mapLookup(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "true"}))
+	c, err := fromEnv(mapLookup(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package elastic
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -61,72 +60,116 @@ func isManagedHost(raw string) bool {
 	return strings.HasSuffix(h, ".elastic.cloud") && strings.Contains(h, ".ingest.")
 }
 
-// ConfigFromEnv reads Config through lookup and validates it; strict is set
-// in staging and production.
-func ConfigFromEnv(lookup envconf.LookupFunc, strict bool) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("elastic: %w", err)
-	}
-	return c, c.ValidateFor(strict)
+// ConfigFromEnv reads Config through lookup. It reports what envconfig
+// cannot parse; Validate, and Resolve, which the factory builds from,
+// check the rest.
+func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
+	return envconf.Read[Config]("elastic", lookup)
 }
 
-// Validate reports every problem with c as staging and production see it,
-// where the URL and a credential are required.
-func (c Config) Validate() error { return c.ValidateFor(true) }
-
-// ValidateFor reports every problem with c in one error. When strict is
-// false (development and test) the URL and the credential may be left out.
-// Credentials never appear in an error.
-func (c Config) ValidateFor(strict bool) error {
-	_, _, err := c.Targets(strict)
+// Validate reports every problem with c in one error: Resolve's. When strict
+// is false (development and test) the URL and the credential may be left
+// out; staging and production need them. Credentials never appear in an
+// error.
+func (c Config) Validate(strict bool) error {
+	_, err := c.Resolve(strict)
 	return err
 }
 
-func (c Config) protocol() string { return cmp.Or(c.Protocol, otlp.GRPC) }
+// Resolve resolves where each signal goes, once: the factory builds the
+// backend from the result, which Telemetry.Config prints.
+func (c Config) Resolve(strict bool) (Resolved, error) {
+	tr, mt, err := c.Targets(strict)
+	if err != nil {
+		return Resolved{}, err
+	}
+	lt := tr.ForSignal(otlp.LogsPath)
+	return Resolved{
+		Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt), Managed: c.managed(),
+		Traces: tr, Metrics: mt, Logs: lt,
+	}, nil
+}
 
 // Targets resolves where traces and metrics go, with every problem with c in
 // one error; strict is set in staging and production.
 func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
-	var errs []error
-	proto := c.protocol()
-	if proto != otlp.GRPC && proto != otlp.HTTPProtobuf {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envProtocol, c.Protocol))
-		proto = otlp.GRPC
+	proto, perr := otlp.ParseProtocol(envProtocol, c.Protocol, otlp.GRPC)
+	errs := []error{perr}
+	t := otlp.Target{Protocol: proto, Compression: otlp.None}
+	errs = append(errs, c.auth(&t, strict)...)
+	errs = append(errs, c.tls(&t))
+	raw, urlVar, defaulted, uerrs := c.serverURL(strict)
+	errs = append(errs, uerrs...)
+	if raw != "" {
+		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
+			Credentials: "use " + envSecretToken + " or " + envAPIKey,
+			GRPCPath:    "set " + envProtocol + "=http/protobuf",
+		})
+		errs = append(errs, err)
+		if defaulted {
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = true, true
+		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	return traces, metrics, nil
+}
 
-	headers := map[string]secret.String{}
-	auth, credVar := "", ""
+// auth sets t's authorization header from the secret token or the API key,
+// and says which variable to blame when it is refused.
+func (c Config) auth(t *otlp.Target, strict bool) []error {
 	token, key := string(c.SecretToken), string(c.APIKey)
+	errs := []error{otlp.CheckCredential(envSecretToken, token), otlp.CheckCredential(envAPIKey, key)}
 	managed := c.managed()
 	switch {
 	case managed && token != "":
 		errs = append(errs, fmt.Errorf("%s is set, but Elastic's managed OTLP endpoint takes an API key only (Authorization: ApiKey); unset it and set %s", envSecretToken, envAPIKey))
 	case managed && key == "" && strict:
 		errs = append(errs, fmt.Errorf("%s is not set; Elastic's managed OTLP endpoint needs an API key", envAPIKey))
-	case managed && key != "":
-		headers["authorization"] = secret.String("ApiKey " + key)
-		auth, credVar = "Authorization: ApiKey", envAPIKey
 	case token != "" && key != "":
 		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
 	case token != "":
-		headers["authorization"] = secret.String("Bearer " + token)
-		auth, credVar = "Authorization: Bearer", envSecretToken
+		t.Headers = map[string]secret.String{"authorization": secret.String("Bearer " + token)}
+		t.Auth, t.CredentialVar = "Authorization: Bearer", envSecretToken
 	case key != "":
-		headers["authorization"] = secret.String("ApiKey " + key)
-		auth, credVar = "Authorization: ApiKey", envAPIKey
+		t.Headers = map[string]secret.String{"authorization": secret.String("ApiKey " + key)}
+		t.Auth, t.CredentialVar = "Authorization: ApiKey", envAPIKey
 	case strict:
 		errs = append(errs, fmt.Errorf("neither %s nor %s is set; staging and production need one to authorize with APM Server", envSecretToken, envAPIKey))
 	}
-	for _, cred := range []struct {
-		name, value string
-	}{{envSecretToken, token}, {envAPIKey, key}} {
-		if strings.ContainsFunc(cred.value, badHeaderRune) {
-			errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy it without spaces or line breaks", cred.name))
-		}
+	switch {
+	case t.CredentialVar != "":
+	case managed:
+		// Nothing sent: a refusal means the API key is needed.
+		t.CredentialVar = envAPIKey
+	default:
+		// Nothing sent: a refusal means one of them is needed.
+		t.CredentialVar = envSecretToken + " or " + envAPIKey
 	}
+	return errs
+}
 
-	raw, urlVar, defaulted := c.ServerURL, envServerURL, false
+// tls sets t's certificate checks from ELASTIC_APM_VERIFY_SERVER_CERT and
+// ELASTIC_APM_SERVER_CA_CERT_FILE, whose file is checked now rather than at
+// the first export.
+func (c Config) tls(t *otlp.Target) error {
+	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
+		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
+	}
+	if c.ServerCACertFile == "" {
+		return nil
+	}
+	t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
+	return otlp.CheckCAFile(envCACertFile, c.ServerCACertFile)
+}
+
+// serverURL returns the URL to send to, the variable it came from, whether
+// it is the default, and what is wrong with the URL variables. raw is empty
+// when there is no URL to resolve.
+func (c Config) serverURL(strict bool) (raw, urlVar string, defaulted bool, errs []error) {
+	raw, urlVar = c.ServerURL, envServerURL
 	if c.OTLPEndpoint != "" {
 		if c.ServerURL != "" {
 			errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the managed OTLP endpoint, or an APM Server", envOTLPURL, envServerURL))
@@ -147,55 +190,23 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
-	t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
-	switch {
-	case credVar != "":
-	case managed:
-		// Nothing sent: a refusal means the API key is needed.
-		t.CredentialVar = envAPIKey
-	default:
-		// Nothing sent: a refusal means one of them is needed.
-		t.CredentialVar = envSecretToken + " or " + envAPIKey
-	}
-	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
-		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
-	}
-	if c.ServerCACertFile != "" {
-		if err := otlp.CheckCAFile(envCACertFile, c.ServerCACertFile); err != nil {
-			errs = append(errs, err)
-		}
-		t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
-	}
-	if raw != "" {
-		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
-			Credentials: "use " + envSecretToken + " or " + envAPIKey,
-			GRPCPath:    "set " + envProtocol + "=http/protobuf",
-		})
-		errs = append(errs, err)
-		if defaulted {
-			traces.EndpointValue, metrics.EndpointValue = "", ""
-			traces.EndpointDefault, metrics.EndpointDefault = true, true
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return otlp.Target{}, otlp.Target{}, err
-	}
-	return traces, metrics, nil
+	return raw, urlVar, defaulted, errs
 }
 
-// badHeaderRune reports a rune that has no place in a credential sent as a
-// header value: whitespace, a copy-paste mistake, and control characters,
-// which could end the header and start another.
-func badHeaderRune(r rune) bool { return r <= ' ' || r == 0x7f }
-
-// resolved is the configuration Telemetry.Config shows for the backend: the
-// variables as read and where each signal goes.
-type resolved struct {
+// Resolved is the elastic backend resolved from its Config, once, by
+// Resolve: the factory builds the backend from it and Telemetry.Config
+// prints it (the variables as read and where each signal goes; the targets
+// themselves are not printed).
+type Resolved struct {
 	Config
 	otlp.Endpoints
 	// Managed is set when the endpoint is Elastic's managed OTLP endpoint.
-	Managed  bool     `json:"managed_otlp,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Managed bool `json:"managed_otlp,omitempty"`
+	// Warnings are the factory's: they depend on the service name.
+	Warnings []string    `json:"warnings,omitempty"`
+	Traces   otlp.Target `json:"-"`
+	Metrics  otlp.Target `json:"-"`
+	Logs     otlp.Target `json:"-"`
 }
 
 // apmServiceName is what APM Server stores a service name as: it replaces

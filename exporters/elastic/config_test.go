@@ -12,6 +12,16 @@ type env map[string]string
 
 func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
 
+// fromEnv reads the variables and validates them as an environment,
+// strict or not, sees them.
+func fromEnv(lookup func(string) (string, bool), strict bool) (elastic.Config, error) {
+	c, err := elastic.ConfigFromEnv(lookup)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate(strict)
+}
+
 func TestConfigTargets(t *testing.T) {
 	tests := []struct {
 		name            string
@@ -36,7 +46,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := elastic.ConfigFromEnv(tt.env.lookup, tt.strict)
+			c, err := fromEnv(tt.env.lookup, tt.strict)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,9 +99,9 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := elastic.ConfigFromEnv(tt.env.lookup, tt.strict)
+			_, err := fromEnv(tt.env.lookup, tt.strict)
 			if err == nil {
-				t.Fatal("ConfigFromEnv succeeded, want an error")
+				t.Fatal("Validate succeeded, want an error")
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -7,7 +7,7 @@ import (
 )
 
 func ExampleConfig_Validate() {
-	err := elastic.Config{ServerURL: "apm.example.com:8200", SecretToken: "s3cr3t", APIKey: "a2V5"}.Validate()
+	err := elastic.Config{ServerURL: "apm.example.com:8200", SecretToken: "s3cr3t", APIKey: "a2V5"}.Validate(true)
 	fmt.Println(err)
 	// Output:
 	// ELASTIC_APM_SECRET_TOKEN and ELASTIC_APM_API_KEY are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)

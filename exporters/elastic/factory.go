@@ -21,14 +21,12 @@ func (Factory) Spec() any { return &Config{} }
 
 // Detect implements exporters.Factory: an APM Server URL or a managed OTLP
 // endpoint names Elastic.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{envServerURL, envOTLPURL} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return false
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
 }
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envServerURL, envOTLPURL} }
 
 // serviceName is the service name Elastic is sent, as rewriteResource
 // decides it.
@@ -42,27 +40,25 @@ func serviceName(c Config, s exporters.Settings) string {
 // New implements exporters.Factory. Traces and metrics go to the same APM
 // Server; metrics with delta temporality for counters and histograms.
 func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
-	c, err := ConfigFromEnv(s.Lookup, s.Strict)
+	c, err := ConfigFromEnv(s.Lookup)
 	if err != nil {
 		return nil, err
 	}
-	tr, mt, err := c.Targets(s.Strict)
+	r, err := c.Resolve(s.Strict)
 	if err != nil {
 		return nil, err
 	}
-	warnings := c.Warnings(serviceName(c, s))
-	for _, w := range warnings {
+	r.Warnings = c.Warnings(serviceName(c, s))
+	for _, w := range r.Warnings {
 		if s.Logger != nil {
 			s.Logger.Warn(w, "backend", Name)
 		}
 	}
-	lt := tr.ForSignal(otlp.LogsPath)
-	cfg := resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt), Managed: c.managed(), Warnings: warnings}
-	b, err := otlp.NewBackend(ctx, Name, cfg, otlp.Pipeline{
-		Traces:      tr,
-		Metrics:     &mt,
+	b, err := otlp.NewBackend(ctx, Name, r, otlp.Pipeline{
+		Traces:      r.Traces,
+		Metrics:     &r.Metrics,
 		Temporality: otlp.Delta,
-		Logs:        &lt,
+		Logs:        &r.Logs,
 		Resource:    rewriteResource(c.ServiceName, c.Environment),
 	}, s)
 	if err != nil {

@@ -268,7 +268,7 @@ func TestCredentialsAreNeverPrinted(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = b.SpanProcessor.Shutdown(context.Background())
-		c, _ := elastic.ConfigFromEnv(good.lookup, false)
+		c, _ := fromEnv(good.lookup, false)
 		tr, _, _ := c.Targets(false)
 		js, _ := json.Marshal(b.Config)
 		for _, out := range []string{

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otelswitch/otelswitch/exporters/elastic"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
 
@@ -37,7 +36,7 @@ func FuzzConfig(f *testing.F) {
 			"ELASTIC_APM_SERVICE_NAME": serviceName,
 			"ELASTIC_APM_ENVIRONMENT":  environment,
 		}
-		c, err := elastic.ConfigFromEnv(e.lookup, strict)
+		c, err := fromEnv(e.lookup, strict)
 		if err != nil {
 			others := serverURL + protocol + serviceName + environment
 			for _, cred := range []string{token, apiKey} {
@@ -55,7 +54,7 @@ func FuzzConfig(f *testing.F) {
 		}
 		tr, mt, err := c.Targets(strict)
 		if err != nil {
-			t.Fatalf("ValidateFor passed but Targets failed: %v", err)
+			t.Fatalf("Validate passed but Targets failed: %v", err)
 		}
 		for _, target := range []otlp.Target{tr, mt} {
 			if target.URL == nil || target.URL.Host == "" || (target.URL.Scheme != "http" && target.URL.Scheme != "https") {

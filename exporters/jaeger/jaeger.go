@@ -1,10 +1,9 @@
 package jaeger
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 
 	"github.com/otelswitch/otelswitch/exporters"
@@ -14,22 +13,43 @@ import (
 
 // Config is what the jaeger backend reads.
 type Config struct {
-	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" default:"localhost:4317" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused."`
+	Endpoint string `envconfig:"JAEGER_ENDPOINT" json:"jaeger_endpoint,omitempty" desc:"Jaeger's OTLP receiver: host:port (plaintext gRPC), or a URL; https:// turns TLS on, and http/protobuf wants a base URL, e.g. http://localhost:4318, to which /v1/traces is added unless it already ends in it. A path over grpc is refused. Default localhost:4317, a local all-in-one."`
 	Protocol string `envconfig:"JAEGER_PROTOCOL" json:"jaeger_protocol,omitempty" default:"grpc" desc:"grpc or http/protobuf."`
 }
 
-// ConfigFromEnv reads Config through lookup and validates it.
+// DefaultEndpoint is where spans go when JAEGER_ENDPOINT is unset: a local
+// all-in-one's OTLP gRPC receiver, in plaintext.
+const DefaultEndpoint = "localhost:4317"
+
+// ConfigFromEnv reads Config through lookup. It reports what envconfig
+// cannot parse; Validate, and Resolve, which the factory builds from,
+// check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("jaeger: %w", err)
-	}
-	return c, c.Validate()
+	return envconf.Read[Config]("jaeger", lookup)
 }
 
-// Validate reports every problem with c.
-func (c Config) Validate() error {
-	_, err := c.Target()
+// Resolved is the jaeger backend resolved from its Config, once, by
+// Resolve: the factory builds the backend from it and Telemetry.Config
+// prints it.
+type Resolved struct {
+	Config
+	otlp.Endpoints
+	Traces otlp.Target `json:"-"`
+}
+
+// Resolve resolves where spans go, with every problem in one error. strict
+// changes nothing here: the TLS policy is applied when the backend is built.
+func (c Config) Resolve(strict bool) (Resolved, error) {
+	t, err := c.Target()
+	if err != nil {
+		return Resolved{}, err
+	}
+	return Resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil, nil), Traces: t}, nil
+}
+
+// Validate reports every problem with c: Resolve's.
+func (c Config) Validate(strict bool) error {
+	_, err := c.Resolve(strict)
 	return err
 }
 
@@ -38,26 +58,23 @@ func (c Config) Validate() error {
 // URL that gets /v1/traces, or already ends in it (the specification's
 // per-signal form); over gRPC a path is refused.
 func (c Config) Target() (otlp.Target, error) {
-	var errs []error
-	protocol := c.Protocol
-	if protocol != otlp.GRPC && protocol != otlp.HTTPProtobuf {
-		errs = append(errs, fmt.Errorf("JAEGER_PROTOCOL=%q: unknown protocol; want grpc or http/protobuf", c.Protocol))
-		protocol = otlp.GRPC // still check the endpoint, as the default reads it
-	}
+	protocol, perr := otlp.ParseProtocol("JAEGER_PROTOCOL", c.Protocol, otlp.GRPC)
+	endpoint := cmp.Or(c.Endpoint, DefaultEndpoint)
 	t := otlp.Target{
 		Protocol:    protocol,
-		Insecure:    !strings.Contains(c.Endpoint, "://"),
+		Insecure:    !strings.Contains(endpoint, "://"),
 		Compression: otlp.None,
 	}
-	traces, _, err := otlp.BaseTargets("JAEGER_ENDPOINT", c.Endpoint, t, otlp.Hints{
+	traces, _, err := otlp.BaseTargets("JAEGER_ENDPOINT", endpoint, t, otlp.Hints{
 		Credentials: "Jaeger takes none",
 		GRPCPath:    "set JAEGER_PROTOCOL=http/protobuf",
 		TracesOnly:  true,
 	})
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(perr, err); err != nil {
 		return otlp.Target{}, err
 	}
+	// For the doctor: "the default; JAEGER_ENDPOINT is unset".
+	traces.EndpointDefault = c.Endpoint == ""
 	return traces, nil
 }
 
@@ -78,28 +95,14 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	t, err := c.Target()
+	r, err := c.Resolve(s.Strict)
 	if err != nil {
 		return nil, err
 	}
-	lookup := s.Lookup
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	if v, ok := lookup("JAEGER_ENDPOINT"); !ok || v == "" {
-		t.EndpointDefault = true // for the doctor: "the default; JAEGER_ENDPOINT is unset"
-	}
-	b, err := otlp.NewBackend(ctx, "jaeger", resolved{Config: c, Endpoints: otlp.EndpointsOf(t, nil, nil)}, otlp.Pipeline{Traces: t}, s)
+	b, err := otlp.NewBackend(ctx, "jaeger", r, otlp.Pipeline{Traces: r.Traces}, s)
 	if err != nil {
 		return nil, err
 	}
 	b.LogsVia = "none: Jaeger stores traces only; logs stay on the local output"
 	return b, nil
-}
-
-// resolved is the configuration Telemetry.Config shows for the backend: the
-// variables as read and where each signal goes.
-type resolved struct {
-	Config
-	otlp.Endpoints
 }

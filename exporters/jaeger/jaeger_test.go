@@ -63,7 +63,10 @@ func TestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := jaeger.ConfigFromEnv(tt.env.lookup)
+			c, err := jaeger.ConfigFromEnv(tt.env.lookup)
+			if err == nil {
+				err = c.Validate(false)
+			}
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -25,16 +25,6 @@ type agentHooks struct {
 	options []nr.ConfigOption
 }
 
-// agentResolved is the configuration Telemetry.Config shows in agent mode.
-type agentResolved struct {
-	Config
-	// Application is the app name the agent reports under.
-	Application string `json:"application"`
-	// Collector is the host the agent connects to first: NEW_RELIC_HOST,
-	// the region's, or the one it picks from the licence key.
-	Collector string `json:"collector"`
-}
-
 // agentAppName is the app name the agent reports under: the service name,
 // unless it is OpenTelemetry's unknown_service default and
 // NEW_RELIC_APP_NAME is set, whose names (up to three, separated by
@@ -58,7 +48,8 @@ func agentAppName(c Config, s exporters.Settings) string {
 // newAgent builds the agent-mode backend: a span processor feeding a New
 // Relic Go agent. The agent connects in the background; nothing here waits
 // on the network.
-func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Backend, error) {
+func newAgent(r Resolved, s exporters.Settings, hooks *agentHooks) (*exporters.Backend, error) {
+	c := r.Config
 	if hooks == nil {
 		hooks = &agentHooks{}
 	}
@@ -74,39 +65,8 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	acct := &agentAccounting{stats: stats, logger: logger}
 	ctx, cancel := context.WithCancel(context.Background())
 	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
-	appName := agentAppName(c, s)
-	host := c.agentHost()
-	labels, _ := parseLabels(c.Labels) // validateAgent has checked them
-
-	opts := []nr.ConfigOption{
-		nr.ConfigAppName(appName),
-		nr.ConfigLicense(string(c.LicenseKey)),
-		nr.ConfigDistributedTracerEnabled(true),
-		// Code-level metrics would name the processor's code, not the
-		// application's.
-		nr.ConfigCodeLevelMetricsEnabled(false),
-		// With TELEMETRY_LOGS=export or both, records go through the
-		// agent's own log forwarding, linked to their transaction; else
-		// they stay local, carrying trace.id and span.id.
-		nr.ConfigAppLogForwardingEnabled(s.Logs),
-		nr.ConfigLogger(agentLogger{logger}),
-		func(cfg *nr.Config) {
-			cfg.Host = host
-			cfg.Transport = transport
-			// The Go agent's own variables, read as it reads them.
-			cfg.HighSecurity = c.HighSecurity
-			cfg.SecurityPoliciesToken = string(c.SecurityPoliciesToken)
-			if len(labels) > 0 {
-				cfg.Labels = labels
-			}
-			cfg.Attributes.Include = c.AttributesInclude
-			cfg.Attributes.Exclude = c.AttributesExclude
-			if hooks.serverless != nil {
-				cfg.ServerlessMode.Enabled = true
-			}
-		},
-	}
-	opts = append(opts, hooks.options...)
+	r.Application = agentAppName(c, s)
+	opts := append(agentOptions(r, s.Logs, logger, transport, hooks.serverless != nil), hooks.options...)
 	app, err := nr.NewApplication(opts...)
 	if err != nil {
 		cancel()
@@ -117,7 +77,7 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 	p := newAgentProcessor(app, ca, acct, logger, cancel, hooks.serverless)
 	b := &exporters.Backend{
 		Name:          Name,
-		Config:        agentResolved{Config: c, Application: appName, Collector: c.agentCollector()},
+		Config:        r,
 		SpanProcessor: p,
 		Correlate:     exporters.ECSCorrelation,
 		Stats:         stats,
@@ -126,4 +86,38 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 		b.LogProcessor = agentLogProcessor{p}
 	}
 	return b, nil
+}
+
+// agentOptions configures the Go agent from r alone: its own variables, read
+// as it reads them, the transport that counts what it sends, and log
+// forwarding when logs are exported.
+func agentOptions(r Resolved, logs bool, logger *slog.Logger, transport *agentTransport, serverless bool) []nr.ConfigOption {
+	return []nr.ConfigOption{
+		nr.ConfigAppName(r.Application),
+		nr.ConfigLicense(string(r.LicenseKey)),
+		nr.ConfigDistributedTracerEnabled(true),
+		// Code-level metrics would name the processor's code, not the
+		// application's.
+		nr.ConfigCodeLevelMetricsEnabled(false),
+		// With TELEMETRY_LOGS=export or both, records go through the
+		// agent's own log forwarding, linked to their transaction; else
+		// they stay local, carrying trace.id and span.id.
+		nr.ConfigAppLogForwardingEnabled(logs),
+		nr.ConfigLogger(agentLogger{logger}),
+		func(cfg *nr.Config) {
+			cfg.Host = r.agentHost
+			cfg.Transport = transport
+			// The Go agent's own variables, read as it reads them.
+			cfg.HighSecurity = r.HighSecurity
+			cfg.SecurityPoliciesToken = string(r.SecurityPoliciesToken)
+			if len(r.labels) > 0 {
+				cfg.Labels = r.labels
+			}
+			cfg.Attributes.Include = r.AttributesInclude
+			cfg.Attributes.Exclude = r.AttributesExclude
+			if serverless {
+				cfg.ServerlessMode.Enabled = true
+			}
+		},
+	}
 }

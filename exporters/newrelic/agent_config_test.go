@@ -90,9 +90,9 @@ func TestAgentConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newrelic.ConfigFromEnv(tt.env.lookup)
+			_, err := fromEnv(tt.env.lookup)
 			if err == nil {
-				t.Fatal("ConfigFromEnv succeeded, want an error")
+				t.Fatal("Validate succeeded, want an error")
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -121,14 +121,14 @@ func TestAgentConfigThroughInit(t *testing.T) {
 }
 
 func TestAgentWarnings(t *testing.T) {
-	c, err := newrelic.ConfigFromEnv(env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "http://127.0.0.1:4318"}.lookup)
+	c, err := fromEnv(env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "http://127.0.0.1:4318"}.lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "NEW_RELIC_OTLP_ENDPOINT is set but NEW_RELIC_MODE=agent does not use it") {
 		t.Errorf("agent-mode warnings %q", w)
 	}
-	c, err = newrelic.ConfigFromEnv(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HOST": "collector.newrelic.com"}.lookup)
+	c, err = fromEnv(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HOST": "collector.newrelic.com"}.lookup)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,24 +74,61 @@ type Config struct {
 	AttributesInclude     []string      `envconfig:"NEW_RELIC_ATTRIBUTES_INCLUDE" json:"attributes_include,omitempty" desc:"Agent mode only: attribute names, comma-separated, a trailing * matching a prefix, that override a broader exclude (the Go agent's rules: the most specific match wins, exclude over include)."`
 }
 
-// ConfigFromEnv reads Config through lookup and validates it.
+// ConfigFromEnv reads Config through lookup. It reports what envconfig
+// cannot parse; Validate, and Resolve, which the factory builds from,
+// check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("newrelic: %w", err)
-	}
-	return c, c.Validate()
+	return envconf.Read[Config]("newrelic", lookup)
 }
 
-// Validate reports every problem with c in one error. The licence key is
-// required in every environment: New Relic refuses data without it. It never
-// appears in an error.
-func (c Config) Validate() error {
-	if c.mode() == ModeAgent {
-		return c.validateAgent()
-	}
-	_, _, err := c.Targets()
+// Validate reports every problem with c in one error: Resolve's. The
+// licence key is required in every environment, strict or not: New Relic
+// refuses data without it. It never appears in an error.
+func (c Config) Validate(strict bool) error {
+	_, err := c.Resolve(strict)
 	return err
+}
+
+// Resolved is the newrelic backend resolved from its Config, once, by
+// Resolve: the factory builds the backend from it and Telemetry.Config
+// prints it. In otlp mode it holds the targets and their endpoints; in agent
+// mode the collector host and the parsed labels.
+type Resolved struct {
+	Config
+	// Endpoints says where each signal goes in otlp mode; nil in agent mode.
+	*otlp.Endpoints
+	// Application is the app name the agent reports under (agent mode; set
+	// by the factory, from the service name).
+	Application string `json:"application,omitempty"`
+	// Collector is the host the agent connects to first (agent mode):
+	// NEW_RELIC_HOST, the region's, or the one it picks from the licence key.
+	Collector string      `json:"collector,omitempty"`
+	Traces    otlp.Target `json:"-"`
+	Metrics   otlp.Target `json:"-"`
+	Logs      otlp.Target `json:"-"`
+	// agentHost is the host the agent is given; empty lets it choose.
+	agentHost string
+	labels    map[string]string
+}
+
+// Resolve resolves c for its mode, with every problem in one error; strict
+// changes nothing (the licence key is always required), and the TLS policy
+// is applied when the backend is built.
+func (c Config) Resolve(strict bool) (Resolved, error) {
+	if c.mode() == ModeAgent {
+		if err := c.validateAgent(); err != nil {
+			return Resolved{}, err
+		}
+		labels, _ := parseLabels(c.Labels) // validateAgent has checked them
+		return Resolved{Config: c, Collector: c.agentCollector(), agentHost: c.agentHost(), labels: labels}, nil
+	}
+	tr, mt, err := c.Targets()
+	if err != nil {
+		return Resolved{}, err
+	}
+	lt := tr.ForSignal(otlp.LogsPath)
+	e := otlp.EndpointsOf(tr, &mt, &lt)
+	return Resolved{Config: c, Endpoints: &e, Traces: tr, Metrics: mt, Logs: lt}, nil
 }
 
 // Warnings returns doubts about c that are not errors, for the log.
@@ -100,7 +137,7 @@ func (c Config) Warnings() []string {
 		return c.agentWarnings()
 	}
 	w := c.agentOnlyWarnings()
-	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && !strings.ContainsFunc(string(c.LicenseKey), badHeaderRune) {
+	if n := len(c.LicenseKey); n > 0 && n != licenseKeyLen && otlp.CheckCredential(envLicenseKey, string(c.LicenseKey)) == nil {
 		w = append(w, fmt.Sprintf("%s is not %d characters long, as New Relic licence keys are; check that it is a licence (Ingest - License) key and not a user key", envLicenseKey, licenseKeyLen))
 	}
 	return w
@@ -110,9 +147,7 @@ func (c Config) region() string {
 	return strings.ToLower(strings.TrimSpace(c.Region))
 }
 
-func (c Config) protocol() string    { return cmp.Or(c.Protocol, otlp.HTTPProtobuf) }
-func (c Config) compression() string { return cmp.Or(c.Compression, otlp.Gzip) }
-func (c Config) mode() string        { return cmp.Or(c.Mode, ModeOTLP) }
+func (c Config) mode() string { return cmp.Or(c.Mode, ModeOTLP) }
 
 // ServiceName returns the first name of NEW_RELIC_APP_NAME, trimmed; the New
 // Relic agents take up to three names separated by semicolons, the first
@@ -128,15 +163,10 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 	errs := c.licenseKeyErrors()
 	errs = append(errs, c.modeError())
 
-	proto := c.protocol()
-	if proto != otlp.HTTPProtobuf && proto != otlp.GRPC {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want http/protobuf or grpc", envProtocol, c.Protocol))
-		proto = otlp.HTTPProtobuf
-	}
-	comp := c.compression()
-	if comp != otlp.Gzip && comp != otlp.None {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; want gzip or none", envCompression, c.Compression))
-	}
+	proto, err := otlp.ParseProtocol(envProtocol, c.Protocol, otlp.HTTPProtobuf)
+	errs = append(errs, err)
+	comp, err := otlp.ParseCompression(envCompression, c.Compression, otlp.Gzip)
+	errs = append(errs, err)
 
 	reg, err := c.resolveRegion()
 	errs = append(errs, err)
@@ -179,11 +209,11 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 // licenseKeyErrors reports a missing or malformed licence key, in every
 // mode. The key itself never appears in an error.
 func (c Config) licenseKeyErrors() []error {
-	switch key := string(c.LicenseKey); {
-	case key == "":
+	if c.LicenseKey == "" {
 		return []error{fmt.Errorf("%s is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)", envLicenseKey)}
-	case strings.ContainsFunc(key, badHeaderRune):
-		return []error{fmt.Errorf("%s holds whitespace or a control character; copy the key without spaces or line breaks", envLicenseKey)}
+	}
+	if err := otlp.CheckCredential(envLicenseKey, string(c.LicenseKey)); err != nil {
+		return []error{err}
 	}
 	return nil
 }
@@ -195,18 +225,4 @@ func (c Config) modeError() error {
 		return nil
 	}
 	return fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeOTLP, ModeAgent)
-}
-
-// badHeaderRune reports a rune that has no place in a credential sent as a
-// header value: whitespace, which is a copy-paste mistake, and control
-// characters, which could end the header and start another.
-func badHeaderRune(r rune) bool {
-	return r <= ' ' || r == 0x7f
-}
-
-// resolved is the configuration Telemetry.Config shows for the backend: the
-// variables as read and where each signal goes.
-type resolved struct {
-	Config
-	otlp.Endpoints
 }

@@ -18,6 +18,16 @@ type env map[string]string
 
 func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
 
+// fromEnv reads the variables and validates them (strict or not is the
+// same to New Relic: the licence key is always required).
+func fromEnv(lookup func(string) (string, bool)) (newrelic.Config, error) {
+	c, err := newrelic.ConfigFromEnv(lookup)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Validate(false)
+}
+
 func TestConfigTargets(t *testing.T) {
 	tests := []struct {
 		name              string
@@ -56,7 +66,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := newrelic.ConfigFromEnv(tt.env.lookup)
+			c, err := fromEnv(tt.env.lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +110,7 @@ func TestConfigRejects(t *testing.T) {
 		{"an EU key with region us in agent mode", env{"NEW_RELIC_LICENSE_KEY": euKey, "NEW_RELIC_REGION": "us", "NEW_RELIC_MODE": "agent"},
 			[]string{`NEW_RELIC_REGION="us" contradicts NEW_RELIC_LICENSE_KEY, whose region is "eu01"`}},
 		{"unknown protocol", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_PROTOCOL": "http/json"},
-			[]string{`NEW_RELIC_OTLP_PROTOCOL="http/json": unknown protocol; want http/protobuf or grpc`}},
+			[]string{`NEW_RELIC_OTLP_PROTOCOL="http/json": unknown protocol; want grpc or http/protobuf`}},
 		{"unknown compression", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_COMPRESSION": "zstd"},
 			[]string{`NEW_RELIC_OTLP_COMPRESSION="zstd": unknown compression; want gzip or none`}},
 		{"unknown mode", env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_MODE": "apm"},
@@ -116,9 +126,9 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newrelic.ConfigFromEnv(tt.env.lookup)
+			_, err := fromEnv(tt.env.lookup)
 			if err == nil {
-				t.Fatal("ConfigFromEnv succeeded, want an error")
+				t.Fatal("Validate succeeded, want an error")
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -140,7 +150,7 @@ func TestWarnings(t *testing.T) {
 	if strings.Contains(strings.Join(w, ""), "SHORTUSERKEY") {
 		t.Error("a warning holds the key")
 	}
-	if c, err := newrelic.ConfigFromEnv(env{"NEW_RELIC_LICENSE_KEY": "NRAK-SHORTUSERKEY"}.lookup); err != nil || len(c.Warnings()) != 1 {
+	if c, err := fromEnv(env{"NEW_RELIC_LICENSE_KEY": "NRAK-SHORTUSERKEY"}.lookup); err != nil || len(c.Warnings()) != 1 {
 		t.Errorf("an unusual key must be accepted with a warning: %v", err)
 	}
 }

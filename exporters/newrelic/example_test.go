@@ -7,7 +7,7 @@ import (
 )
 
 func ExampleConfig_Validate() {
-	err := newrelic.Config{Region: "mars", Mode: "agent"}.Validate()
+	err := newrelic.Config{Region: "mars", Mode: "agent"}.Validate(false)
 	fmt.Println(err)
 	// Output:
 	// NEW_RELIC_LICENSE_KEY is not set; the newrelic backend needs the account's licence key (API keys page, type Ingest - License)

@@ -22,10 +22,12 @@ var _ exporters.Factory = Factory{}
 func (Factory) Spec() any { return &Config{} }
 
 // Detect implements exporters.Factory: a licence key names New Relic.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	v, ok := lookup(envLicenseKey)
-	return ok && v != ""
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
 }
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string { return []string{envLicenseKey} }
 
 // New implements exporters.Factory. Traces and metrics go to the same
 // endpoint; metrics with delta temporality, which New Relic recommends.
@@ -36,24 +38,23 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 	if err != nil {
 		return nil, err
 	}
+	r, err := c.Resolve(s.Strict)
+	if err != nil {
+		return nil, err
+	}
 	if s.Logger != nil {
 		for _, w := range c.Warnings() {
 			s.Logger.Warn(w, "backend", Name)
 		}
 	}
 	if c.mode() == ModeAgent {
-		return newAgent(c, s, f.agent)
+		return newAgent(r, s, f.agent)
 	}
-	tr, mt, err := c.Targets()
-	if err != nil {
-		return nil, err
-	}
-	lt := tr.ForSignal(otlp.LogsPath)
-	b, err := otlp.NewBackend(ctx, Name, resolved{Config: c, Endpoints: otlp.EndpointsOf(tr, &mt, &lt)}, otlp.Pipeline{
-		Traces:      tr,
-		Metrics:     &mt,
+	b, err := otlp.NewBackend(ctx, Name, r, otlp.Pipeline{
+		Traces:      r.Traces,
+		Metrics:     &r.Metrics,
 		Temporality: otlp.Delta,
-		Logs:        &lt,
+		Logs:        &r.Logs,
 		Wrap:        newLimitExporter,
 		WrapMetrics: newLimitMetricExporter,
 		WrapLogs:    newLimitLogExporter,

@@ -371,7 +371,7 @@ func TestLicenceKeyIsNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.SpanProcessor.Shutdown(context.Background())
-	c, _ := newrelic.ConfigFromEnv(env{"NEW_RELIC_LICENSE_KEY": canary}.lookup)
+	c, _ := fromEnv(env{"NEW_RELIC_LICENSE_KEY": canary}.lookup)
 	tr, mt, _ := c.Targets()
 	js, _ := json.Marshal(b.Config)
 	for _, out := range []string{

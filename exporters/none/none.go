@@ -4,10 +4,26 @@ import (
 	"context"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/envconf"
 )
 
 // Config is empty: the none backend reads no variables.
 type Config struct{}
+
+// ConfigFromEnv reads Config, which holds nothing, so that the none
+// backend has the contract every backend package has (exporters' doc).
+func ConfigFromEnv(envconf.LookupFunc) (Config, error) { return Config{}, nil }
+
+// Resolved is the none backend resolved, as Telemetry.Config prints it.
+type Resolved struct {
+	Config
+}
+
+// Resolve resolves c; there is nothing that can be wrong.
+func (c Config) Resolve(strict bool) (Resolved, error) { return Resolved{Config: c}, nil }
+
+// Validate reports every problem with c: none.
+func (c Config) Validate(strict bool) error { return nil }
 
 // Factory builds the none backend.
 type Factory struct{}
@@ -22,6 +38,6 @@ func (Factory) Detect(func(string) (string, bool)) bool { return false }
 
 // New implements exporters.Factory. The backend has no span processor.
 func (Factory) New(context.Context, exporters.Settings) (*exporters.Backend, error) {
-	return &exporters.Backend{Name: "none", Config: Config{}, Stats: exporters.NewCounters("none"),
+	return &exporters.Backend{Name: "none", Config: Resolved{}, Stats: exporters.NewCounters("none"),
 		LogsVia: "none: nothing is exported; logs stay on the local output"}, nil
 }

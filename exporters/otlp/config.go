@@ -53,13 +53,11 @@ type Config struct {
 	ClientKey         string `envconfig:"OTEL_EXPORTER_OTLP_CLIENT_KEY" json:"otel_exporter_otlp_client_key,omitempty" desc:"PEM client key for mTLS."`
 }
 
-// ConfigFromEnv reads Config through lookup.
+// ConfigFromEnv reads Config through lookup. It reports what envconfig
+// cannot parse; Validate, and Resolve, which the factory builds from,
+// check the rest.
 func ConfigFromEnv(lookup envconf.LookupFunc) (Config, error) {
-	var c Config
-	if err := envconf.Process(lookup, &c); err != nil {
-		return Config{}, fmt.Errorf("otlp: %w", err)
-	}
-	return c, nil
+	return envconf.Read[Config]("otlp", lookup)
 }
 
 // signal names one signal's variables.
@@ -86,21 +84,55 @@ func first(specific, general, generalVar string, s signal) (string, string) {
 	return general, generalVar
 }
 
+// Resolved is the otlp backend resolved from its Config, once, by
+// Resolve: the factory builds the backend from it and Telemetry.Config
+// prints it (the variables as read and where each signal goes; the targets
+// themselves are not printed).
+type Resolved struct {
+	Config
+	Endpoints
+	Traces  Target `json:"-"`
+	Metrics Target `json:"-"`
+	Logs    Target `json:"-"`
+	// TracesTimeout and LogsTimeout are the export timeouts the
+	// OTEL_EXPORTER_OTLP_*TIMEOUT variables set; zero when none is set.
+	TracesTimeout time.Duration `json:"-"`
+	LogsTimeout   time.Duration `json:"-"`
+}
+
+// Resolve resolves every signal's target, with every problem in one error.
+// strict (staging and production) changes nothing here: the TLS policy is
+// applied when the backend is built (Target.CheckTransport).
+func (c Config) Resolve(strict bool) (Resolved, error) {
+	r := Resolved{Config: c}
+	tr, mt, timeout, err := c.Targets()
+	lt, logTimeout, lerr := c.LogsTarget()
+	if err := joinUnique(err, lerr); err != nil {
+		return Resolved{}, err
+	}
+	r.Traces, r.Metrics, r.Logs, r.TracesTimeout, r.LogsTimeout = tr, mt, lt, timeout, logTimeout
+	r.Endpoints = EndpointsOf(tr, &mt, &lt)
+	return r, nil
+}
+
+// Validate reports every problem with the configuration: Resolve's.
+func (c Config) Validate(strict bool) error {
+	_, err := c.Resolve(strict)
+	return err
+}
+
 // Targets resolves the traces and metrics targets, with every problem in one
 // error.
 func (c Config) Targets() (tr, mt Target, timeout time.Duration, err error) {
-	var errs []error
-	tr, trTimeout, e := c.target(traces, c.TracesEndpoint, c.TracesProtocol, c.TracesHeaders, c.TracesTimeout, c.TracesCompression, c.TracesInsecure, c.TracesCertificate)
-	errs = append(errs, e)
-	mt, _, e = c.target(metrics, c.MetricsEndpoint, c.MetricsProtocol, c.MetricsHeaders, c.MetricsTimeout, c.MetricsCompression, c.MetricsInsecure, c.MetricsCertificate)
-	errs = append(errs, e)
-	return tr, mt, trTimeout, joinUnique(errs...)
+	tr, timeout, e1 := c.target(traces)
+	mt, _, e2 := c.target(metrics)
+	return tr, mt, timeout, joinUnique(e1, e2)
 }
 
 // LogsTarget resolves the logs target and its export timeout (zero when
 // no OTEL_EXPORTER_OTLP_*TIMEOUT is set).
 func (c Config) LogsTarget() (Target, time.Duration, error) {
-	return c.target(logs, c.LogsEndpoint, c.LogsProtocol, c.LogsHeaders, c.LogsTimeout, c.LogsCompression, c.LogsInsecure, c.LogsCertificate)
+	return c.target(logs)
 }
 
 // joinUnique joins errs, each message once: a bad general variable is found
@@ -129,102 +161,106 @@ func unwrapJoined(err error) []error {
 	return []error{err}
 }
 
-// Validate reports every problem with the configuration.
-func (c Config) Validate() error {
-	_, _, _, err := c.Targets()
-	_, _, lerr := c.LogsTarget()
-	return joinUnique(err, lerr)
+// signalVars are one signal's own variables (OTEL_EXPORTER_OTLP_TRACES_*),
+// each empty or nil when unset.
+type signalVars struct {
+	endpoint, protocol, compression, certificate string
+	headers                                      secret.String
+	timeout                                      *int
+	insecure                                     *bool
 }
 
-func (c Config) target(s signal, endpoint, protocol string, headers secret.String, timeout *int, compression string, insecure *bool, cert string) (Target, time.Duration, error) {
-	var errs []error
+// of returns signal s's own variables.
+func (c Config) of(s signal) signalVars {
+	switch s {
+	case traces:
+		return signalVars{c.TracesEndpoint, c.TracesProtocol, c.TracesCompression, c.TracesCertificate, c.TracesHeaders, c.TracesTimeout, c.TracesInsecure}
+	case metrics:
+		return signalVars{c.MetricsEndpoint, c.MetricsProtocol, c.MetricsCompression, c.MetricsCertificate, c.MetricsHeaders, c.MetricsTimeout, c.MetricsInsecure}
+	default:
+		return signalVars{c.LogsEndpoint, c.LogsProtocol, c.LogsCompression, c.LogsCertificate, c.LogsHeaders, c.LogsTimeout, c.LogsInsecure}
+	}
+}
+
+// target resolves signal s's target and export timeout: each setting from
+// the signal's own variable when set, else the general one.
+func (c Config) target(s signal) (Target, time.Duration, error) {
+	v := c.of(s)
 	t := Target{ClientCertificate: c.ClientCertificate, ClientKey: c.ClientKey}
-
-	proto, protoVar := first(protocol, c.Protocol, "OTEL_EXPORTER_OTLP_PROTOCOL", s)
-	switch proto {
-	case "":
-		proto = HTTPProtobuf
-	case GRPC, HTTPProtobuf:
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", protoVar, proto))
-		proto = HTTPProtobuf
+	proto, protoVar := first(v.protocol, c.Protocol, "OTEL_EXPORTER_OTLP_PROTOCOL", s)
+	var errs [5]error
+	t.Protocol, errs[0] = ParseProtocol(protoVar, proto, HTTPProtobuf)
+	errs[1] = c.resolveURL(&t, s, v.endpoint)
+	errs[2] = c.resolveHeaders(&t, s, v.headers)
+	d, err := c.timeout(s, v.timeout)
+	errs[3] = err
+	comp, compVar := first(v.compression, c.Compression, "OTEL_EXPORTER_OTLP_COMPRESSION", s)
+	t.Compression, errs[4] = ParseCompression(compVar, comp, None)
+	in := c.Insecure
+	if v.insecure != nil {
+		in = v.insecure
 	}
-	t.Protocol = proto
+	t.Insecure = in != nil && *in
+	t.Certificate, t.CertificateVar = first(v.certificate, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
+	return t, d, errors.Join(errs[:]...)
+}
 
-	switch {
-	case endpoint != "":
-		// The per-signal variable is the full URL, used as it is.
+// resolveURL sets t's URL for signal s over t.Protocol: the signal's own
+// endpoint, a full URL used as it is, else the general base URL (or the
+// default) with the signal path appended over HTTP.
+func (c Config) resolveURL(t *Target, s signal, endpoint string) error {
+	if endpoint != "" {
 		t.EndpointVar, t.EndpointValue = s.vr("OTEL_EXPORTER_OTLP_ENDPOINT"), endpoint
-		u, err := ParseEndpoint(t.EndpointVar, endpoint, proto, s.path)
-		errs = append(errs, err)
+		u, err := ParseEndpoint(t.EndpointVar, endpoint, t.Protocol, s.path)
 		t.URL = u
-	default:
-		t.EndpointVar, t.EndpointValue = "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint
-		base := c.Endpoint
-		if base == "" {
-			t.EndpointDefault = true
-			base = "http://localhost:4318"
-			if proto == GRPC {
-				base = "http://localhost:4317"
-			}
-		}
-		u, err := ParseEndpoint(t.EndpointVar, base, proto, "")
-		if err == nil && proto == HTTPProtobuf {
-			// The base URL gets the signal path; one it already ends in
-			// would be doubled.
-			err = SignalPathError(t.EndpointVar, base, u)
-		}
-		errs = append(errs, err)
-		if u != nil && proto == HTTPProtobuf {
-			u = JoinPath(u, s.path)
-		}
-		t.URL = u
+		return err
 	}
+	t.EndpointVar, t.EndpointValue = "OTEL_EXPORTER_OTLP_ENDPOINT", c.Endpoint
+	base := c.Endpoint
+	if base == "" {
+		t.EndpointDefault = true
+		base = "http://localhost:4318"
+		if t.Protocol == GRPC {
+			base = "http://localhost:4317"
+		}
+	}
+	u, err := ParseEndpoint(t.EndpointVar, base, t.Protocol, "")
+	if err == nil && t.Protocol == HTTPProtobuf {
+		// The base URL gets the signal path; one it already ends in
+		// would be doubled.
+		err = SignalPathError(t.EndpointVar, base, u)
+	}
+	if u != nil && t.Protocol == HTTPProtobuf {
+		u = JoinPath(u, s.path)
+	}
+	t.URL = u
+	return err
+}
 
+// resolveHeaders sets t's headers, and its authentication when there are
+// any, from the signal's own list or the general one.
+func (c Config) resolveHeaders(t *Target, s signal, headers secret.String) error {
 	h, hVar := first(string(headers), string(c.Headers), "OTEL_EXPORTER_OTLP_HEADERS", s)
 	parsed, err := ParseHeaders(hVar, h)
-	errs = append(errs, err)
 	t.Headers = parsed
 	if len(parsed) > 0 {
 		t.Auth, t.CredentialVar = "headers", hVar
 	}
+	return err
+}
 
-	ms := c.Timeout
-	msVar := "OTEL_EXPORTER_OTLP_TIMEOUT"
+// timeout returns signal s's export timeout, zero when no timeout variable
+// is set.
+func (c Config) timeout(s signal, timeout *int) (time.Duration, error) {
+	ms, msVar := c.Timeout, "OTEL_EXPORTER_OTLP_TIMEOUT"
 	if timeout != nil {
 		ms, msVar = timeout, s.vr(msVar)
 	}
-	var d time.Duration
-	if ms != nil {
-		if *ms <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%d: want a positive number of milliseconds", msVar, *ms))
-		}
-		d = time.Duration(*ms) * time.Millisecond
+	if ms == nil {
+		return 0, nil
 	}
-
-	comp, compVar := first(compression, c.Compression, "OTEL_EXPORTER_OTLP_COMPRESSION", s)
-	switch comp {
-	case "", None:
-		t.Compression = None
-	case Gzip:
-		t.Compression = Gzip
-	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; want gzip or none", compVar, comp))
+	if *ms <= 0 {
+		return 0, fmt.Errorf("%s=%d: want a positive number of milliseconds", msVar, *ms)
 	}
-
-	in := c.Insecure
-	if insecure != nil {
-		in = insecure
-	}
-	t.Insecure = in != nil && *in
-
-	t.Certificate, t.CertificateVar = first(cert, c.Certificate, "OTEL_EXPORTER_OTLP_CERTIFICATE", s)
-	return t, d, errors.Join(errs...)
-}
-
-// resolved is the configuration Telemetry.Config shows for the backend: the
-// variables as read and where each signal goes.
-type resolved struct {
-	Config
-	Endpoints
+	return time.Duration(*ms) * time.Millisecond, nil
 }

@@ -98,7 +98,7 @@ func TestConfigRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := otlp.ConfigFromEnv(tt.env.lookup)
 			if err == nil {
-				err = c.Validate()
+				err = c.Validate(false)
 			}
 			if err == nil {
 				t.Fatal("no error")

@@ -178,6 +178,8 @@ func signalCounters(c *exporters.Counters, pick func(*exporters.Counters) *expor
 	return pick(c)
 }
 
+// errProtocol refuses a Target whose Protocol no variable set: one built
+// in code. A variable's value is checked by ParseProtocol.
 func errProtocol(p string) error {
 	return fmt.Errorf("protocol %q: want %s or %s", p, GRPC, HTTPProtobuf)
 }

@@ -19,13 +19,13 @@ func (Factory) Spec() any { return &Config{} }
 // destination the user chose, as the specification reads it; in staging and
 // production it is weighed with the vendors' credentials, so setting it
 // beside another vendor's asks for TELEMETRY_BACKEND.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
-		if v, ok := lookup(k); ok && v != "" {
-			return true
-		}
-	}
-	return false
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
+}
+
+// DetectVars implements exporters.DetectingFactory.
+func (Factory) DetectVars() []string {
+	return []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}
 }
 
 // New implements exporters.Factory.
@@ -34,16 +34,15 @@ func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backen
 	if err != nil {
 		return nil, err
 	}
-	tr, mt, timeout, err := c.Targets()
-	lt, logTimeout, lerr := c.LogsTarget()
-	if err := joinUnique(err, lerr); err != nil {
+	r, err := c.Resolve(s.Strict)
+	if err != nil {
 		return nil, err
 	}
-	if timeout > 0 {
-		s.ExportTimeout = timeout
+	if r.TracesTimeout > 0 {
+		s.ExportTimeout = r.TracesTimeout
 	}
-	if logTimeout > 0 {
-		s.LogExportTimeout = logTimeout
+	if r.LogsTimeout > 0 {
+		s.LogExportTimeout = r.LogsTimeout
 	}
-	return NewBackend(ctx, "otlp", resolved{Config: c, Endpoints: EndpointsOf(tr, &mt, &lt)}, Pipeline{Traces: tr, Metrics: &mt, Logs: &lt}, s)
+	return NewBackend(ctx, "otlp", r, Pipeline{Traces: r.Traces, Metrics: &r.Metrics, Logs: &r.Logs}, s)
 }

@@ -34,7 +34,7 @@ func newWireSpanExporter(tr transport, counters *exporters.SignalCounters) (sdkt
 	case HTTPProtobuf:
 		s, err = newHTTPSender(tr, counters)
 	default:
-		return nil, fmt.Errorf("protocol %q: want %s or %s", tr.target.Protocol, GRPC, HTTPProtobuf)
+		return nil, errProtocol(tr.target.Protocol)
 	}
 	if err != nil {
 		return nil, mask(err, tr.creds)

@@ -67,6 +67,17 @@ func Process(lookup LookupFunc, spec any) error {
 	}
 }
 
+// Read returns a T filled by Process, or the zero T and Process's error
+// prefixed with backend: the body of every backend package's ConfigFromEnv.
+func Read[T any](backend string, lookup LookupFunc) (T, error) {
+	var c T
+	if err := Process(lookup, &c); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", backend, err)
+	}
+	return c, nil
+}
+
 func want(typeName string) string {
 	switch strings.TrimPrefix(typeName, "*") {
 	case "bool":

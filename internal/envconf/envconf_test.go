@@ -95,3 +95,18 @@ func TestProcessReportsEveryBadValue(t *testing.T) {
 		t.Errorf("good values and defaults must still be read: %+v", s)
 	}
 }
+
+func TestReadPrefixesTheBackend(t *testing.T) {
+	lookup := func(k string) (string, bool) {
+		v, ok := map[string]string{"TEST_REGION": "eu", "TEST_TIMEOUT": "soon"}[k]
+		return v, ok
+	}
+	c, err := envconf.Read[spec]("mine", lookup)
+	if err == nil || err.Error() != `mine: TEST_TIMEOUT="soon": want a duration such as 500ms, 5s or 1m` || c != (spec{}) {
+		t.Errorf("Read = %+v, %v; want the zero spec and the error prefixed with the backend", c, err)
+	}
+	c, err = envconf.Read[spec]("mine", func(k string) (string, bool) { return map[string]string{"TEST_REGION": "eu"}[k], k == "TEST_REGION" })
+	if err != nil || c.Region != "eu" || c.Timeout != 10*time.Second {
+		t.Errorf("Read = %+v, %v; want eu and the default timeout", c, err)
+	}
+}

@@ -66,10 +66,13 @@ func (Factory) Spec() any { return &Config{} }
 // Detect reports whether WEBHOOK_URL is set, so staging and production pick
 // this backend when TELEMETRY_BACKEND is unset and no other vendor's
 // credentials are.
-func (Factory) Detect(lookup func(string) (string, bool)) bool {
-	v, ok := lookup(envURL)
-	return ok && v != ""
+func (f Factory) Detect(lookup func(string) (string, bool)) bool {
+	return exporters.AnySet(lookup, f.DetectVars()...)
 }
+
+// DetectVars implements exporters.DetectingFactory: the error that asks
+// for a backend in staging and production then names WEBHOOK_URL too.
+func (Factory) DetectVars() []string { return []string{envURL} }
 
 // New reads the configuration and builds the backend. It does not touch
 // the network: the first batch does.
