@@ -53,6 +53,16 @@ func (p *logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
 	return nil
 }
 
+// Deferrable reports whether p only queues what OnEmit hands it, so a
+// record may reach it from another goroutine than the one that wrote it, a
+// few milliseconds later, and be exported just the same: true for
+// NewLogProcessor's. A processor that acts on the caller's state, such as
+// the New Relic agent's (it records on the live transaction), is not.
+func Deferrable(p sdklog.Processor) bool {
+	_, ok := p.(*logProcessor)
+	return ok
+}
+
 // Enabled implements sdklog's FilterProcessor: every record is wanted.
 func (p *logProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
 

@@ -2,10 +2,7 @@ package reliability_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -17,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
-	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
@@ -176,49 +172,5 @@ func TestShutdownFlushesEverySignal(t *testing.T) {
 	}
 	if got := len(recv.LogRecords()); got != 100 {
 		t.Errorf("the receiver has %d log records, want 100", got)
-	}
-}
-
-// BenchmarkRequestLogExport measures one request's cost (a server span, two
-// log records written inside it) with logs local only and with them also
-// exported; the ratio of the two is the overhead of log export. Compare with
-// benchstat, or read the ns/op side by side:
-//
-//	go test -run '^$' -bench RequestLogExport -benchtime 2s -count 3 ./internal/reliability/
-func BenchmarkRequestLogExport(b *testing.B) {
-	// The backend runs in another process in real life: a sink that reads
-	// and discards keeps its decoding off this process's CPU.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-	}))
-	b.Cleanup(srv.Close)
-	for _, mode := range []string{"local", "both"} {
-		b.Run("logs="+mode, func(b *testing.B) {
-			e := baseEnv("reliability-bench-logs").with(env{
-				"TELEMETRY_BACKEND":           "otlp",
-				"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
-				"TELEMETRY_LOGS":              mode,
-				"TELEMETRY_METRICS":           "false",
-				"OTEL_BLRP_MAX_QUEUE_SIZE":    "65536",
-			})
-			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer func() { _ = tel.Shutdown(context.Background()) }()
-			tr := tel.TracerProvider().Tracer("reliability")
-			logger := tel.Logger()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
-				ctx, span := tr.Start(context.Background(), "GET /books/{id}")
-				logger.InfoContext(ctx, "request started", "http.route", "/books/{id}", "book.id", i)
-				logger.InfoContext(ctx, "request done", "http.response.status_code", 200)
-				span.End()
-			}
-			b.StopTimer()
-			st := tel.Stats()[0]
-			b.ReportMetric(float64(st.Logs.Dropped), "logs-dropped")
-		})
 	}
 }
