@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 )
@@ -31,12 +30,14 @@ const queueTick = 5 * time.Millisecond
 
 // logEntry is one record waiting: the handler that will convert it (the
 // bridge with the logger's attributes and groups), the record and the
-// span it was written in. Entries are pooled; the queue holds pointers, so
-// the GC scans only what is waiting, not a buffer of records.
+// context it was written with, kept for the span it carries (a context's
+// values never change, so reading it later reads what the caller had).
+// Entries are pooled; the queue holds pointers, so the GC scans only what
+// is waiting, not a buffer of records.
 type logEntry struct {
 	h   slog.Handler
 	rec slog.Record
-	sc  trace.SpanContext
+	ctx context.Context
 }
 
 var entryPool = sync.Pool{New: func() any { return new(logEntry) }}
@@ -179,11 +180,7 @@ func (q *logQueue) emit(e *logEntry) {
 		q.dropped(e)
 		return
 	}
-	ctx := context.Background()
-	if e.sc.IsValid() {
-		ctx = trace.ContextWithSpanContext(ctx, e.sc)
-	}
-	_ = e.h.Handle(ctx, e.rec) // the bridge returns no error
+	_ = e.h.Handle(e.ctx, e.rec) // the bridge returns no error
 	release(e)
 }
 
@@ -247,7 +244,7 @@ func (h queuedHandler) Handle(ctx context.Context, r slog.Record) error {
 		return h.next.Handle(ctx, r)
 	}
 	e := entryPool.Get().(*logEntry)
-	e.h, e.rec, e.sc = h.next, r.Clone(), trace.SpanContextFromContext(ctx)
+	e.h, e.rec, e.ctx = h.next, r.Clone(), ctx
 	h.q.put(e)
 	return nil
 }

@@ -42,7 +42,7 @@ func stoppedQueue(size int, drops ...*exporters.SignalCounters) *logQueue {
 
 func entry(h slog.Handler, msg string) *logEntry {
 	e := entryPool.Get().(*logEntry)
-	e.h, e.rec = h, slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0)
+	e.h, e.rec, e.ctx = h, slog.NewRecord(time.Now(), slog.LevelInfo, msg, 0), context.Background()
 	return e
 }
 

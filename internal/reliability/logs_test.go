@@ -33,6 +33,12 @@ func (k *logKeeper) Enabled(context.Context, sdklog.EnabledParameters) bool { re
 func (k *logKeeper) Shutdown(context.Context) error                         { return nil }
 func (k *logKeeper) ForceFlush(context.Context) error                       { return nil }
 
+// handoffEntry is what one record waiting in bootstrap's hand-off queue
+// holds: a logEntry (a slog.Record with five attributes inline, and the
+// context) in its size class; bootstrap's TestLogEntrySize keeps it there.
+// logFlood's record has four attributes, so nothing past the five.
+const handoffEntry = 384
+
 // logFlood is the record every flooding goroutine writes.
 func logFlood(ctx context.Context, l *slog.Logger, worker, i int) {
 	l.InfoContext(ctx, "book fetched", "worker", worker, "seq", i, "route", "/books/{id}", "user.agent", "reliability-test/1.0")
@@ -60,8 +66,11 @@ func retainedLogBytes(n int) int64 {
 // Eight goroutines log as fast as they can into a backend that never
 // answers. Writing never blocks, the heap stays under
 //
-//	(OTEL_BLRP_MAX_QUEUE_SIZE + 2 × OTEL_BLRP_MAX_EXPORT_BATCH_SIZE) × one record + 4 MiB
+//	(OTEL_BLRP_MAX_QUEUE_SIZE + 2 × OTEL_BLRP_MAX_EXPORT_BATCH_SIZE) × one record
+//	+ OTEL_BLRP_MAX_QUEUE_SIZE × one hand-off entry + 4 MiB
 //
+// (the hand-off queue in front of the pipeline holds up to
+// OTEL_BLRP_MAX_QUEUE_SIZE slog records of at most handoffEntry bytes),
 // and every record is either exported or counted as dropped. Shutdown
 // returns by its deadline.
 func TestLogFloodIntoABlackHole(t *testing.T) {
@@ -78,8 +87,8 @@ func TestLogFloodIntoABlackHole(t *testing.T) {
 		"TELEMETRY_SHUTDOWN_TIMEOUT":  "2s",
 	}))
 	perRecord := retainedLogBytes(4096)
-	bound := int64(queue+2*batch)*perRecord + heapSlack
-	t.Logf("one queued record holds %d bytes; bound = (%d + 2 × %d) × %d + %s = %s", perRecord, queue, batch, perRecord, mib(heapSlack), mib(bound))
+	bound := int64(queue+2*batch)*perRecord + queue*handoffEntry + heapSlack
+	t.Logf("one queued record holds %d bytes; bound = (%d + 2 × %d) × %d + %d × %d + %s = %s", perRecord, queue, batch, perRecord, queue, handoffEntry, mib(heapSlack), mib(bound))
 
 	logger := tel.Logger()
 	var written atomic.Int64
