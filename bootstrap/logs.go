@@ -250,8 +250,10 @@ func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return false
 }
 
+// Handle joins the handlers' errors only when there are some: a slice of
+// them was an allocation per record on the caller's goroutine.
 func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
-	var errs []error
+	var err error
 	for i, h := range t {
 		if !h.Enabled(ctx, r.Level) {
 			continue
@@ -260,9 +262,11 @@ func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
 		if i < len(t)-1 {
 			rec = r.Clone()
 		}
-		errs = append(errs, h.Handle(ctx, rec))
+		if e := h.Handle(ctx, rec); e != nil {
+			err = errors.Join(err, e)
+		}
 	}
-	return errors.Join(errs...)
+	return err
 }
 
 func (t teeHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
