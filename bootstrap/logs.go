@@ -129,17 +129,44 @@ func loggerProviders(p logPlan, res *resource.Resource, backends []*exporters.Ba
 	if len(shared) > 0 {
 		sdks = append(sdks, sdklog.NewLoggerProvider(append(shared, sdklog.WithResource(res))...))
 	}
-	switch len(sdks) {
-	case 0:
+	if len(sdks) == 0 {
 		return nil, nil, nil
-	case 1:
-		return sdks[0], sdks, nil
+	}
+	return queued(fanOut(sdks), p, backends), sdks, nil
+}
+
+// fanOut is the one provider the bridge writes to.
+func fanOut(sdks []*sdklog.LoggerProvider) log.LoggerProvider {
+	if len(sdks) == 1 {
+		return sdks[0]
 	}
 	mp := multiProvider{}
 	for _, s := range sdks {
 		mp.providers = append(mp.providers, s)
 	}
-	return mp, sdks, nil
+	return mp
+}
+
+// queued puts a logQueue in front of lp when every processor behind it
+// only queues, so the conversion can leave the caller's goroutine. The
+// console exporter writes as it is handed a record and the New Relic
+// agent's processor records on the live transaction: with either, records
+// are converted on the caller's goroutine, as they are written.
+func queued(lp log.LoggerProvider, p logPlan, backends []*exporters.Backend) log.LoggerProvider {
+	if p.console {
+		return lp
+	}
+	var drops []*exporters.SignalCounters
+	for _, b := range backends {
+		switch {
+		case b.LogProcessor == nil:
+		case !exporters.Deferrable(b.LogProcessor) || b.Stats == nil:
+			return lp
+		default:
+			drops = append(drops, b.Stats.Logs())
+		}
+	}
+	return &queuedProvider{lp, newLogQueue(p.batch.MaxQueue, drops)}
 }
 
 // multiProvider hands every record to several providers: the bridge turns
@@ -183,8 +210,13 @@ const bridgeName = "github.com/otelswitch/otelswitch/bootstrap"
 
 // exportHandler is the slog handler that feeds lp, for records at level or
 // above: the bridge alone would ask the provider, which takes every level.
+// With a logQueue in front of lp, the bridge runs on the queue's goroutine.
 func exportHandler(lp log.LoggerProvider, level slog.Leveler) slog.Handler {
-	return levelHandler{otelslog.NewHandler(bridgeName, otelslog.WithLoggerProvider(lp)), level}
+	next := levelHandler{otelslog.NewHandler(bridgeName, otelslog.WithLoggerProvider(lp)), level}
+	if qp, ok := lp.(*queuedProvider); ok {
+		return queuedHandler{next, qp.q}
+	}
+	return next
 }
 
 type levelHandler struct {
@@ -218,8 +250,10 @@ func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return false
 }
 
+// Handle joins the handlers' errors only when there are some: a slice of
+// them was an allocation per record on the caller's goroutine.
 func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
-	var errs []error
+	var err error
 	for i, h := range t {
 		if !h.Enabled(ctx, r.Level) {
 			continue
@@ -228,9 +262,11 @@ func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
 		if i < len(t)-1 {
 			rec = r.Clone()
 		}
-		errs = append(errs, h.Handle(ctx, rec))
+		if e := h.Handle(ctx, rec); e != nil {
+			err = errors.Join(err, e)
+		}
 	}
-	return errors.Join(errs...)
+	return err
 }
 
 func (t teeHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -112,7 +112,19 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	for _, lp := range t.sdkLoggers {
 		fns = append(fns, lp.ForceFlush)
 	}
-	return concurrently(ctx, fns)
+	var qerr error
+	if q := t.logQueue(); q != nil {
+		qerr = q.Flush(ctx) // first: its records go to the processors
+	}
+	return errors.Join(qerr, concurrently(ctx, fns))
+}
+
+// logQueue is the hand-off in front of the log pipeline, nil without one.
+func (t *Telemetry) logQueue() *logQueue {
+	if qp, ok := t.loggerProvider.(*queuedProvider); ok {
+		return qp.q
+	}
+	return nil
 }
 
 // Shutdown flushes and stops every backend, once. It returns by ctx's
@@ -137,7 +149,11 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	for _, lp := range t.sdkLoggers {
 		fns = append(fns, lp.Shutdown)
 	}
-	err := concurrently(ctx, fns)
+	var err error
+	if q := t.logQueue(); q != nil {
+		err = q.Close(ctx) // first: its records go to the processors
+	}
+	err = errors.Join(err, concurrently(ctx, fns))
 	if t.sdkTracer != nil {
 		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
 	}

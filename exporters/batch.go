@@ -39,18 +39,50 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 // NewBatchProcessor does for spans, counting in stats.Logs(): OnEmit never
 // blocks, a full queue drops the record and counts it, and Shutdown keeps
 // to its context's deadline.
+//
+// The queue holds pointers to pooled copies: a channel of records would be
+// one object of MaxQueue records (584 bytes each) that the GC scans whole
+// on every cycle, however little is queued.
 func NewLogProcessor(exp sdklog.Exporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdklog.Processor {
-	return &logProcessor{newBatcher(exp.Export, exp.Shutdown, b, exportTimeout, stats.Logs(), logger)}
+	buf := make([]sdklog.Record, 0, b.MaxExport)
+	// export runs on the batcher's goroutine only, so buf is reused; the
+	// exporter does not keep the records past Export.
+	export := func(ctx context.Context, recs []*sdklog.Record) error {
+		for _, r := range recs {
+			buf = append(buf, *r)
+			*r = sdklog.Record{}
+			recordPool.Put(r)
+		}
+		err := exp.Export(ctx, buf)
+		clear(buf)
+		buf = buf[:0]
+		return err
+	}
+	return &logProcessor{newBatcher(export, exp.Shutdown, b, exportTimeout, stats.Logs(), logger)}
 }
 
+var recordPool = sync.Pool{New: func() any { return new(sdklog.Record) }}
+
 type logProcessor struct {
-	*batcher[sdklog.Record]
+	*batcher[*sdklog.Record]
 }
 
 // OnEmit queues a copy of r: the SDK reuses r once OnEmit returns.
 func (p *logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.enqueue(r.Clone())
+	c := recordPool.Get().(*sdklog.Record)
+	*c = r.Clone()
+	p.enqueue(c)
 	return nil
+}
+
+// Deferrable reports whether p only queues what OnEmit hands it, so a
+// record may reach it from another goroutine than the one that wrote it, a
+// few milliseconds later, and be exported just the same: true for
+// NewLogProcessor's. A processor that acts on the caller's state, such as
+// the New Relic agent's (it records on the live transaction), is not.
+func Deferrable(p sdklog.Processor) bool {
+	_, ok := p.(*logProcessor)
+	return ok
 }
 
 // Enabled implements sdklog's FilterProcessor: every record is wanted.

@@ -1,0 +1,113 @@
+package newrelic
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelswitch/otelswitch/internal/otlptest"
+)
+
+// keepRecords keeps a copy of every record a provider emits, as the batch
+// processor does, so the test can hand them to an exporter.
+type keepRecords struct {
+	mu   sync.Mutex
+	recs []sdklog.Record
+}
+
+func (k *keepRecords) OnEmit(_ context.Context, r *sdklog.Record) error {
+	k.mu.Lock()
+	k.recs = append(k.recs, r.Clone())
+	k.mu.Unlock()
+	return nil
+}
+func (k *keepRecords) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (k *keepRecords) Shutdown(context.Context) error                         { return nil }
+func (k *keepRecords) ForceFlush(context.Context) error                       { return nil }
+
+// New Relic's 1 MB payload rule and attribute limits apply to log records
+// as they do to spans. 400 records (a 1 KB body and an 8 KB attribute,
+// about 5 KB once the attribute is cut), one of them with a 2 MB body
+// instead, go through the New Relic log exporter
+// into the real OTLP/HTTP log exporter, uncompressed: every request that
+// reaches the receiver is under 1 MB as encoded, every record arrives once
+// and in order, the 2 MB body is cut to fit (the record is kept), and an
+// attribute value over 4095 bytes is cut to 4095.
+func TestLimitLogExporterKeepsEveryRequestUnderOneMB(t *testing.T) {
+	recv, srv := otlptest.NewHTTP(t)
+	exp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpointURL(srv.URL+"/v1/logs"), otlploghttp.WithCompression(otlploghttp.NoCompression))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = exp.Shutdown(context.Background()) }()
+	keep := &keepRecords{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keep), sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", "books"))))
+	logger := lp.Logger("nr-test")
+	const n, huge = 400, 200
+	for i := range n {
+		var r log.Record
+		body := strings.Repeat("b", 1000)
+		if i == huge {
+			body = strings.Repeat("h", 2_000_000)
+		}
+		r.SetBody(attribute.StringValue(body))
+		r.AddAttributes(attribute.Int("seq", i), attribute.String("long", strings.Repeat("v", 8000)))
+		logger.Emit(context.Background(), r)
+	}
+	if err := newLimitLogExporter(exp).Export(context.Background(), keep.recs); err != nil {
+		t.Fatal(err)
+	}
+	reqs := recv.Requests()
+	if len(reqs) < 4 {
+		t.Errorf("%d requests for about 3 MB of records; the split did not happen", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.BodyBytes >= maxPayloadBytes {
+			t.Errorf("request %d is %d bytes, over New Relic's %d", i, r.BodyBytes, maxPayloadBytes)
+		}
+	}
+	got := recv.LogRecords()
+	if len(got) != n {
+		t.Fatalf("%d records arrived, want %d", len(got), n)
+	}
+	for i, r := range got {
+		var seq int64 = -1
+		for _, kv := range r.Record.Attributes {
+			switch kv.Key {
+			case "seq":
+				seq = kv.Value.GetIntValue()
+			case "long":
+				if l := len(kv.Value.GetStringValue()); l != maxValueBytes {
+					t.Errorf("record %d: attribute of 8000 bytes arrived with %d, want %d", i, l, maxValueBytes)
+				}
+			}
+		}
+		if seq != int64(i) {
+			t.Fatalf("record %d has seq %d: records lost, repeated or reordered", i, seq)
+		}
+		body := r.Record.Body.GetStringValue()
+		switch {
+		case i == huge && (len(body) >= maxPayloadBytes || len(body) < maxPayloadBytes/2 || strings.Trim(body, "h") != ""):
+			t.Errorf("the 2 MB body arrived with %d bytes, want cut under %d and not emptied", len(body), maxPayloadBytes)
+		case i != huge && len(body) != 1000:
+			t.Errorf("record %d: body of 1000 bytes arrived with %d", i, len(body))
+		}
+	}
+	t.Logf("%d records in %d requests: %s", n, len(reqs), requestSizes(reqs))
+}
+
+func requestSizes(reqs []otlptest.Request) string {
+	s := make([]string, len(reqs))
+	for i, r := range reqs {
+		s[i] = fmt.Sprint(r.BodyBytes)
+	}
+	return strings.Join(s, ", ")
+}
