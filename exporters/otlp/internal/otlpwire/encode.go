@@ -135,6 +135,27 @@ type scopeGroup struct {
 // grouped as the SDK groups them: one ResourceSpans per resource, one
 // ScopeSpans per instrumentation scope within it. nil spans are skipped.
 func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
+	others := e.Shared.others()
+	if others <= 0 {
+		return e.appendRequest(dst, spans, false)
+	}
+	b, claim := e.Shared.request(spans, others)
+	if b != nil {
+		return append(dst, b...)
+	}
+	if claim == nil {
+		return e.appendRequest(dst, spans, e.Shared.bySpan.Load())
+	}
+	var made []byte
+	defer func() { e.Shared.fill(claim, made) }() // also when encoding panics
+	start := len(dst)
+	dst = e.appendRequest(dst, spans, e.Shared.bySpan.Load())
+	made = dst[start:]
+	return dst
+}
+
+// appendRequest encodes spans, sharing them span by span when bySpan.
+func (e *Encoder) appendRequest(dst []byte, spans []sdktrace.ReadOnlySpan, bySpan bool) []byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	groups := e.group(spans)
@@ -154,7 +175,7 @@ func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byt
 			}
 			others := e.Shared.others()
 			for _, i := range sg.spans {
-				if others > 0 {
+				if bySpan && others > 0 {
 					dst = e.appendShared(dst, spans[i], others)
 					continue
 				}
