@@ -300,7 +300,7 @@ func BenchmarkRequest(b *testing.B) {
 	b.Run("otelswitch-datadog", func(b *testing.B) {
 		l := sharedLab(b)
 		tel := initSwitch(b, env{"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
-			"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP})
+			"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC})
 		serve(b, otelHandler(b, tel.TracerProvider(), tel.MeterProvider(), tel.Propagator(), tel.Logger()), switchSink(tel))
 	})
 	b.Run("ddtrace", func(b *testing.B) {

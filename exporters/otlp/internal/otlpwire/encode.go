@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -135,23 +136,76 @@ type scopeGroup struct {
 // grouped as the SDK groups them: one ResourceSpans per resource, one
 // ScopeSpans per instrumentation scope within it. nil spans are skipped.
 func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
+	b := e.Encode(spans)
+	dst = append(dst, b.B...)
+	b.Release(true)
+	return dst
+}
+
+// Encode returns the request AppendRequest would write, in a pooled Buffer.
+// In a fan-out (Shared) the Buffer is the very one the other encoders
+// return for the same spans: one encoding, no copy, sent N times. Its bytes
+// must not be changed; Release it once they are no longer needed.
+func (e *Encoder) Encode(spans []sdktrace.ReadOnlySpan) *Buffer {
 	others := e.Shared.others()
 	if others <= 0 {
-		return e.appendRequest(dst, spans, false)
+		buf := getBuffer(1)
+		buf.B = e.appendRequest(buf.B, spans, false)
+		return buf
 	}
-	b, claim := e.Shared.request(spans, others)
-	if b != nil {
-		return append(dst, b...)
+	shared, claim := e.Shared.request(spans, others)
+	if shared != nil {
+		return shared
 	}
 	if claim == nil {
-		return e.appendRequest(dst, spans, e.Shared.bySpan.Load())
+		buf := getBuffer(1)
+		buf.B = e.appendRequest(buf.B, spans, e.Shared.bySpan.Load())
+		return buf
 	}
-	var made []byte
+	// The claimer's reference and one for each other encoder.
+	buf := getBuffer(1 + others)
+	var made *Buffer
 	defer func() { e.Shared.fill(claim, made) }() // also when encoding panics
-	start := len(dst)
-	dst = e.appendRequest(dst, spans, e.Shared.bySpan.Load())
-	made = dst[start:]
-	return dst
+	buf.B = e.appendRequest(buf.B, spans, e.Shared.bySpan.Load())
+	made = buf
+	return buf
+}
+
+// Buffer is one encoded request. Shared by the encoders of a fan-out, it
+// goes back to the pool when the last user releases it, and only when
+// every send of it succeeded: after a failure a transport may still be
+// reading it (a gRPC stream cancelled while its frames were queued, an
+// HTTP body still being written).
+type Buffer struct {
+	B      []byte
+	refs   atomic.Int32
+	failed atomic.Bool
+}
+
+// maxPooledBuffer bounds the buffers kept for reuse: a batch of 512
+// ordinary spans takes about 300 KB; a rare huge one is left to the GC.
+const maxPooledBuffer = 4 << 20
+
+var buffers = sync.Pool{New: func() any { return new(Buffer) }}
+
+func getBuffer(refs int32) *Buffer {
+	b := buffers.Get().(*Buffer)
+	b.B = b.B[:0]
+	b.refs.Store(refs)
+	b.failed.Store(false)
+	return b
+}
+
+// Release lets go of b; sent says whether its bytes were delivered (or
+// are otherwise no longer read by anything).
+func (b *Buffer) Release(sent bool) {
+	if !sent {
+		b.failed.Store(true)
+	}
+	if b.refs.Add(-1) != 0 || b.failed.Load() || cap(b.B) > maxPooledBuffer {
+		return
+	}
+	buffers.Put(b)
 }
 
 // appendRequest encodes spans, sharing them span by span when bySpan.

@@ -47,8 +47,8 @@ type Shared struct {
 type sharedBatch struct {
 	spans []sdktrace.ReadOnlySpan
 	left  int32         // encoders that have yet to take it
-	ready chan struct{} // closed once body is set
-	body  []byte        // nil until ready; nil after it when the encoder gave up
+	ready chan struct{} // closed once buf is set
+	buf   *Buffer       // nil until ready; nil after it when the encoder gave up
 }
 
 // sharedBatches bounds the requests held: a few batches per backend, for
@@ -93,7 +93,7 @@ func (s *Shared) Join() (leave func()) {
 // must then call fill with what it encoded: the others wait for it instead
 // of encoding the same batch beside it. claim is nil when spans cannot be
 // shared (a span without an identity, see keyOf).
-func (s *Shared) request(spans []sdktrace.ReadOnlySpan, others int32) (body []byte, claim *sharedBatch) {
+func (s *Shared) request(spans []sdktrace.ReadOnlySpan, others int32) (buf *Buffer, claim *sharedBatch) {
 	s.mu.Lock()
 	for i, b := range s.batches {
 		if !sameSpans(b.spans, spans) {
@@ -104,12 +104,12 @@ func (s *Shared) request(spans []sdktrace.ReadOnlySpan, others int32) (body []by
 		}
 		s.mu.Unlock()
 		<-b.ready
-		if b.body == nil {
+		if b.buf == nil {
 			return nil, nil // its encoder gave up: encode alone
 		}
 		s.hits.Add(int64(len(spans)))
 		s.bySpan.Store(false)
-		return b.body, nil
+		return b.buf, nil // the encoder counted this reference in
 	}
 	defer s.mu.Unlock()
 	for _, sp := range spans {
@@ -130,12 +130,12 @@ func (s *Shared) request(spans []sdktrace.ReadOnlySpan, others int32) (body []by
 	return nil, claim
 }
 
-// fill gives the encoders waiting on claim a copy of body, the request
-// made of its spans; a nil body says the encoder gave up.
-func (s *Shared) fill(claim *sharedBatch, body []byte) {
-	if body != nil {
-		claim.body = append([]byte(nil), body...)
-	}
+// fill gives the encoders waiting on claim buf, the request made of its
+// spans, with a reference counted for each; nil says the encoder gave up.
+// A reference never taken (the others were given other batches) keeps buf
+// out of the pool; the GC has it once the entry is dropped.
+func (s *Shared) fill(claim *sharedBatch, buf *Buffer) {
+	claim.buf = buf
 	close(claim.ready)
 }
 
