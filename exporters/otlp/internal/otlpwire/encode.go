@@ -186,10 +186,20 @@ type Buffer struct {
 // ordinary spans takes about 300 KB; a rare huge one is left to the GC.
 const maxPooledBuffer = 4 << 20
 
-var buffers = sync.Pool{New: func() any { return new(Buffer) }}
+// buffers keeps released buffers for the next request. A bounded free list
+// rather than a sync.Pool: a pool is emptied by every GC, which on a busy
+// service runs many times between two exports, so each request grew a
+// fresh buffer from nothing (doubling to ~300 KB) and the scavenger then
+// returned it to the OS (docs/performance.md, "Per request").
+var buffers = make(chan *Buffer, 4)
 
 func getBuffer(refs int32) *Buffer {
-	b := buffers.Get().(*Buffer)
+	var b *Buffer
+	select {
+	case b = <-buffers:
+	default:
+		b = new(Buffer)
+	}
 	b.B = b.B[:0]
 	b.refs.Store(refs)
 	b.failed.Store(false)
@@ -205,7 +215,10 @@ func (b *Buffer) Release(sent bool) {
 	if b.refs.Add(-1) != 0 || b.failed.Load() || cap(b.B) > maxPooledBuffer {
 		return
 	}
-	buffers.Put(b)
+	select {
+	case buffers <- b:
+	default: // enough kept; the GC has this one
+	}
 }
 
 // appendRequest encodes spans, sharing them span by span when bySpan.
