@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -151,9 +152,16 @@ const loadChunk = 10 * time.Second
 // requests/s), so each chunk's records go once it is summed up.
 func loadInChunks(ctx context.Context, url string, d time.Duration, workers int) (soakLoad, error) {
 	var out soakLoad
+	// One client for every chunk, as load.Run would make it: its
+	// connections are reused, not left idle by each chunk for 90 s (and
+	// counted as goroutines).
+	client := &http.Client{Timeout: load.DefaultTimeout, Transport: &http.Transport{
+		MaxIdleConns: workers, MaxIdleConnsPerHost: workers, IdleConnTimeout: 90 * time.Second,
+	}}
+	defer client.CloseIdleConnections()
 	end := time.Now().Add(d)
 	for time.Until(end) > time.Second && ctx.Err() == nil {
-		res, err := load.Run(ctx, load.Config{URL: url, Duration: min(loadChunk, time.Until(end)), Concurrency: workers})
+		res, err := load.Run(ctx, load.Config{URL: url, Duration: min(loadChunk, time.Until(end)), Concurrency: workers, Client: client})
 		if err != nil {
 			return out, err
 		}
