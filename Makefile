@@ -75,8 +75,9 @@ weight:
 	$(GO) run ./internal/weight $(WEIGHT_FLAGS)
 
 ## soak: the sample app under load for SOAK_DURATION, fanned out to Jaeger and
-## the collector, a backend disturbed every SOAK_RESTART_EVERY; heap, goroutines
-## and sent = stored + dropped (docs/reliability.md). Not part of make test.
+## the collector, one backend restarted every SOAK_RESTART_EVERY (down for
+## SOAK_OUTAGE, default 10s); heap, goroutines and, per backend and signal,
+## sent = stored + dropped (docs/reliability.md). Not part of make test.
 SOAK_DURATION ?= 10m
 SOAK_RESTART_EVERY ?= 1m
 soak: lab-build

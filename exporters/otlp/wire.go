@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,14 +71,12 @@ type wireExporter struct {
 	leave   func() // leaves sharedSpans
 }
 
-// errShutdown is what an export after Shutdown returns.
-var errShutdown = errors.New("the exporter is shut down")
-
-// maxPooledBuffer bounds the buffers kept for reuse: a batch of 512
-// ordinary spans takes about 300 KB; a rare huge one is left to the GC.
+// maxPooledBuffer bounds the gzip buffers kept for reuse (otlpwire bounds
+// its own the same way).
 const maxPooledBuffer = 4 << 20
 
-var buffers = sync.Pool{New: func() any { return new([]byte) }}
+// errShutdown is what an export after Shutdown returns.
+var errShutdown = errors.New("the exporter is shut down")
 
 func (e *wireExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	if e.stopped.Load() {
@@ -90,16 +87,10 @@ func (e *wireExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	bp := buffers.Get().(*[]byte)
-	body := e.enc.AppendRequest((*bp)[:0], spans)
-	err := e.send.send(ctx, body)
-	// Only a buffer whose export succeeded is reused: after a failure the
-	// transport may still be reading it (a gRPC stream cancelled while its
-	// frames were queued, an HTTP body still being written).
-	if err == nil && cap(body) <= maxPooledBuffer {
-		*bp = body
-		buffers.Put(bp)
-	}
+	// In a fan-out, buf may be the very bytes the other backends send.
+	buf := e.enc.Encode(spans)
+	err := e.send.send(ctx, buf.B)
+	buf.Release(err == nil)
 	return err
 }
 

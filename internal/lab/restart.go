@@ -50,6 +50,23 @@ func (l *Lab) RestartCollector(ctx context.Context) error {
 	return l.restart(ctx, &l.collector, "http://"+l.ports.addr(portCollectorHealth)+"/", appendArgs)
 }
 
+// StopJaeger stops Jaeger as an orderly restart would: SIGTERM, so it
+// finishes the requests in flight and refuses new connections, then SIGKILL
+// after a grace period. RestartJaeger brings it back; only a store on disk
+// (WithJaegerOnDisk) keeps what it had.
+func (l *Lab) StopJaeger() error { return stopGracefully(l.jaeger) }
+
+// StopCollector stops the collector gracefully (see StopJaeger): its file
+// exporters flush what they were given, so nothing it accepted is lost.
+func (l *Lab) StopCollector() error { return stopGracefully(l.collector) }
+
+func stopGracefully(p *process) error {
+	if p == nil {
+		return errAttached
+	}
+	return p.stop()
+}
+
 // PauseJaeger freezes Jaeger with SIGSTOP: the kernel still accepts
 // connections on its ports, but nothing reads or answers them, which is the
 // backend that accepts and never answers. ResumeJaeger (SIGCONT) lets it go

@@ -109,3 +109,27 @@ func TestPauseJaeger(t *testing.T) {
 		t.Fatalf("the resumed Jaeger does not answer: %v", err)
 	}
 }
+
+// TestStopAndRestartCollector: an orderly stop keeps what the collector
+// acknowledged (its file exporter flushes on the way out; a kill can lose
+// it), refuses exports while down, and the restarted collector appends.
+func TestStopAndRestartCollector(t *testing.T) {
+	l := ForTest(t)
+	first, err := sendTrace(t, httpExporter(t, l.CollectorOTLPHTTP, nil), "lab-stop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At once, before the 100 ms flush interval: the stop must flush it.
+	if err := l.StopCollector(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendTrace(t, httpExporter(t, l.CollectorOTLPHTTP, nil), "lab-stop"); err == nil {
+		t.Fatal("export to a stopped collector succeeded")
+	}
+	if err := l.RestartCollector(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.WaitForSpans(context.Background(), SourceOTLP, 2, func(s Span) bool { return s.TraceID == first.traceID }); err != nil {
+		t.Fatalf("the trace acknowledged before the stop is not in the file: %v", err)
+	}
+}

@@ -230,8 +230,12 @@ func serve(b *testing.B, h http.Handler, s *sink) {
 //     another process that answers at once (see BenchmarkExportWire), no
 //     metrics: the export's cost without the lab.
 //
+//   - otelswitch-datadog: TELEMETRY_BACKEND=datadog in native mode, spans
+//     through dd-trace-go to the lab's Datadog Agent intake, metrics to
+//     the collector (as to an Agent's OTLP ingest).
+//
 //   - ddtrace: dd-trace-go's own net/http tracing to the lab's Datadog
-//     Agent intake (ddHandler).
+//     Agent intake (ddHandler), the baseline of otelswitch-datadog.
 //
 // The variants that export are flushed every 1000 requests with the timer
 // stopped (loop), so none drops a span: ns/op is the request path with the
@@ -292,6 +296,12 @@ func BenchmarkRequest(b *testing.B) {
 		l := sharedLab(b)
 		h := newHandWired(b, l.JaegerOTLPGRPC, l.CollectorOTLPGRPC)
 		serve(b, otelHandler(b, h.tp, h.mp, h.prop, h.logger), h.sink())
+	})
+	b.Run("otelswitch-datadog", func(b *testing.B) {
+		l := sharedLab(b)
+		tel := initSwitch(b, env{"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent,
+			"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC})
+		serve(b, otelHandler(b, tel.TracerProvider(), tel.MeterProvider(), tel.Propagator(), tel.Logger()), switchSink(tel))
 	})
 	b.Run("ddtrace", func(b *testing.B) {
 		l := sharedLab(b)

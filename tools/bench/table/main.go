@@ -173,6 +173,10 @@ func baseline(rs map[string]*result, variant string) string {
 			return b
 		}
 	}
+	// Datadog's own tracer is the baseline of otelswitch's Datadog modes.
+	if strings.HasPrefix(variant, "otelswitch-datadog") && rs["ddtrace"] != nil {
+		return "ddtrace"
+	}
 	return ""
 }
 
@@ -199,6 +203,9 @@ func write(out io.Writer, f *family, rs map[string]*result, variants []string) {
 	}
 	ous, bus := present(offUnits), present(baseUnits)
 	off := rs["off"]
+	// Added CPU: what the instrumentation costs over the uninstrumented
+	// handler, the figure the targets of docs/performance.md are set in.
+	addedCPU := off != nil && slices.Contains(us, "cpu-ns/op")
 	hasBase := false
 	for _, v := range variants {
 		hasBase = hasBase || baseline(rs, v) != ""
@@ -213,6 +220,9 @@ func write(out io.Writer, f *family, rs map[string]*result, variants []string) {
 	if hasBase {
 		for _, u := range bus {
 			head = append(head, "× hand-wired "+u)
+		}
+		if addedCPU {
+			head = append(head, "× hand-wired added cpu-ns/op")
 		}
 	}
 	fmt.Fprintf(out, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" --- |", len(head)))
@@ -248,6 +258,9 @@ func write(out io.Writer, f *family, rs map[string]*result, variants []string) {
 				}
 				row = append(row, ratio(r, rs[b], u))
 			}
+			if addedCPU {
+				row = append(row, addedRatio(r, b, rs, off))
+			}
 		}
 		fmt.Fprintf(out, "| %s |\n", strings.Join(row, " | "))
 	}
@@ -271,6 +284,27 @@ func ratio(r, base *result, unit string) string {
 		rs[i] = a[i] / b[i]
 	}
 	return fmt.Sprintf("%.2f (%.2f–%.2f)", median(rs), slices.Min(rs), slices.Max(rs))
+}
+
+// addedRatio is r's CPU per operation over the baseline b's, both less
+// off's, paired run by run as ratio pairs them.
+func addedRatio(r *result, b string, rs map[string]*result, off *result) string {
+	if b == "" || r == off {
+		return ""
+	}
+	const u = "cpu-ns/op"
+	sub := func(x *result) *result {
+		y := &result{values: map[string][]float64{}}
+		if len(x.values[u]) != len(off.values[u]) {
+			y.values[u] = []float64{median(x.values[u]) - median(off.values[u])}
+			return y
+		}
+		for i, v := range x.values[u] {
+			y.values[u] = append(y.values[u], v-off.values[u][i])
+		}
+		return y
+	}
+	return ratio(sub(r), sub(rs[b]), u)
 }
 
 func num(x float64) string {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -135,6 +136,93 @@ type scopeGroup struct {
 // grouped as the SDK groups them: one ResourceSpans per resource, one
 // ScopeSpans per instrumentation scope within it. nil spans are skipped.
 func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
+	b := e.Encode(spans)
+	dst = append(dst, b.B...)
+	b.Release(true)
+	return dst
+}
+
+// Encode returns the request AppendRequest would write, in a pooled Buffer.
+// In a fan-out (Shared) the Buffer is the very one the other encoders
+// return for the same spans: one encoding, no copy, sent N times. Its bytes
+// must not be changed; Release it once they are no longer needed.
+func (e *Encoder) Encode(spans []sdktrace.ReadOnlySpan) *Buffer {
+	others := e.Shared.others()
+	if others <= 0 {
+		buf := getBuffer(1)
+		buf.B = e.appendRequest(buf.B, spans, false)
+		return buf
+	}
+	shared, claim := e.Shared.request(spans, others)
+	if shared != nil {
+		return shared
+	}
+	if claim == nil {
+		buf := getBuffer(1)
+		buf.B = e.appendRequest(buf.B, spans, e.Shared.bySpan.Load())
+		return buf
+	}
+	// The claimer's reference and one for each other encoder.
+	buf := getBuffer(1 + others)
+	var made *Buffer
+	defer func() { e.Shared.fill(claim, made) }() // also when encoding panics
+	buf.B = e.appendRequest(buf.B, spans, e.Shared.bySpan.Load())
+	made = buf
+	return buf
+}
+
+// Buffer is one encoded request. Shared by the encoders of a fan-out, it
+// goes back to the pool when the last user releases it, and only when
+// every send of it succeeded: after a failure a transport may still be
+// reading it (a gRPC stream cancelled while its frames were queued, an
+// HTTP body still being written).
+type Buffer struct {
+	B      []byte
+	refs   atomic.Int32
+	failed atomic.Bool
+}
+
+// maxPooledBuffer bounds the buffers kept for reuse: a batch of 512
+// ordinary spans takes about 300 KB; a rare huge one is left to the GC.
+const maxPooledBuffer = 4 << 20
+
+// buffers keeps released buffers for the next request. A bounded free list
+// rather than a sync.Pool: a pool is emptied by every GC, which on a busy
+// service runs many times between two exports, so each request grew a
+// fresh buffer from nothing (doubling to ~300 KB) and the scavenger then
+// returned it to the OS (docs/performance.md, "Per request").
+var buffers = make(chan *Buffer, 4)
+
+func getBuffer(refs int32) *Buffer {
+	var b *Buffer
+	select {
+	case b = <-buffers:
+	default:
+		b = new(Buffer)
+	}
+	b.B = b.B[:0]
+	b.refs.Store(refs)
+	b.failed.Store(false)
+	return b
+}
+
+// Release lets go of b; sent says whether its bytes were delivered (or
+// are otherwise no longer read by anything).
+func (b *Buffer) Release(sent bool) {
+	if !sent {
+		b.failed.Store(true)
+	}
+	if b.refs.Add(-1) != 0 || b.failed.Load() || cap(b.B) > maxPooledBuffer {
+		return
+	}
+	select {
+	case buffers <- b:
+	default: // enough kept; the GC has this one
+	}
+}
+
+// appendRequest encodes spans, sharing them span by span when bySpan.
+func (e *Encoder) appendRequest(dst []byte, spans []sdktrace.ReadOnlySpan, bySpan bool) []byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	groups := e.group(spans)
@@ -154,7 +242,7 @@ func (e *Encoder) AppendRequest(dst []byte, spans []sdktrace.ReadOnlySpan) []byt
 			}
 			others := e.Shared.others()
 			for _, i := range sg.spans {
-				if others > 0 {
+				if bySpan && others > 0 {
 					dst = e.appendShared(dst, spans[i], others)
 					continue
 				}

@@ -76,3 +76,40 @@ func TestSharedKeepsChangedSpansApart(t *testing.T) {
 type renamedSpan struct{ sdktrace.ReadOnlySpan }
 
 func (s *renamedSpan) Name() string { return "renamed " + s.ReadOnlySpan.Name() }
+
+// TestSharedFallsBackToSpans: when the encoders' batches do not line up
+// (requests dropped before the others took them), the first encoder of a
+// span leaves its bytes, and an encoder with a different batch takes them;
+// once a whole request is taken again, sharing goes back to requests.
+func TestSharedFallsBackToSpans(t *testing.T) {
+	all := generated(t)
+	if len(all) < 14 {
+		t.Fatalf("%d generated spans; the test needs 14", len(all))
+	}
+	spans := all[:4]
+	sh := &otlpwire.Shared{}
+	sh.Join()
+	sh.Join()
+	a := &otlpwire.Encoder{Shared: sh}
+	b := &otlpwire.Encoder{Shared: sh}
+	for i := range 9 { // one more than the requests held: the first is dropped untaken
+		_ = a.AppendRequest(nil, all[4+i:5+i])
+	}
+	if !otlpwire.SharedBySpan(sh) {
+		t.Fatal("a request was dropped untaken, but sharing is still by request")
+	}
+	_ = a.AppendRequest(nil, spans) // now leaves its spans too
+	got := b.AppendRequest(nil, spans[1:3])
+	if want := new(otlpwire.Encoder).AppendRequest(nil, spans[1:3]); !bytes.Equal(got, want) {
+		t.Error("a batch made of shared spans differs from one encoded alone")
+	}
+	if h := otlpwire.SharedHits(sh); h != 2 {
+		t.Errorf("%d spans taken; want the 2 of the smaller batch", h)
+	}
+	if got := b.AppendRequest(nil, spans); !bytes.Equal(got, new(otlpwire.Encoder).AppendRequest(nil, spans)) {
+		t.Error("a taken request differs from one encoded alone")
+	}
+	if otlpwire.SharedBySpan(sh) {
+		t.Error("a whole request was taken, but sharing is still span by span")
+	}
+}
