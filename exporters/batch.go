@@ -17,10 +17,14 @@ import (
 // processor, but counts every span it cannot deliver in stats: OnEnd never
 // blocks, and a full queue drops the span and says so.
 //
-// Each export is bounded by exportTimeout. Shutdown sends what is queued
-// until its context is done; what is left then is dropped and counted.
-func NewBatchProcessor(exp sdktrace.SpanExporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdktrace.SpanProcessor {
-	return &batchProcessor{newBatcher(exp.ExportSpans, exp.Shutdown, b, exportTimeout, stats.Spans(), logger)}
+// Options set the queue, the batches, the bound on each export and where
+// counts and failures go; unset, they are the SDK's defaults (DefaultSpanDelay,
+// DefaultMaxQueue, DefaultMaxExport, DefaultExportTimeout). Shutdown sends what
+// is queued until its context is done; what is left then is dropped and
+// counted.
+func NewBatchProcessor(exp sdktrace.SpanExporter, opts ...BatchOption) sdktrace.SpanProcessor {
+	c := newBatchConfig(DefaultSpanDelay, opts)
+	return &batchProcessor{newBatcher(exp.ExportSpans, exp.Shutdown, c, c.counters.Spans())}
 }
 
 type batchProcessor struct {
@@ -36,11 +40,13 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // NewLogProcessor returns a log processor that does for log records what
-// NewBatchProcessor does for spans, counting in stats.Logs(): OnEmit never
-// blocks, a full queue drops the record and counts it, and Shutdown keeps
-// to its context's deadline.
-func NewLogProcessor(exp sdklog.Exporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdklog.Processor {
-	return &logProcessor{newBatcher(exp.Export, exp.Shutdown, b, exportTimeout, stats.Logs(), logger)}
+// NewBatchProcessor does for spans, counting in the Logs() counters: OnEmit
+// never blocks, a full queue drops the record and counts it, and Shutdown
+// keeps to its context's deadline. The defaults are the log SDK's: as for
+// spans but DefaultLogDelay.
+func NewLogProcessor(exp sdklog.Exporter, opts ...BatchOption) sdklog.Processor {
+	c := newBatchConfig(DefaultLogDelay, opts)
+	return &logProcessor{newBatcher(exp.Export, exp.Shutdown, c, c.counters.Logs())}
 }
 
 type logProcessor struct {
@@ -85,18 +91,16 @@ type batcher[T any] struct {
 	failing  bool // run's view: the last export failed (for logging once)
 }
 
-func newBatcher[T any](export func(context.Context, []T) error, shutdown func(context.Context) error, b Batch, exportTimeout time.Duration, stats *SignalCounters, logger *slog.Logger) *batcher[T] {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+func newBatcher[T any](export func(context.Context, []T) error, shutdown func(context.Context) error, c batchConfig, stats *SignalCounters) *batcher[T] {
+	b := c.batch
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &batcher[T]{
 		exportFn:   export,
 		shutdownFn: shutdown,
 		batch:      b,
-		timeout:    exportTimeout,
+		timeout:    c.exportTimeout,
 		stats:      stats,
-		logger:     logger,
+		logger:     c.logger,
 		queue:      make(chan T, b.MaxQueue),
 		flush:      make(chan chan struct{}),
 		stop:       make(chan struct{}),

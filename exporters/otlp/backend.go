@@ -85,7 +85,7 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		res = &resourceCache{rewrite: p.Resource}
 		exp = resourceSpanExporter{next: exp, resource: res}
 	}
-	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger)
+	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.SpanBatchOptions(counters)...)
 	b.Endpoints = []exporters.Endpoint{p.Traces.Endpoint(exporters.EndpointTraces)}
 
 	if p.Metrics != nil && s.Metrics {
@@ -114,7 +114,8 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 		if batch.MaxQueue <= 0 {
 			batch = s.Batch
 		}
-		b.LogProcessor = exporters.NewLogProcessor(lexp, batch, timeout, counters, s.Logger)
+		b.LogProcessor = exporters.NewLogProcessor(lexp, exporters.WithBatch(batch), exporters.WithExportTimeout(timeout),
+			exporters.WithCounters(counters), exporters.WithLogger(s.Logger))
 		if res != nil && s.Resource != nil {
 			if r := res.get(s.Resource); r != s.Resource {
 				b.LogResource = r
