@@ -52,7 +52,7 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	return t, nil
 }
 
-func buildBackends(ctx context.Context, c config, s exporters.Settings, names []string) ([]*exporters.Backend, error) {
+func buildBackends(ctx context.Context, c options, s exporters.Settings, names []string) ([]*exporters.Backend, error) {
 	var backends []*exporters.Backend
 	var errs []error
 	for _, name := range names {
@@ -71,7 +71,7 @@ func buildBackends(ctx context.Context, c config, s exporters.Settings, names []
 }
 
 // settings resolves everything the backends share and the backend names.
-func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporters.Settings, []string, error) {
+func settings(ctx context.Context, e EnvInput, c options, p profiles.Profile) (exporters.Settings, []string, error) {
 	var errs []error
 	names, err := resolveBackends(e, c, p)
 	errs = append(errs, err)
@@ -131,7 +131,7 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 
 // resolveBackends turns TELEMETRY_BACKEND, or the profile's default, into
 // backend names.
-func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
+func resolveBackends(e EnvInput, c options, p profiles.Profile) ([]string, error) {
 	known := c.registry.Names()
 	if e.Backend != "" {
 		names := splitList(e.Backend)
@@ -176,7 +176,7 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 }
 
 // assemble builds the providers around the backends.
-func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
+func assemble(e EnvInput, c options, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
 	sampler, samplerName, ratio, stopSampler, serr := newSampler(e, p, s.ServiceName, true)
 	if vs, name := vendorSampler(backends); vs != nil && serr == nil {
 		stopSampler()
@@ -283,7 +283,7 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 }
 
 // newTelemetry fills what every handle has, enabled or not.
-func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, logger *slog.Logger) *Telemetry {
+func newTelemetry(e EnvInput, c options, s exporters.Settings, p profiles.Profile, logger *slog.Logger) *Telemetry {
 	shutdownTimeout := p.ShutdownTimeout
 	if e.ShutdownTimeout != nil {
 		shutdownTimeout = *e.ShutdownTimeout
@@ -293,7 +293,7 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 		meterProvider:   metricnoop.NewMeterProvider(),
 		logger:          logger,
 		shutdownTimeout: shutdownTimeout,
-		config: Config{
+		config: ResolvedConfig{
 			Environment:     p.Name,
 			ServiceName:     s.ServiceName,
 			ServiceVersion:  s.ServiceVersion,
@@ -310,7 +310,7 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 
 // disabled returns the handle of OTEL_SDK_DISABLED=true: no-op providers, the
 // propagator still set so context keeps flowing through the service.
-func disabled(e Env, c config, s exporters.Settings, p profiles.Profile) (*Telemetry, error) {
+func disabled(e EnvInput, c options, s exporters.Settings, p profiles.Profile) (*Telemetry, error) {
 	prop, propNames, err := newPropagator(e, nil)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func propagatorNames() string {
 
 // newPropagator resolves OTEL_PROPAGATORS; when it is unset the default is
 // tracecontext and baggage plus whatever the chosen backends ask for.
-func newPropagator(e Env, wanted []string) (propagation.TextMapPropagator, []string, error) {
+func newPropagator(e EnvInput, wanted []string) (propagation.TextMapPropagator, []string, error) {
 	names := append([]string{"tracecontext", "baggage"}, wanted...)
 	if e.Propagators != "" {
 		names = splitList(e.Propagators)

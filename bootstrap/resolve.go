@@ -34,8 +34,8 @@ type Plan struct {
 	// such as a production service without a name; Init logs each.
 	Warnings []string `json:"warnings,omitempty"`
 
-	env      Env
-	cfg      config
+	env      EnvInput
+	cfg      options
 	settings exporters.Settings
 	profile  profiles.Profile
 }
@@ -76,7 +76,7 @@ func (p *Plan) Close(ctx context.Context) error {
 // installing anything or sending a byte. It returns every configuration
 // problem at once, as Init does; on error nothing is left running.
 func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
-	c := newConfig(opts)
+	c := newOptions(opts)
 	if c.registry == nil {
 		c.registry = DefaultRegistry()
 	}

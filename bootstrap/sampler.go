@@ -16,7 +16,7 @@ const samplerNames = "always_on, always_off, traceidratio, parentbased_always_on
 // profile's defaults. It returns the sampler's name and ratio for Config.
 // With start false it only checks: a remote sampler would start polling.
 // stop, never nil, ends what the sampler started.
-func newSampler(e Env, p profiles.Profile, service string, start bool) (s sdktrace.Sampler, name string, ratio float64, stop func(), err error) {
+func newSampler(e EnvInput, p profiles.Profile, service string, start bool) (s sdktrace.Sampler, name string, ratio float64, stop func(), err error) {
 	stop = func() {}
 	name, ratio = p.Sampler, p.SamplerArg
 	if e.Sampler != "" {

@@ -32,7 +32,7 @@ type Telemetry struct {
 	logger         *slog.Logger
 	localLogger    *slog.Logger // the local output alone, for the SDK's own errors
 	loggerProvider log.LoggerProvider
-	config         Config
+	config         ResolvedConfig
 	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
@@ -71,7 +71,7 @@ func (t *Telemetry) Recorder() *tracetest.SpanRecorder { return t.recorder }
 
 // Config returns the resolved configuration. Credentials print as
 // [REDACTED] under every printer and encoder.
-func (t *Telemetry) Config() Config { return t.config }
+func (t *Telemetry) Config() ResolvedConfig { return t.config }
 
 // Format prints the handle as its resolved configuration, credentials
 // redacted, under every verb. Without it fmt would print the handle's
@@ -160,9 +160,11 @@ func concurrently(ctx context.Context, fns []func(context.Context) error) error 
 	return errors.Join(errs...)
 }
 
-// Config is the configuration Init resolved. It prints as text and encodes
-// as JSON; credentials show as [REDACTED].
-type Config struct {
+// ResolvedConfig is the result: the configuration Init resolved from the
+// EnvInput and the options, which Telemetry.Config returns and the startup
+// line and `otelswitch config` print. It prints as text and encodes as JSON;
+// credentials show as [REDACTED].
+type ResolvedConfig struct {
 	Environment     string         `json:"environment"`
 	Backends        []string       `json:"backends"`
 	ServiceName     string         `json:"service_name"`
@@ -200,7 +202,7 @@ type Signals struct {
 
 // String renders c as indented JSON, the one text form that also shows each
 // backend's settings.
-func (c Config) String() string {
+func (c ResolvedConfig) String() string {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Sprintf("config: %v", err)

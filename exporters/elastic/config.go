@@ -88,13 +88,43 @@ func (c Config) protocol() string { return cmp.Or(c.Protocol, otlp.GRPC) }
 // Targets resolves where traces and metrics go, with every problem with c in
 // one error; strict is set in staging and production.
 func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
-	var errs []error
+	proto, perr := c.checkedProtocol()
+	t, errs := c.authorization(strict)
+	t.Protocol, t.Compression = proto, otlp.None
+	errs = append(errs, perr, c.tls(&t))
+	raw, urlVar, defaulted, uerrs := c.serverURL(strict)
+	errs = append(errs, uerrs...)
+	if raw != "" {
+		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
+			Credentials: "use " + envSecretToken + " or " + envAPIKey,
+			GRPCPath:    "set " + envProtocol + "=http/protobuf",
+		})
+		errs = append(errs, err)
+		if defaulted {
+			traces.EndpointValue, metrics.EndpointValue = "", ""
+			traces.EndpointDefault, metrics.EndpointDefault = true, true
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return otlp.Target{}, otlp.Target{}, err
+	}
+	return traces, metrics, nil
+}
+
+// checkedProtocol is ELASTIC_OTLP_PROTOCOL's protocol, grpc when it is not
+// one Elastic takes (the error says so).
+func (c Config) checkedProtocol() (string, error) {
 	proto := c.protocol()
 	if proto != otlp.GRPC && proto != otlp.HTTPProtobuf {
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envProtocol, c.Protocol))
-		proto = otlp.GRPC
+		return otlp.GRPC, fmt.Errorf("%s=%q: unknown protocol; want grpc or http/protobuf", envProtocol, c.Protocol)
 	}
+	return proto, nil
+}
 
+// authorization picks the credential to send, the secret token or the API
+// key, and the variable to name when the server refuses it.
+func (c Config) authorization(strict bool) (otlp.Target, []error) {
+	var errs []error
 	headers := map[string]secret.String{}
 	auth, credVar := "", ""
 	token, key := string(c.SecretToken), string(c.APIKey)
@@ -104,12 +134,9 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s is set, but Elastic's managed OTLP endpoint takes an API key only (Authorization: ApiKey); unset it and set %s", envSecretToken, envAPIKey))
 	case managed && key == "" && strict:
 		errs = append(errs, fmt.Errorf("%s is not set; Elastic's managed OTLP endpoint needs an API key", envAPIKey))
-	case managed && key != "":
-		headers["authorization"] = secret.String("ApiKey " + key)
-		auth, credVar = "Authorization: ApiKey", envAPIKey
-	case token != "" && key != "":
+	case token != "" && key != "" && !managed:
 		errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the secret token (Authorization: Bearer) or the API key (Authorization: ApiKey)", envSecretToken, envAPIKey))
-	case token != "":
+	case token != "" && !managed:
 		headers["authorization"] = secret.String("Bearer " + token)
 		auth, credVar = "Authorization: Bearer", envSecretToken
 	case key != "":
@@ -118,15 +145,41 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 	case strict:
 		errs = append(errs, fmt.Errorf("neither %s nor %s is set; staging and production need one to authorize with APM Server", envSecretToken, envAPIKey))
 	}
-	for _, cred := range []struct {
-		name, value string
-	}{{envSecretToken, token}, {envAPIKey, key}} {
+	for _, cred := range []struct{ name, value string }{{envSecretToken, token}, {envAPIKey, key}} {
 		if strings.ContainsFunc(cred.value, badHeaderRune) {
 			errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy it without spaces or line breaks", cred.name))
 		}
 	}
+	t := otlp.Target{Headers: headers, Auth: auth, CredentialVar: credVar}
+	switch {
+	case credVar != "":
+	case managed:
+		// Nothing sent: a refusal means the API key is needed.
+		t.CredentialVar = envAPIKey
+	default:
+		// Nothing sent: a refusal means one of them is needed.
+		t.CredentialVar = envSecretToken + " or " + envAPIKey
+	}
+	return t, errs
+}
 
-	raw, urlVar, defaulted := c.ServerURL, envServerURL, false
+// tls sets t's certificate checks from ELASTIC_APM_VERIFY_SERVER_CERT and
+// ELASTIC_APM_SERVER_CA_CERT_FILE.
+func (c Config) tls(t *otlp.Target) error {
+	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
+		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
+	}
+	if c.ServerCACertFile == "" {
+		return nil
+	}
+	t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
+	return otlp.CheckCAFile(envCACertFile, c.ServerCACertFile)
+}
+
+// serverURL is the URL to send to, the variable it came from and whether it
+// is the default; raw is empty when the URL is unusable (errs say why).
+func (c Config) serverURL(strict bool) (raw, urlVar string, defaulted bool, errs []error) {
+	raw, urlVar = c.ServerURL, envServerURL
 	if c.OTLPEndpoint != "" {
 		if c.ServerURL != "" {
 			errs = append(errs, fmt.Errorf("%s and %s are both set; set one: the managed OTLP endpoint, or an APM Server", envOTLPURL, envServerURL))
@@ -147,40 +200,7 @@ func (c Config) Targets(strict bool) (traces, metrics otlp.Target, err error) {
 		errs = append(errs, fmt.Errorf("%s=%q: malformed URL; want http:// or https:// and a host, such as https://apm.example.com:8200", envServerURL, raw))
 		raw = ""
 	}
-	t := otlp.Target{Protocol: proto, Headers: headers, Compression: otlp.None, Auth: auth, CredentialVar: credVar}
-	switch {
-	case credVar != "":
-	case managed:
-		// Nothing sent: a refusal means the API key is needed.
-		t.CredentialVar = envAPIKey
-	default:
-		// Nothing sent: a refusal means one of them is needed.
-		t.CredentialVar = envSecretToken + " or " + envAPIKey
-	}
-	if c.VerifyServerCert != nil && !*c.VerifyServerCert {
-		t.SkipVerify, t.SkipVerifyVar = true, envVerifyCert
-	}
-	if c.ServerCACertFile != "" {
-		if err := otlp.CheckCAFile(envCACertFile, c.ServerCACertFile); err != nil {
-			errs = append(errs, err)
-		}
-		t.Certificate, t.CertificateVar = c.ServerCACertFile, envCACertFile
-	}
-	if raw != "" {
-		traces, metrics, err = otlp.BaseTargets(urlVar, raw, t, otlp.Hints{
-			Credentials: "use " + envSecretToken + " or " + envAPIKey,
-			GRPCPath:    "set " + envProtocol + "=http/protobuf",
-		})
-		errs = append(errs, err)
-		if defaulted {
-			traces.EndpointValue, metrics.EndpointValue = "", ""
-			traces.EndpointDefault, metrics.EndpointDefault = true, true
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return otlp.Target{}, otlp.Target{}, err
-	}
-	return traces, metrics, nil
+	return raw, urlVar, defaulted, errs
 }
 
 // badHeaderRune reports a rune that has no place in a credential sent as a
