@@ -83,31 +83,23 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
-	// Application metrics go to the Agent's OTLP ingest, as dd-trace-go's
-	// own OTel metrics support sends them, rather than nowhere.
-	var reader sdkmetric.Reader
 	endpoints := []exporters.Endpoint{{
 		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
 		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
 	}}
-	if s.Metrics {
-		mt, err := c.NativeMetricsTarget()
-		if err != nil {
-			return nil, err
-		}
-		endpoints = append(endpoints, mt.Endpoint(exporters.EndpointMetrics))
-		reader, err = otlp.NewMetricReader(ctx, mt, otlp.Delta,
-			func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", Name, err)
-		}
+	reader, mep, err := nativeMetrics(ctx, c, id, s, stats)
+	if err != nil {
+		return nil, err
+	}
+	if reader != nil {
+		endpoints = append(endpoints, mep)
 	}
 	p := newNativeProcessor(s, stats)
 	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
 	// address tracerOptions resolved with the Agent's.
-	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
+	if cmpOrBool(c.RuntimeMetrics, s.RuntimeMetrics) {
 		opts = append(opts, tracer.WithRuntimeMetrics())
 	}
 	if err := p.launch(opts); err != nil {
@@ -128,6 +120,34 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		Endpoints:     endpoints,
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
+}
+
+// nativeMetrics is the reader of application metrics in native mode, nil
+// when TELEMETRY_METRICS=false, and its endpoint. They go to the Agent's OTLP
+// ingest, as dd-trace-go's own OTel metrics support sends them, rather than
+// nowhere.
+func nativeMetrics(ctx context.Context, c Config, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, exporters.Endpoint, error) {
+	if !s.Metrics {
+		return nil, exporters.Endpoint{}, nil
+	}
+	mt, err := c.NativeMetricsTarget()
+	if err != nil {
+		return nil, exporters.Endpoint{}, err
+	}
+	reader, err := otlp.NewMetricReader(ctx, mt, otlp.Delta,
+		func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
+	if err != nil {
+		return nil, exporters.Endpoint{}, fmt.Errorf("%s: %w", Name, err)
+	}
+	return reader, mt.Endpoint(exporters.EndpointMetrics), nil
+}
+
+// cmpOrBool is *set when it is set, else def.
+func cmpOrBool(set *bool, def bool) bool {
+	if set != nil {
+		return *set
+	}
+	return def
 }
 
 // tracerOptions configures dd-trace-go from the backend's configuration

@@ -378,17 +378,7 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 			dd.SetTag(k, kv.Value.AsInterface())
 		}
 	}
-	if e, ok := errorOf(s); ok {
-		dd.SetTag(ext.Error, true)
-		for _, f := range []struct{ key, value string }{
-			{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
-		} {
-			// An attribute the application set itself wins, as in dd-trace-go.
-			if f.value != "" && a.str(f.key) == "" {
-				dd.SetTag(f.key, f.value)
-			}
-		}
-	}
+	setErrorTags(dd, s, a)
 	for _, ev := range s.Events() {
 		evAttrs := make(map[string]any, len(ev.Attributes))
 		for _, kv := range ev.Attributes {
@@ -408,6 +398,24 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 			if _, ok := p.live.LoadAndDelete(id); ok {
 				p.nlive.Add(-1)
 			}
+		}
+	}
+}
+
+// setErrorTags marks dd as an error when s ended in one, with its message,
+// type and stack.
+func setErrorTags(dd *tracer.Span, s sdktrace.ReadOnlySpan, a attrs) {
+	e, ok := errorOf(s)
+	if !ok {
+		return
+	}
+	dd.SetTag(ext.Error, true)
+	for _, f := range []struct{ key, value string }{
+		{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
+	} {
+		// An attribute the application set itself wins, as in dd-trace-go.
+		if f.value != "" && a.str(f.key) == "" {
+			dd.SetTag(f.key, f.value)
 		}
 	}
 }

@@ -150,17 +150,16 @@ func (c Config) authorization(strict bool) (otlp.Target, []error) {
 			errs = append(errs, fmt.Errorf("%s holds whitespace or a control character; copy it without spaces or line breaks", cred.name))
 		}
 	}
-	t := otlp.Target{Headers: headers, Auth: auth, CredentialVar: credVar}
-	switch {
-	case credVar != "":
-	case managed:
-		// Nothing sent: a refusal means the API key is needed.
-		t.CredentialVar = envAPIKey
-	default:
-		// Nothing sent: a refusal means one of them is needed.
-		t.CredentialVar = envSecretToken + " or " + envAPIKey
+	return otlp.Target{Headers: headers, Auth: auth, CredentialVar: cmp.Or(credVar, c.missingCredential())}, errs
+}
+
+// missingCredential is the variable a refusal points to when nothing was
+// sent.
+func (c Config) missingCredential() string {
+	if c.managed() {
+		return envAPIKey
 	}
-	return t, errs
+	return envSecretToken + " or " + envAPIKey
 }
 
 // tls sets t's certificate checks from ELASTIC_APM_VERIFY_SERVER_CERT and
