@@ -83,17 +83,14 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 		return nil, err
 	}
 	stats := exporters.NewCounters(Name)
-	endpoints := []exporters.Endpoint{{
-		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
-		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
-	}}
-	reader, mep, err := nativeMetrics(ctx, c, id, s, stats)
+	reader, endpoints, err := nativeMetrics(ctx, c, id, s, stats)
 	if err != nil {
 		return nil, err
 	}
-	if reader != nil {
-		endpoints = append(endpoints, mep)
-	}
+	endpoints = append([]exporters.Endpoint{{
+		Signal: exporters.EndpointTraces, URL: agent.URL.Redacted(), Protocol: "datadog-agent",
+		Plaintext: agent.Plaintext(), Variable: agent.Var, Auth: "none (the Agent holds the API key)",
+	}}, endpoints...)
 	p := newNativeProcessor(s, stats)
 	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource))
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
@@ -122,24 +119,24 @@ func newNative(ctx context.Context, c Config, id Identity, s exporters.Settings)
 	}, nil
 }
 
-// nativeMetrics is the reader of application metrics in native mode, nil
-// when TELEMETRY_METRICS=false, and its endpoint. They go to the Agent's OTLP
+// nativeMetrics is the reader of application metrics in native mode and
+// its endpoint, none when TELEMETRY_METRICS=false. They go to the Agent's OTLP
 // ingest, as dd-trace-go's own OTel metrics support sends them, rather than
 // nowhere.
-func nativeMetrics(ctx context.Context, c Config, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, exporters.Endpoint, error) {
+func nativeMetrics(ctx context.Context, c Config, id Identity, s exporters.Settings, stats *exporters.Counters) (sdkmetric.Reader, []exporters.Endpoint, error) {
 	if !s.Metrics {
-		return nil, exporters.Endpoint{}, nil
+		return nil, nil, nil
 	}
 	mt, err := c.NativeMetricsTarget()
 	if err != nil {
-		return nil, exporters.Endpoint{}, err
+		return nil, nil, err
 	}
 	reader, err := otlp.NewMetricReader(ctx, mt, otlp.Delta,
 		func(r *resource.Resource) *resource.Resource { return withIdentity(r, id) }, s, stats)
 	if err != nil {
-		return nil, exporters.Endpoint{}, fmt.Errorf("%s: %w", Name, err)
+		return nil, nil, fmt.Errorf("%s: %w", Name, err)
 	}
-	return reader, mt.Endpoint(exporters.EndpointMetrics), nil
+	return reader, []exporters.Endpoint{mt.Endpoint(exporters.EndpointMetrics)}, nil
 }
 
 // cmpOrBool is *set when it is set, else def.

@@ -55,30 +55,12 @@ func agentAppName(c Config, s exporters.Settings) string {
 	return name
 }
 
-// newAgent builds the agent-mode backend: a span processor feeding a New
-// Relic Go agent. The agent connects in the background; nothing here waits
-// on the network.
-func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Backend, error) {
-	if hooks == nil {
-		hooks = &agentHooks{}
-	}
-	logger := s.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if s.Metrics {
-		logger.Debug("newrelic agent mode sends no OpenTelemetry metrics; the agent reports its own",
-			"backend", Name, "error", fmt.Errorf("metrics: %w", exporters.ErrSignalNotSupported).Error())
-	}
-	stats := exporters.NewCounters(Name)
-	acct := &agentAccounting{stats: stats, logger: logger}
-	ctx, cancel := context.WithCancel(context.Background())
-	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
-	appName := agentAppName(c, s)
+// agentOptions configure the Go agent: the application, the licence key,
+// log forwarding, and the agent's own variables as it reads them.
+func agentOptions(c Config, s exporters.Settings, appName string, logger *slog.Logger, transport *agentTransport, hooks *agentHooks) []nr.ConfigOption {
 	host := c.agentHost()
 	labels, _ := parseLabels(c.Labels) // validateAgent has checked them
-
-	opts := []nr.ConfigOption{
+	return []nr.ConfigOption{
 		nr.ConfigAppName(appName),
 		nr.ConfigLicense(string(c.LicenseKey)),
 		nr.ConfigDistributedTracerEnabled(true),
@@ -106,6 +88,29 @@ func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Bac
 			}
 		},
 	}
+}
+
+// newAgent builds the agent-mode backend: a span processor feeding a New
+// Relic Go agent. The agent connects in the background; nothing here waits
+// on the network.
+func newAgent(c Config, s exporters.Settings, hooks *agentHooks) (*exporters.Backend, error) {
+	if hooks == nil {
+		hooks = &agentHooks{}
+	}
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Metrics {
+		logger.Debug("newrelic agent mode sends no OpenTelemetry metrics; the agent reports its own",
+			"backend", Name, "error", fmt.Errorf("metrics: %w", exporters.ErrSignalNotSupported).Error())
+	}
+	stats := exporters.NewCounters(Name)
+	acct := &agentAccounting{stats: stats, logger: logger}
+	ctx, cancel := context.WithCancel(context.Background())
+	transport := newAgentTransport(ctx, s.ExportTimeout, hooks.rootCAs, acct)
+	appName := agentAppName(c, s)
+	opts := agentOptions(c, s, appName, logger, transport, hooks)
 	opts = append(opts, hooks.options...)
 	app, err := nr.NewApplication(opts...)
 	if err != nil {
