@@ -6,11 +6,10 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters/elastic"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 func TestConfigTargets(t *testing.T) {
 	tests := []struct {
@@ -36,7 +35,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := elastic.ConfigFromEnv(tt.env.lookup, tt.strict)
+			c, err := elastic.ConfigFromEnv(tt.env.Lookup, tt.strict)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +88,7 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := elastic.ConfigFromEnv(tt.env.lookup, tt.strict)
+			_, err := elastic.ConfigFromEnv(tt.env.Lookup, tt.strict)
 			if err == nil {
 				t.Fatal("ConfigFromEnv succeeded, want an error")
 			}

@@ -72,7 +72,7 @@ func TestLogFloodIntoABlackHole(t *testing.T) {
 	const workers = 8
 	const flood = 3 * time.Second
 	const queue, batch = 2048, 512 // the specification's defaults, which Init uses
-	tel, _ := initTel(t, baseEnv("reliability-log-flood").with(env{
+	tel, _ := initTel(t, baseEnv("reliability-log-flood").With(env{
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + otlptest.Blackhole(t),
@@ -150,7 +150,7 @@ func TestLogFloodIntoABlackHole(t *testing.T) {
 // points still waiting, within the one deadline.
 func TestShutdownFlushesEverySignal(t *testing.T) {
 	recv, srv := otlptest.NewHTTP(t)
-	tel, _ := initTel(t, baseEnv("reliability-shutdown-signals").with(env{
+	tel, _ := initTel(t, baseEnv("reliability-shutdown-signals").With(env{
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
 		"TELEMETRY_LOGS":              "both",
@@ -194,14 +194,14 @@ func BenchmarkRequestLogExport(b *testing.B) {
 	b.Cleanup(srv.Close)
 	for _, mode := range []string{"local", "both"} {
 		b.Run("logs="+mode, func(b *testing.B) {
-			e := baseEnv("reliability-bench-logs").with(env{
+			e := baseEnv("reliability-bench-logs").With(env{
 				"TELEMETRY_BACKEND":           "otlp",
 				"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
 				"TELEMETRY_LOGS":              mode,
 				"TELEMETRY_METRICS":           "false",
 				"OTEL_BLRP_MAX_QUEUE_SIZE":    "65536",
 			})
-			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 			if err != nil {
 				b.Fatal(err)
 			}
