@@ -229,7 +229,7 @@ func repairKilledWrites(path string) error {
 // straddles a split is read twice, hence the set.
 func jaegerSpans(ctx context.Context, l *lab.Lab, service string, start, end time.Time, ids map[string]bool) error {
 	const limit = 500
-	traces, err := l.JaegerTracesBetween(ctx, service, start, end, limit)
+	traces, err := l.JaegerTraces(ctx, service, lab.Between(start, end), lab.Limit(limit))
 	if err != nil {
 		return err
 	}
