@@ -102,17 +102,33 @@ func (t *Telemetry) Stats() []exporters.Stats {
 // ForceFlush sends everything queued to every backend at once, so a slow
 // one does not eat the others' time, and waits for them or for ctx.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
-	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
-	for _, p := range t.processors {
-		fns = append(fns, p.ForceFlush)
-	}
-	if t.sdkMeter != nil {
-		fns = append(fns, t.sdkMeter.ForceFlush)
-	}
-	for _, lp := range t.sdkLoggers {
-		fns = append(fns, lp.ForceFlush)
+	var fns []func(context.Context) error
+	for _, c := range t.components() {
+		fns = append(fns, c.ForceFlush)
 	}
 	return concurrently(ctx, fns)
+}
+
+// component is what ForceFlush and Shutdown reach: a span processor, the
+// meter provider or a logger provider.
+type component interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// components lists them, each once.
+func (t *Telemetry) components() []component {
+	cs := make([]component, 0, len(t.processors)+1+len(t.sdkLoggers))
+	for _, p := range t.processors {
+		cs = append(cs, p)
+	}
+	if t.sdkMeter != nil {
+		cs = append(cs, t.sdkMeter)
+	}
+	for _, lp := range t.sdkLoggers {
+		cs = append(cs, lp)
+	}
+	return cs
 }
 
 // Shutdown flushes and stops every backend, once. It returns by ctx's
@@ -127,15 +143,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	// The SDK shuts processors down one after another with one deadline, so
 	// a dead backend would leave the others none. Shut them down side by
 	// side first; the SDK's own pass then finds them stopped.
-	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
-	for _, p := range t.processors {
-		fns = append(fns, p.Shutdown)
-	}
-	if t.sdkMeter != nil {
-		fns = append(fns, t.sdkMeter.Shutdown)
-	}
-	for _, lp := range t.sdkLoggers {
-		fns = append(fns, lp.Shutdown)
+	var fns []func(context.Context) error
+	for _, c := range t.components() {
+		fns = append(fns, c.Shutdown)
 	}
 	err := concurrently(ctx, fns)
 	if t.sdkTracer != nil {
