@@ -34,7 +34,7 @@ func BenchmarkInit(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(c.env.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+				tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(c.env.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 				if err != nil {
 					b.Fatal(err)
 				}

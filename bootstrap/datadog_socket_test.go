@@ -30,7 +30,7 @@ func TestProductionDetectsDatadogSocket(t *testing.T) {
 		}
 		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(env{
 			"ENVIRONMENT": "production", "OTEL_SERVICE_NAME": "books", "DD_REMOTE_CONFIGURATION_ENABLED": "false",
-		}.lookup), bootstrap.WithoutGlobals(), bootstrap.WithRegistry(r), bootstrap.WithLogOutput(io.Discard))
+		}.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithRegistry(r), bootstrap.WithLogOutput(io.Discard))
 		if err != nil {
 			return err
 		}

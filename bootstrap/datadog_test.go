@@ -32,28 +32,13 @@ import (
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/internal/lab"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // The tests in this file run the datadog backend in native mode, which
 // owns dd-trace-go's process-wide tracer: none of them runs in parallel.
 
-// lockedBuffer is a bytes.Buffer that library goroutines may write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testutil.SyncBuffer
 
 // initDatadog calls Init with e, no globals, and logs into the returned
 // buffer; the handle is shut down at the end of the test.
@@ -61,7 +46,7 @@ func initDatadog(t *testing.T, e env) (*bootstrap.Telemetry, *lockedBuffer) {
 	t.Helper()
 	logs := &lockedBuffer{}
 	tel, err := bootstrap.Init(context.Background(),
-		bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(logs))
+		bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(logs))
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -146,7 +131,7 @@ func TestDatadogSelectedInProduction(t *testing.T) {
 			"TELEMETRY_BACKEND is unset and no vendor credentials are set"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("err = %v; want %s", err, tt.wantErr)
@@ -222,7 +207,7 @@ func TestDatadogInitAndShutdownAgainstAHungAgent(t *testing.T) {
 		"TELEMETRY_EXPORT_TIMEOUT":   "10s",
 	}
 	start := time.Now()
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

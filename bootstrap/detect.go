@@ -27,7 +27,7 @@ type DetectEnv struct {
 
 // detectCloud runs the cloud detectors OTEL_RESOURCE_DETECTORS names and
 // keeps their resource and outcomes in c for newResource and Config.
-func detectCloud(ctx context.Context, e Env, c *config, p profiles.Profile) error {
+func detectCloud(ctx context.Context, e EnvInput, c *options, p profiles.Profile) error {
 	names, err := detect.ParseDetectors(envResourceDetectors, e.ResourceDetectors)
 	budget := defaultDetectBudget
 	if e.DetectTimeout != nil {
@@ -52,7 +52,7 @@ func detectCloud(ctx context.Context, e Env, c *config, p profiles.Profile) erro
 // identity returns the attributes the local detectors find: they read
 // files and variables only. OTEL_RESOURCE_ATTRIBUTES, applied after them,
 // overrides any of them, service.instance.id included.
-func identity(c config) []resource.Option {
+func identity(c options) []resource.Option {
 	attrs := []attribute.KeyValue{semconv.ServiceInstanceID(detect.InstanceID())}
 	if id := detect.ContainerID(detect.CgroupPath, detect.MountinfoPath); id != "" {
 		attrs = append(attrs, semconv.ContainerID(id))

@@ -29,9 +29,11 @@ const (
 	envRuntimeMetrics     = "TELEMETRY_RUNTIME_METRICS"
 )
 
-// Env is what bootstrap reads from the environment. The tags name each
-// variable in full; docs/configuration.md is generated from them.
-type Env struct {
+// EnvInput is the input: what bootstrap reads from the environment. Options
+// (the options type, set by Option values) override it, and ResolvedConfig is
+// the result. The tags name each variable in full; docs/configuration.md is
+// generated from them.
+type EnvInput struct {
 	Environment        string         `envconfig:"ENVIRONMENT" default:"development" desc:"development, staging, production or test: selects the profile (default backend, sampler, batching, TLS policy, log format)."`
 	Backend            string         `envconfig:"TELEMETRY_BACKEND" desc:"Backend, or comma list for fan-out: jaeger, datadog, newrelic, elastic, otlp, stdout, none. Unset: the profile's default (development: jaeger; test: none; staging and production: detected from the vendor credentials that are set)."`
 	ServiceName        string         `envconfig:"OTEL_SERVICE_NAME" desc:"service.name. Default: service.name in OTEL_RESOURCE_ATTRIBUTES, else unknown_service:<executable>."`
@@ -60,8 +62,8 @@ type Env struct {
 	RuntimeMetrics         bool   `envconfig:"TELEMETRY_RUNTIME_METRICS" default:"true" desc:"false: no Go runtime (memory, GC, goroutines, scheduler) and process (CPU time, RSS, open file descriptors) metrics. They go wherever metrics go."`
 }
 
-func readEnv(lookup envconf.LookupFunc) (Env, error) {
-	var e Env
+func readEnv(lookup envconf.LookupFunc) (EnvInput, error) {
+	var e EnvInput
 	err := envconf.Process(lookup, &e)
 	if m, _ := ParseExporters(envMetricsExporter, e.MetricsExporter); len(m) == 1 && m[0] == "none" {
 		e.Metrics = false

@@ -7,13 +7,12 @@ import (
 	"testing"
 
 	"github.com/otelswitch/otelswitch/bootstrap"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // env is a variable set handed to Init through WithLookupEnv; the process
 // environment is never touched.
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // initEnv calls Init with e only, no globals, logging into the returned
 // buffer, and shuts down at the end of the test.
@@ -21,7 +20,7 @@ func initEnv(t testing.TB, e env, opts ...bootstrap.Option) (*bootstrap.Telemetr
 	t.Helper()
 	var logs bytes.Buffer
 	tel, err := bootstrap.Init(context.Background(), append([]bootstrap.Option{
-		bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(&logs),
+		bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(&logs),
 	}, opts...)...)
 	if err != nil {
 		t.Fatalf("Init: %v", err)
@@ -31,7 +30,7 @@ func initEnv(t testing.TB, e env, opts ...bootstrap.Option) (*bootstrap.Telemetr
 }
 
 func initErr(e env) error {
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err == nil {
 		_ = tel.Shutdown(context.Background())
 	}

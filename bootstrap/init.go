@@ -28,20 +28,19 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, c, s, profile := p.env, p.cfg, p.settings, p.profile
 	if p.SDKDisabled {
-		return disabled(e, c, s, profile)
+		return disabled(p), nil
 	}
 	backends := make([]*exporters.Backend, 0, len(p.Backends))
 	for _, b := range p.Backends {
 		backends = append(backends, b.Backend)
 	}
-	t, err := assemble(e, c, s, profile, backends)
+	t, err := assemble(p, backends)
 	if err != nil {
 		shutdownAll(ctx, backends)
 		return nil, err
 	}
-	if c.globals {
+	if p.cfg.globals {
 		installGlobals(t)
 	}
 	// The startup line and warnings are about this process's telemetry,
@@ -52,7 +51,7 @@ func Init(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	return t, nil
 }
 
-func buildBackends(ctx context.Context, c config, s exporters.Settings, names []string) ([]*exporters.Backend, error) {
+func buildBackends(ctx context.Context, c options, s exporters.Settings, names []string) ([]*exporters.Backend, error) {
 	var backends []*exporters.Backend
 	var errs []error
 	for _, name := range names {
@@ -70,13 +69,44 @@ func buildBackends(ctx context.Context, c config, s exporters.Settings, names []
 	return backends, errors.Join(errs...)
 }
 
-// settings resolves everything the backends share and the backend names.
-func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporters.Settings, []string, error) {
+// resolved is what settings works out before any backend is built: checked,
+// but nothing in it runs yet.
+type resolved struct {
+	settings exporters.Settings
+	names    []string // the backends
+	sampler  samplerChoice
+	logs     logPlan
+	limits   sdktrace.SpanLimits
+}
+
+// settings resolves everything the backends share, the backend names, the
+// sampler, the log plan and the span limits, with every problem in one error.
+func settings(ctx context.Context, e EnvInput, c options, p profiles.Profile) (resolved, error) {
+	var r resolved
 	var errs []error
-	names, err := resolveBackends(e, c, p)
+	var err error
+	r.names, err = resolveBackends(e, c, p)
 	errs = append(errs, err)
+	r.settings, err = backendSettings(ctx, e, c, p)
+	errs = append(errs, err)
+	r.limits, err = spanLimits(e.StandardEnv)
+	errs = append(errs, err)
+	r.logs, err = resolveLogs(e, p.Logs)
+	errs = append(errs, err)
+	r.settings.Logs, r.settings.LogBatch, r.settings.LogExportTimeout = r.logs.toBackends(), r.logs.batch, r.logs.timeout
+	r.sampler, err = resolveSampler(e, p)
+	errs = append(errs, err, checkRateLimit(e.SamplingEnv))
+	// The backends report through the local output without correlation: the
+	// correlating handler needs the backends (assemble builds it).
+	r.settings.Logger, err = newLogger(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, nil)
+	errs = append(errs, err)
+	return r, errors.Join(errs...)
+}
+
+// backendSettings is the resource, batching, timeouts and metrics settings
+// every backend is built with.
+func backendSettings(ctx context.Context, e EnvInput, c options, p profiles.Profile) (exporters.Settings, error) {
 	res, name, version, err := newResource(ctx, e, c, p.Name)
-	errs = append(errs, err)
 	s := exporters.Settings{
 		Environment:    p.Name,
 		Lookup:         c.lookup,
@@ -90,19 +120,20 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 		Metrics:        e.Metrics,
 		MetricInterval: p.MetricInterval,
 		NoRetry:        c.noRetry,
+		RuntimeMetrics: e.RuntimeMetrics,
 	}
-	// The standard OTEL_* variables override the profile, and the
-	// TELEMETRY_* ones below override them (docs/configuration.md).
-	errs = append(errs, applyBatching(e.StandardEnv, &s))
-	_, err = spanLimits(e.StandardEnv)
-	errs = append(errs, err)
-	plan, err := resolveLogs(e, p.Logs)
-	errs = append(errs, err)
-	s.Logs, s.LogBatch, s.LogExportTimeout = plan.toBackends(), plan.batch, plan.timeout
-	s.RuntimeMetrics = e.RuntimeMetrics
 	if e.Metrics && e.RuntimeMetrics {
 		s.MetricProducers = append(s.MetricProducers, runtimeProducer())
 	}
+	// The standard OTEL_* variables override the profile, and the
+	// TELEMETRY_* ones below override them (docs/configuration.md).
+	return s, errors.Join(err, applyBatching(e.StandardEnv, &s), applyTimeouts(e, &s))
+}
+
+// applyTimeouts checks TELEMETRY_EXPORT_TIMEOUT, which overrides the
+// profile's, and TELEMETRY_SHUTDOWN_TIMEOUT.
+func applyTimeouts(e EnvInput, s *exporters.Settings) error {
+	var errs []error
 	if e.ExportTimeout != nil {
 		if *e.ExportTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envExportTimeout, *e.ExportTimeout))
@@ -112,26 +143,12 @@ func settings(ctx context.Context, e Env, c config, p profiles.Profile) (exporte
 	if e.ShutdownTimeout != nil && *e.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%s=%s: want a positive duration", envShutdownTimeout, *e.ShutdownTimeout))
 	}
-	if e.LogFormat == "" {
-		e.LogFormat = p.LogFormat
-	}
-	// Sampler and propagators are built again in assemble, once the backends
-	// are known; checking them here puts their errors beside the others.
-	_, _, _, _, err = newSampler(e, p, name, false)
-	errs = append(errs, err, checkRateLimit(e.SamplingEnv))
-	_, _, err = newPropagator(e, c.registry, nil)
-	errs = append(errs, err)
-	// The library's own diagnostics go through a logger without correlation
-	// until the pipeline exists; assemble replaces it.
-	logger, err := newLogger(c.logOutput, e.LogFormat, e.LogLevel, nil)
-	errs = append(errs, err)
-	s.Logger = logger
-	return s, names, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // resolveBackends turns TELEMETRY_BACKEND, or the profile's default, into
 // backend names.
-func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
+func resolveBackends(e EnvInput, c options, p profiles.Profile) ([]string, error) {
 	known := c.registry.Names()
 	if e.Backend != "" {
 		names := splitList(e.Backend)
@@ -175,32 +192,44 @@ func resolveBackends(e Env, c config, p profiles.Profile) ([]string, error) {
 	}
 }
 
-// assemble builds the providers around the backends.
-func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backends []*exporters.Backend) (*Telemetry, error) {
-	sampler, samplerName, ratio, stopSampler, serr := newSampler(e, p, s.ServiceName, true)
-	if vs, name := vendorSampler(backends); vs != nil && serr == nil {
-		stopSampler()
-		sampler, samplerName, ratio, stopSampler = withRateLimit(vs, e.SamplingEnv), name, 0, func() {}
+// assemble builds the providers around the backends: the logger provider
+// and the handlers of slog, the tracer provider and the meter provider, each
+// by its own function.
+func assemble(p *Plan, backends []*exporters.Backend) (*Telemetry, error) {
+	t, err := newLogging(p, backends)
+	if err != nil {
+		return nil, err
 	}
-	var wanted []exporters.NamedPropagator
+	t.backends = backends
+	t.propagator, t.config.Propagators = p.propagator, p.propagators
+	t.config.Signals = signalRoutes(backends, p.settings)
+	t.config.Detectors = detectorOutcomes(p.cfg.detectors)
+	s := p.settings
+	t.config.Tuning = Tuning{
+		BatchDelay: Duration(s.Batch.Delay), MaxQueue: s.Batch.MaxQueue, MaxExport: s.Batch.MaxExport,
+		MetricInterval: Duration(s.MetricInterval), MetricTimeout: Duration(s.MetricTimeout), SpanLimits: p.limits,
+	}
 	for _, b := range backends {
-		wanted = append(wanted, b.Propagators...)
+		t.config.Backends = append(t.config.Backends, b.Name)
+		t.config.Exporters[b.Name] = b.Config
 	}
-	prop, propNames, perr := newPropagator(e, c.registry, wanted)
-	if err := errors.Join(serr, perr); err != nil {
-		stopSampler()
+	newTracerProvider(t, p, backends)
+	if err := newMeterProvider(t, p, backends); err != nil {
+		t.stopSampler()
 		return nil, err
 	}
-	plan, err := resolveLogs(e, p.Logs)
+	return t, nil
+}
+
+// newLogging builds the logger provider of TELEMETRY_LOGS=export or both and
+// the handler slog logs through, and returns the handle around them.
+func newLogging(p *Plan, backends []*exporters.Backend) (*Telemetry, error) {
+	e, c, plan := p.env, p.cfg, p.logs
+	local, level, err := newLocalHandler(c.logOutput, firstNonEmpty(e.LogFormat, p.profile.LogFormat), e.LogLevel, correlator(backends))
 	if err != nil {
-		stopSampler()
 		return nil, err
 	}
-	local, level, err := newLocalHandler(c.logOutput, firstNonEmpty(e.LogFormat, p.LogFormat), e.LogLevel, correlator(backends))
-	if err != nil {
-		return nil, err
-	}
-	lp, sdkLoggers, err := loggerProviders(plan, s.Resource, backends, c.logOutput)
+	lp, sdkLoggers, err := loggerProviders(plan, p.settings.Resource, backends, c.logOutput)
 	if err != nil {
 		return nil, err
 	}
@@ -218,73 +247,83 @@ func assemble(e Env, c config, s exporters.Settings, p profiles.Profile, backend
 	if len(handlers) == 1 {
 		h = handlers[0]
 	}
-	t := newTelemetry(e, c, s, p, slog.New(h))
+	t := newTelemetry(p, slog.New(h))
 	t.localLogger = slog.New(local)
 	t.loggerProvider, t.sdkLoggers = lp, sdkLoggers
 	t.config.Logs, t.config.LogsExporter = plan.mode, plan.exporter
-	t.config.Signals = signalRoutes(backends, s)
-	t.stopSampler = stopSampler
-	t.backends = backends
-	t.propagator = prop
-	t.config.Sampler, t.config.SamplerRatio, t.config.Propagators = samplerName, ratio, propNames
-	t.config.Detectors = detectorOutcomes(c.detectors)
+	return t, nil
+}
 
-	// Checked in settings already.
-	limits, _ := spanLimits(e.StandardEnv)
-	t.config.Tuning = Tuning{
-		BatchDelay: Duration(s.Batch.Delay), MaxQueue: s.Batch.MaxQueue, MaxExport: s.Batch.MaxExport,
-		MetricInterval: Duration(s.MetricInterval), MetricTimeout: Duration(s.MetricTimeout), SpanLimits: limits,
-	}
+// newTracerProvider builds the tracer provider: the sampler, the resource,
+// the span limits and every backend's span processor, the recorder of the
+// test profile and the processors given as options.
+func newTracerProvider(t *Telemetry, p *Plan, backends []*exporters.Backend) {
+	sampler, name, ratio, stop := chooseSampler(p, backends)
+	t.stopSampler = stop
+	t.config.Sampler, t.config.SamplerRatio = name, ratio
 	topts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(sampler), sdktrace.WithResource(s.Resource), sdktrace.WithRawSpanLimits(limits),
+		sdktrace.WithSampler(sampler), sdktrace.WithResource(p.settings.Resource), sdktrace.WithRawSpanLimits(p.limits),
 	}
 	for _, b := range backends {
 		if b.SpanProcessor != nil {
 			t.processors = append(t.processors, b.SpanProcessor)
 		}
-		t.config.Backends = append(t.config.Backends, b.Name)
-		t.config.Exporters[b.Name] = b.Config
 	}
-	if p.Record {
+	if p.profile.Record {
 		t.recorder = tracetest.NewSpanRecorder()
 		t.processors = append(t.processors, t.recorder)
 	}
-	t.processors = append(t.processors, c.processors...)
+	t.processors = append(t.processors, p.cfg.processors...)
 	for _, sp := range t.processors {
 		topts = append(topts, sdktrace.WithSpanProcessor(sp))
 	}
 	t.sdkTracer = sdktrace.NewTracerProvider(topts...)
 	t.tracerProvider = t.sdkTracer
+}
 
+// chooseSampler is the sampler a backend brings when its vendor's sampling
+// variables are set, else the one OTEL_TRACES_SAMPLER chose, built now (a
+// remote one starts polling); stop ends it.
+func chooseSampler(p *Plan, backends []*exporters.Backend) (s sdktrace.Sampler, name string, ratio float64, stop func()) {
+	if vs, name := vendorSampler(backends); vs != nil {
+		return withRateLimit(vs, p.env.SamplingEnv), name, 0, func() {}
+	}
+	s, stop = p.sampler.build(p.settings.ServiceName, p.env.SamplingEnv)
+	return s, p.sampler.name, p.sampler.ratio, stop
+}
+
+// newMeterProvider builds the meter provider over every backend's reader
+// and the readers given as options. When no reader takes metrics (jaeger,
+// none, stdout), the no-op provider stays: the SDK's, with no reader, still
+// resolves the attributes of every measurement, for nothing
+// (docs/performance.md).
+func newMeterProvider(t *Telemetry, p *Plan, backends []*exporters.Backend) error {
 	var readers []sdkmetric.Option
-	if e.Metrics {
+	if p.env.Metrics {
 		for _, b := range backends {
 			if b.MetricReader != nil {
 				readers = append(readers, sdkmetric.WithReader(b.MetricReader))
 			}
 		}
 	}
-	for _, r := range c.metricReaders {
+	for _, r := range p.cfg.metricReaders {
 		readers = append(readers, sdkmetric.WithReader(r))
 	}
-	// When no reader takes metrics (jaeger, none, stdout), the no-op
-	// provider stays: the SDK's, with no reader, still resolves the
-	// attributes of every measurement, for nothing (docs/performance.md).
-	if len(readers) > 0 {
-		t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(s.Resource))...)
-		t.meterProvider = t.sdkMeter
-		if e.Metrics && e.RuntimeMetrics {
-			if err := startRuntimeMetrics(t.sdkMeter); err != nil {
-				return nil, err
-			}
-		}
+	if len(readers) == 0 {
+		return nil
 	}
-	return t, nil
+	t.sdkMeter = sdkmetric.NewMeterProvider(append(readers, sdkmetric.WithResource(p.settings.Resource))...)
+	t.meterProvider = t.sdkMeter
+	if p.env.Metrics && p.env.RuntimeMetrics {
+		return startRuntimeMetrics(t.sdkMeter)
+	}
+	return nil
 }
 
 // newTelemetry fills what every handle has, enabled or not.
-func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, logger *slog.Logger) *Telemetry {
-	shutdownTimeout := p.ShutdownTimeout
+func newTelemetry(p *Plan, logger *slog.Logger) *Telemetry {
+	e, s, profile := p.env, p.settings, p.profile
+	shutdownTimeout := profile.ShutdownTimeout
 	if e.ShutdownTimeout != nil {
 		shutdownTimeout = *e.ShutdownTimeout
 	}
@@ -293,8 +332,9 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 		meterProvider:   metricnoop.NewMeterProvider(),
 		logger:          logger,
 		shutdownTimeout: shutdownTimeout,
-		config: Config{
-			Environment:     p.Name,
+		stopSampler:     func() {},
+		config: ResolvedConfig{
+			Environment:     profile.Name,
 			ServiceName:     s.ServiceName,
 			ServiceVersion:  s.ServiceVersion,
 			Metrics:         e.Metrics,
@@ -302,7 +342,7 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 			AllowInsecure:   e.AllowInsecure,
 			ExportTimeout:   Duration(s.ExportTimeout),
 			ShutdownTimeout: Duration(shutdownTimeout),
-			LogFormat:       firstNonEmpty(e.LogFormat, p.LogFormat),
+			LogFormat:       firstNonEmpty(e.LogFormat, profile.LogFormat),
 			Exporters:       map[string]any{},
 		},
 	}
@@ -310,19 +350,14 @@ func newTelemetry(e Env, c config, s exporters.Settings, p profiles.Profile, log
 
 // disabled returns the handle of OTEL_SDK_DISABLED=true: no-op providers, the
 // propagator still set so context keeps flowing through the service.
-func disabled(e Env, c config, s exporters.Settings, p profiles.Profile) (*Telemetry, error) {
-	prop, propNames, err := newPropagator(e, c.registry, nil)
-	if err != nil {
-		return nil, err
-	}
-	t := newTelemetry(e, c, s, p, s.Logger)
-	t.propagator = prop
-	t.config.Propagators = propNames
+func disabled(p *Plan) *Telemetry {
+	t := newTelemetry(p, p.settings.Logger)
+	t.propagator, t.config.Propagators = p.propagator, p.propagators
 	t.config.Sampler = "always_off"
-	if c.globals {
+	if p.cfg.globals {
 		installGlobals(t)
 	}
-	return t, nil
+	return t
 }
 
 func installGlobals(t *Telemetry) {

@@ -53,7 +53,7 @@ func (p logPlan) toBackends() bool { return p.export() && p.backends }
 // enum case-insensitively, with every problem in one error. The batch
 // defaults are the specification's (1 s, 2048, 512); the export timeout
 // defaults to the other signals', so Shutdown bounds all three alike.
-func resolveLogs(e Env, defaultMode string) (logPlan, error) {
+func resolveLogs(e EnvInput, defaultMode string) (logPlan, error) {
 	var errs []error
 	p := logPlan{
 		mode:     strings.ToLower(strings.TrimSpace(e.Logs)),

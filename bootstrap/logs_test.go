@@ -140,7 +140,7 @@ func TestLogsVariablesRejected(t *testing.T) {
 func TestLogsExporterVariable(t *testing.T) {
 	recv, srv := otlptest.NewHTTP(t)
 	base := env{"TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, "TELEMETRY_LOGS": "both", "TELEMETRY_METRICS": "false"}
-	tel, _ := initEnv(t, base.with(env{"OTEL_LOGS_EXPORTER": "NONE"}))
+	tel, _ := initEnv(t, base.With(env{"OTEL_LOGS_EXPORTER": "NONE"}))
 	tel.Logger().Info("kept local")
 	_ = tel.ForceFlush(context.Background())
 	if n := len(recv.LogRecords()); n != 0 {
@@ -150,7 +150,7 @@ func TestLogsExporterVariable(t *testing.T) {
 		t.Errorf("Config().Signals[otlp].Logs = %q", got)
 	}
 
-	tel, out := initEnv(t, base.with(env{"OTEL_LOGS_EXPORTER": "console"}))
+	tel, out := initEnv(t, base.With(env{"OTEL_LOGS_EXPORTER": "console"}))
 	ctx, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "op")
 	tel.Logger().InfoContext(ctx, "to the console")
 	span.End()
@@ -227,17 +227,6 @@ func TestRuntimeMetrics(t *testing.T) {
 			t.Errorf("runtime metrics %v: %d data points exported", on, st.Exported)
 		}
 	}
-}
-
-func (e env) with(more env) env {
-	out := env{}
-	for k, v := range e {
-		out[k] = v
-	}
-	for k, v := range more {
-		out[k] = v
-	}
-	return out
 }
 
 func hasAttr(kvs []*commonpb.KeyValue, key string) bool {

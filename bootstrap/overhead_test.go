@@ -30,7 +30,7 @@ func TestMeterProviderWithoutReaderIsNoop(t *testing.T) {
 		{env{"TELEMETRY_BACKEND": "jaeger"}, "noop"},
 		{env{"TELEMETRY_BACKEND": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + closedPort(t)}, "sdk"},
 	} {
-		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestMeterProviderWithoutReaderIsNoop(t *testing.T) {
 // by hand: the two hex strings, not a slice besides.
 func TestDefaultCorrelationAllocatesNothingMore(t *testing.T) {
 	var out bytes.Buffer
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(env{"TELEMETRY_BACKEND": "none"}.lookup),
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(env{"TELEMETRY_BACKEND": "none"}.Lookup),
 		bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(&out))
 	if err != nil {
 		t.Fatal(err)

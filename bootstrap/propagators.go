@@ -43,7 +43,7 @@ func lookupPropagator(reg *exporters.Registry, name string) (exporters.NamedProp
 
 // newPropagator resolves OTEL_PROPAGATORS; when it is unset the default is
 // tracecontext and baggage plus the propagators the chosen backends carry.
-func newPropagator(e Env, reg *exporters.Registry, wanted []exporters.NamedPropagator) (propagation.TextMapPropagator, []string, error) {
+func newPropagator(e EnvInput, reg *exporters.Registry, wanted []exporters.NamedPropagator) (propagation.TextMapPropagator, []string, error) {
 	props := append([]exporters.NamedPropagator{{Name: "tracecontext"}, {Name: "baggage"}}, wanted...)
 	if e.Propagators != "" {
 		props = nil
@@ -75,7 +75,7 @@ func newPropagator(e Env, reg *exporters.Registry, wanted []exporters.NamedPropa
 
 // resolvePropagator returns p with its propagator: the one a backend carries,
 // else the one registered under its name.
-func resolvePropagator(e Env, reg *exporters.Registry, p exporters.NamedPropagator) (exporters.NamedPropagator, error) {
+func resolvePropagator(e EnvInput, reg *exporters.Registry, p exporters.NamedPropagator) (exporters.NamedPropagator, error) {
 	if p.Propagator != nil {
 		return p, nil
 	}

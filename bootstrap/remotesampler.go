@@ -45,33 +45,41 @@ func parseRemoteArgs(arg string, strict, allowInsecure bool) (remoteArgs, error)
 		if !ok {
 			return a, bad(fmt.Sprintf("%q is not key=value", item))
 		}
-		switch k {
-		case "endpoint":
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return a, bad(fmt.Sprintf("endpoint %q is not an http or https URL", v))
-			}
-			if u.Path == "" || u.Path == "/" {
-				u.Path = "/sampling" // the specification's examples give host:port only
-			}
-			a.endpoint = u.String()
-		case "pollingIntervalMs":
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				return a, bad(fmt.Sprintf("pollingIntervalMs %q is not a positive whole number", v))
-			}
-			a.polling = time.Duration(n) * time.Millisecond
-		case "initialSamplingRate":
-			r, err := strconv.ParseFloat(v, 64)
-			if err != nil || r < 0 || r > 1 {
-				return a, bad(fmt.Sprintf("initialSamplingRate %q is not a number from 0 to 1", v))
-			}
-			a.initial = r
-		default:
-			return a, bad(fmt.Sprintf("unknown key %q", k))
+		if why := a.set(k, v); why != "" {
+			return a, bad(why)
 		}
 	}
 	return a, checkRemoteEndpoint(arg, a.endpoint, strict, allowInsecure)
+}
+
+// set sets key k to v, or says why it cannot.
+func (a *remoteArgs) set(k, v string) (why string) {
+	switch k {
+	case "endpoint":
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Sprintf("endpoint %q is not an http or https URL", v)
+		}
+		if u.Path == "" || u.Path == "/" {
+			u.Path = "/sampling" // the specification's examples give host:port only
+		}
+		a.endpoint = u.String()
+	case "pollingIntervalMs":
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Sprintf("pollingIntervalMs %q is not a positive whole number", v)
+		}
+		a.polling = time.Duration(n) * time.Millisecond
+	case "initialSamplingRate":
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1 {
+			return fmt.Sprintf("initialSamplingRate %q is not a number from 0 to 1", v)
+		}
+		a.initial = r
+	default:
+		return fmt.Sprintf("unknown key %q", k)
+	}
+	return ""
 }
 
 // checkRemoteEndpoint applies the exporters' TLS policy to the sampling
@@ -100,7 +108,7 @@ type remoteSampler interface {
 
 // remoteEndpoint is the sampling server e's sampler polls, or "" when the
 // sampler is not a remote one (or its argument is wrong: Init reports it).
-func remoteEndpoint(e Env) string {
+func remoteEndpoint(e EnvInput) string {
 	if !strings.HasSuffix(strings.ToLower(e.Sampler), "jaeger_remote") {
 		return ""
 	}

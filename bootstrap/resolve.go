@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strings"
 
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
@@ -34,10 +36,16 @@ type Plan struct {
 	// such as a production service without a name; Init logs each.
 	Warnings []string `json:"warnings,omitempty"`
 
-	env      Env
-	cfg      config
+	env      EnvInput
+	cfg      options
 	settings exporters.Settings
 	profile  profiles.Profile
+	// What Init builds the providers from, resolved once here.
+	sampler     samplerChoice
+	logs        logPlan
+	limits      sdktrace.SpanLimits
+	propagator  propagation.TextMapPropagator
+	propagators []string
 }
 
 // PlannedBackend is one backend of a Plan, built but not yet sending.
@@ -76,46 +84,90 @@ func (p *Plan) Close(ctx context.Context) error {
 // installing anything or sending a byte. It returns every configuration
 // problem at once, as Init does; on error nothing is left running.
 func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
-	c := newConfig(opts)
+	c := newOptions(opts)
 	if c.registry == nil {
 		c.registry = DefaultRegistry()
 	}
 	c.lookup = caseInsensitive(c.lookup)
-	e, err := readEnv(c.lookup)
-	if c.environment != "" {
-		e.Environment = c.environment
-	}
-	profile, perr := profiles.Lookup(e.Environment)
-	if err = errors.Join(err, perr); perr != nil {
+	e, profile, err := readInput(c)
+	if profile.Name == "" {
 		return nil, err
 	}
 	err = errors.Join(err, detectCloud(ctx, e, &c, profile))
-	s, names, serr := settings(ctx, e, c, profile)
+	r, serr := settings(ctx, e, c, profile)
+	p := newPlan(e, c, profile, r)
+	var backends []*exporters.Backend
+	if !e.SDKDisabled || err != nil || serr != nil {
+		// Read and build every backend even when something else is wrong, so
+		// one run shows every problem (with OTEL_SDK_DISABLED, only then).
+		var berr error
+		backends, berr = buildBackends(ctx, c, r.settings, r.names)
+		serr = errors.Join(serr, berr)
+	}
+	// Default propagators are tracecontext and baggage plus what the
+	// backends ask for.
+	var perr error
+	p.propagator, p.propagators, perr = newPropagator(e, c.registry, wantedPropagators(backends))
+	if err = errors.Join(err, serr, perr); err != nil {
+		shutdownAll(ctx, backends)
+		return nil, err
+	}
+	planBackends(p, backends)
+	return p, nil
+}
+
+// newPlan is the plan of what settings resolved, before any backend.
+func newPlan(e EnvInput, c options, profile profiles.Profile, r resolved) *Plan {
 	p := &Plan{
 		Environment:    profile.Name,
-		ServiceName:    s.ServiceName,
-		ServiceVersion: s.ServiceVersion,
+		ServiceName:    r.settings.ServiceName,
+		ServiceVersion: r.settings.ServiceVersion,
+		Sampler:        r.sampler.name,
+		SamplerRatio:   r.sampler.ratio,
 		SDKDisabled:    e.SDKDisabled,
 		AllowInsecure:  e.AllowInsecure,
 		Backends:       []PlannedBackend{},
 		env:            e,
 		cfg:            c,
-		settings:       s,
+		settings:       r.settings,
 		profile:        profile,
+		sampler:        r.sampler,
+		logs:           r.logs,
+		limits:         r.limits,
 	}
-	if _, name, ratio, _, err := newSampler(e, profile, s.ServiceName, false); err == nil {
-		p.Sampler, p.SamplerRatio = name, ratio
-	}
-	if e.SDKDisabled && err == nil && serr == nil {
+	if e.SDKDisabled {
 		p.Sampler, p.SamplerRatio = "always_off", 0
-		return p, nil
 	}
-	// Read and build every backend even when something else is wrong, so one
-	// run shows every problem.
-	backends, berr := buildBackends(ctx, c, s, names)
-	if err = errors.Join(err, serr, berr); err != nil {
-		shutdownAll(ctx, backends)
-		return nil, err
+	return p
+}
+
+// readInput reads the environment and looks up its profile; the profile is
+// empty when ENVIRONMENT names none, and nothing more can be resolved.
+func readInput(c options) (EnvInput, profiles.Profile, error) {
+	e, err := readEnv(c.lookup)
+	if c.environment != "" {
+		e.Environment = c.environment
+	}
+	profile, perr := profiles.Lookup(e.Environment)
+	if perr != nil {
+		return e, profiles.Profile{}, errors.Join(err, perr)
+	}
+	return e, profile, err
+}
+
+func wantedPropagators(backends []*exporters.Backend) []exporters.NamedPropagator {
+	var wanted []exporters.NamedPropagator
+	for _, b := range backends {
+		wanted = append(wanted, b.Propagators...)
+	}
+	return wanted
+}
+
+// planBackends lists the backends in p, the signals they send and the
+// warnings about them.
+func planBackends(p *Plan, backends []*exporters.Backend) {
+	if p.SDKDisabled {
+		return
 	}
 	p.Signals = []string{exporters.EndpointTraces}
 	metrics, logs := false, false
@@ -124,14 +176,13 @@ func Resolve(ctx context.Context, opts ...Option) (*Plan, error) {
 		metrics = metrics || b.MetricReader != nil
 		logs = logs || b.LogProcessor != nil
 	}
-	if e.Metrics && metrics {
+	if p.env.Metrics && metrics {
 		p.Signals = append(p.Signals, exporters.EndpointMetrics)
 	}
 	if logs {
 		p.Signals = append(p.Signals, exporters.EndpointLogs)
 	}
 	p.Warnings = warnings(p)
-	return p, nil
 }
 
 // warnings lists what works but looks wrong in staging and production.

@@ -18,7 +18,7 @@ import (
 // service name and version: option, then the dedicated variable, then
 // OTEL_RESOURCE_ATTRIBUTES, then a default. deployment.environment.name is
 // always the ENVIRONMENT in force.
-func newResource(ctx context.Context, e Env, c config, environment string) (*resource.Resource, string, string, error) {
+func newResource(ctx context.Context, e EnvInput, c options, environment string) (*resource.Resource, string, string, error) {
 	// A malformed entry is reported, and the well-formed ones still used, so
 	// the backends can be checked in the same run.
 	pairs, perr := envconf.ParseList(envResourceAttributes, e.ResourceAttributes)

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -12,47 +13,65 @@ import (
 
 const samplerNames = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, jaeger_remote, parentbased_jaeger_remote"
 
-// newSampler resolves OTEL_TRACES_SAMPLER and its argument over the
-// profile's defaults. It returns the sampler's name and ratio for Config.
-// With start false it only checks: a remote sampler would start polling.
-// stop, never nil, ends what the sampler started.
-func newSampler(e Env, p profiles.Profile, service string, start bool) (s sdktrace.Sampler, name string, ratio float64, stop func(), err error) {
-	stop = func() {}
-	name, ratio = p.Sampler, p.SamplerArg
+// samplerChoice is OTEL_TRACES_SAMPLER and its argument over the profile's
+// defaults, checked but not built: building a remote sampler starts polling.
+type samplerChoice struct {
+	name   string
+	ratio  float64    // for the traceidratio samplers; 0 for the others
+	remote remoteArgs // for the jaeger_remote samplers
+}
+
+// resolveSampler checks OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG.
+func resolveSampler(e EnvInput, p profiles.Profile) (samplerChoice, error) {
+	ch := samplerChoice{name: p.Sampler, ratio: p.SamplerArg}
 	if e.Sampler != "" {
-		name, ratio = e.Sampler, 1
+		ch.name, ch.ratio = e.Sampler, 1
 	}
-	if e.SamplerArg != "" && (name == "traceidratio" || name == "parentbased_traceidratio") {
+	switch ch.name {
+	case "traceidratio", "parentbased_traceidratio":
+		if e.SamplerArg == "" {
+			return ch, nil
+		}
 		r, err := strconv.ParseFloat(e.SamplerArg, 64)
 		if err != nil || r < 0 || r > 1 {
-			return nil, "", 0, stop, fmt.Errorf("%s=%q: want a number from 0 to 1", envSamplerArg, e.SamplerArg)
+			return samplerChoice{}, fmt.Errorf("%s=%q: want a number from 0 to 1", envSamplerArg, e.SamplerArg)
 		}
-		ratio = r
+		ch.ratio = r
+		return ch, nil
+	case "jaeger_remote", "parentbased_jaeger_remote":
+		var err error
+		ch.ratio = 0
+		ch.remote, err = parseRemoteArgs(e.SamplerArg, p.Strict, e.AllowInsecure)
+		if err == nil {
+			err = remoteSamplerBuilt(ch.name)
+		}
+		return ch, err
+	case "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+		ch.ratio = 0
+		return ch, nil
 	}
-	switch name {
+	return samplerChoice{}, fmt.Errorf("%s=%q: unknown sampler; want one of %s", envSampler, ch.name, samplerNames)
+}
+
+// build makes the chosen sampler for service, under the rate limit of se. A
+// remote sampler starts polling here; stop, never nil, ends it.
+func (ch samplerChoice) build(service string, se SamplingEnv) (s sdktrace.Sampler, stop func()) {
+	stop = func() {}
+	switch strings.TrimPrefix(ch.name, "parentbased_") {
 	case "always_on":
 		s = sdktrace.AlwaysSample()
 	case "always_off":
 		s = sdktrace.NeverSample()
 	case "traceidratio":
-		s = sdktrace.TraceIDRatioBased(ratio)
-	case "parentbased_always_on":
-		s = sdktrace.ParentBased(sdktrace.AlwaysSample())
-	case "parentbased_always_off":
-		s = sdktrace.ParentBased(sdktrace.NeverSample())
-	case "parentbased_traceidratio":
-		s = sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
-	case "jaeger_remote", "parentbased_jaeger_remote":
-		if s, stop, err = jaegerRemote(e, p, name, service, start); err != nil {
-			return nil, "", 0, stop, err
-		}
-	default:
-		return nil, "", 0, stop, fmt.Errorf("%s=%q: unknown sampler; want one of %s", envSampler, name, samplerNames)
+		s = sdktrace.TraceIDRatioBased(ch.ratio)
+	case "jaeger_remote":
+		remote := newRemoteSampler(service, ch.remote)
+		s, stop = remote, remote.Close
 	}
-	if name != "traceidratio" && name != "parentbased_traceidratio" {
-		ratio = 0
+	if strings.HasPrefix(ch.name, "parentbased_") {
+		s = sdktrace.ParentBased(s)
 	}
-	return withRateLimit(s, e.SamplingEnv), name, ratio, stop, nil
+	return withRateLimit(s, se), stop
 }
 
 // vendorSampler returns the sampler a backend brings when its vendor's
@@ -65,26 +84,4 @@ func vendorSampler(backends []*exporters.Backend) (sdktrace.Sampler, string) {
 		}
 	}
 	return nil, ""
-}
-
-// jaegerRemote builds the jaeger_remote sampler name asks for; with start
-// false it only checks (AlwaysSample stands in), as newSampler.
-func jaegerRemote(e Env, p profiles.Profile, name, service string, start bool) (sdktrace.Sampler, func(), error) {
-	args, err := parseRemoteArgs(e.SamplerArg, p.Strict, e.AllowInsecure)
-	if err == nil {
-		err = remoteSamplerBuilt(name)
-	}
-	if err != nil {
-		return nil, func() {}, err
-	}
-	var s sdktrace.Sampler = sdktrace.AlwaysSample()
-	stop := func() {}
-	if start {
-		remote := newRemoteSampler(service, args)
-		s, stop = remote, remote.Close
-	}
-	if name == "parentbased_jaeger_remote" {
-		s = sdktrace.ParentBased(s)
-	}
-	return s, stop, nil
 }

@@ -98,7 +98,7 @@ func TestUnchosenBackendsCostNothingAtInit(t *testing.T) {
 			best := -1.0
 			for range 3 { // the least of three runs: a background goroutine may allocate during one
 				n := testing.AllocsPerRun(10, func() {
-					tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.lookup),
+					tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(tt.env.Lookup),
 						bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard), bootstrap.WithRegistry(r))
 					if err != nil {
 						t.Fatal(err)
@@ -129,7 +129,7 @@ func TestUnchosenBackendsCostNothingAtInit(t *testing.T) {
 		}
 	}
 
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": closedPort(t)}.lookup),
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": closedPort(t)}.Lookup),
 		bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)

@@ -85,7 +85,7 @@ func TestStartupWarningsInProduction(t *testing.T) {
 // TestResolveIsInitsPlan: the doctor's view and Init's are one resolution.
 func TestResolveIsInitsPlan(t *testing.T) {
 	e := env{"TELEMETRY_BACKEND": "newrelic", "NEW_RELIC_LICENSE_KEY": canaryKey, "NEW_RELIC_REGION": "eu", "OTEL_SERVICE_NAME": "books"}
-	p, err := bootstrap.Resolve(context.Background(), bootstrap.WithLookupEnv(e.lookup))
+	p, err := bootstrap.Resolve(context.Background(), bootstrap.WithLookupEnv(e.Lookup))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestResolveIsInitsPlan(t *testing.T) {
 	// The same variables with a mistake: Resolve fails exactly as Init does.
 	e["NEW_RELIC_OTLP_ENDPOINT"] = "https://otlp.nr-data.net/v1/traces"
 	e["OTEL_TRACES_SAMPLER"] = "sometimes"
-	_, rerr := bootstrap.Resolve(context.Background(), bootstrap.WithLookupEnv(e.lookup))
+	_, rerr := bootstrap.Resolve(context.Background(), bootstrap.WithLookupEnv(e.Lookup))
 	ierr := initErr(e)
 	if rerr == nil || ierr == nil || rerr.Error() != ierr.Error() {
 		t.Fatalf("Resolve: %v\nInit: %v", rerr, ierr)

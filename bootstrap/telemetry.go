@@ -32,7 +32,7 @@ type Telemetry struct {
 	logger         *slog.Logger
 	localLogger    *slog.Logger // the local output alone, for the SDK's own errors
 	loggerProvider log.LoggerProvider
-	config         Config
+	config         ResolvedConfig
 	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
@@ -71,7 +71,7 @@ func (t *Telemetry) Recorder() *tracetest.SpanRecorder { return t.recorder }
 
 // Config returns the resolved configuration. Credentials print as
 // [REDACTED] under every printer and encoder.
-func (t *Telemetry) Config() Config { return t.config }
+func (t *Telemetry) Config() ResolvedConfig { return t.config }
 
 // Format prints the handle as its resolved configuration, credentials
 // redacted, under every verb. Without it fmt would print the handle's
@@ -102,15 +102,9 @@ func (t *Telemetry) Stats() []exporters.Stats {
 // ForceFlush sends everything queued to every backend at once, so a slow
 // one does not eat the others' time, and waits for them or for ctx.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
-	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
-	for _, p := range t.processors {
-		fns = append(fns, p.ForceFlush)
-	}
-	if t.sdkMeter != nil {
-		fns = append(fns, t.sdkMeter.ForceFlush)
-	}
-	for _, lp := range t.sdkLoggers {
-		fns = append(fns, lp.ForceFlush)
+	var fns []func(context.Context) error
+	for _, c := range t.components() {
+		fns = append(fns, c.ForceFlush)
 	}
 	var qerr error
 	if q := t.logQueue(); q != nil {
@@ -127,6 +121,28 @@ func (t *Telemetry) logQueue() *logQueue {
 	return nil
 }
 
+// component is what ForceFlush and Shutdown reach: a span processor, the
+// meter provider or a logger provider.
+type component interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// components lists them, each once.
+func (t *Telemetry) components() []component {
+	cs := make([]component, 0, len(t.processors)+1+len(t.sdkLoggers))
+	for _, p := range t.processors {
+		cs = append(cs, p)
+	}
+	if t.sdkMeter != nil {
+		cs = append(cs, t.sdkMeter)
+	}
+	for _, lp := range t.sdkLoggers {
+		cs = append(cs, lp)
+	}
+	return cs
+}
+
 // Shutdown flushes and stops every backend, once. It returns by ctx's
 // deadline or TELEMETRY_SHUTDOWN_TIMEOUT, whichever comes first; what is
 // still queued then is dropped and counted in Stats.
@@ -139,15 +155,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	// The SDK shuts processors down one after another with one deadline, so
 	// a dead backend would leave the others none. Shut them down side by
 	// side first; the SDK's own pass then finds them stopped.
-	fns := make([]func(context.Context) error, 0, len(t.processors)+1)
-	for _, p := range t.processors {
-		fns = append(fns, p.Shutdown)
-	}
-	if t.sdkMeter != nil {
-		fns = append(fns, t.sdkMeter.Shutdown)
-	}
-	for _, lp := range t.sdkLoggers {
-		fns = append(fns, lp.Shutdown)
+	var fns []func(context.Context) error
+	for _, c := range t.components() {
+		fns = append(fns, c.Shutdown)
 	}
 	var err error
 	if q := t.logQueue(); q != nil {
@@ -176,9 +186,11 @@ func concurrently(ctx context.Context, fns []func(context.Context) error) error 
 	return errors.Join(errs...)
 }
 
-// Config is the configuration Init resolved. It prints as text and encodes
-// as JSON; credentials show as [REDACTED].
-type Config struct {
+// ResolvedConfig is the result: the configuration Init resolved from the
+// EnvInput and the options, which Telemetry.Config returns and the startup
+// line and `otelswitch config` print. It prints as text and encodes as JSON;
+// credentials show as [REDACTED].
+type ResolvedConfig struct {
 	Environment     string         `json:"environment"`
 	Backends        []string       `json:"backends"`
 	ServiceName     string         `json:"service_name"`
@@ -216,7 +228,7 @@ type Signals struct {
 
 // String renders c as indented JSON, the one text form that also shows each
 // backend's settings.
-func (c Config) String() string {
+func (c ResolvedConfig) String() string {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Sprintf("config: %v", err)

@@ -81,7 +81,7 @@ func TestDetectionErrorListsTheFactoriesVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = bootstrap.Init(context.Background(), bootstrap.WithRegistry(r), bootstrap.WithoutGlobals(),
-		bootstrap.WithLookupEnv(env{"ENVIRONMENT": "production"}.lookup))
+		bootstrap.WithLookupEnv(env{"ENVIRONMENT": "production"}.Lookup))
 	if err == nil || !strings.Contains(err.Error(), "set a vendor's variables (ACME_TOKEN)") {
 		t.Errorf("Init with a custom registry: %v; want the error to name ACME_TOKEN", err)
 	}

@@ -17,10 +17,14 @@ import (
 // processor, but counts every span it cannot deliver in stats: OnEnd never
 // blocks, and a full queue drops the span and says so.
 //
-// Each export is bounded by exportTimeout. Shutdown sends what is queued
-// until its context is done; what is left then is dropped and counted.
-func NewBatchProcessor(exp sdktrace.SpanExporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdktrace.SpanProcessor {
-	return &batchProcessor{newBatcher(exp.ExportSpans, exp.Shutdown, b, exportTimeout, stats.Spans(), logger)}
+// Options set the queue, the batches, the bound on each export and where
+// counts and failures go; unset, they are the SDK's defaults (DefaultSpanDelay,
+// DefaultMaxQueue, DefaultMaxExport, DefaultExportTimeout). Shutdown sends what
+// is queued until its context is done; what is left then is dropped and
+// counted.
+func NewBatchProcessor(exp sdktrace.SpanExporter, opts ...BatchOption) sdktrace.SpanProcessor {
+	c := newBatchConfig(DefaultSpanDelay, opts)
+	return &batchProcessor{newBatcher(exp.ExportSpans, exp.Shutdown, c, c.counters.Spans())}
 }
 
 type batchProcessor struct {
@@ -36,15 +40,18 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // NewLogProcessor returns a log processor that does for log records what
-// NewBatchProcessor does for spans, counting in stats.Logs(): OnEmit never
-// blocks, a full queue drops the record and counts it, and Shutdown keeps
-// to its context's deadline.
+// NewLogProcessor does for log records what NewBatchProcessor does for
+// spans, counting in the Logs() counters: OnEmit never blocks, a full queue
+// drops the record and counts it, and Shutdown keeps to its context's
+// deadline. The defaults are the log SDK's: as for spans but
+// DefaultLogDelay.
 //
 // The queue holds pointers to pooled copies: a channel of records would be
 // one object of MaxQueue records (584 bytes each) that the GC scans whole
 // on every cycle, however little is queued.
-func NewLogProcessor(exp sdklog.Exporter, b Batch, exportTimeout time.Duration, stats *Counters, logger *slog.Logger) sdklog.Processor {
-	buf := make([]sdklog.Record, 0, b.MaxExport)
+func NewLogProcessor(exp sdklog.Exporter, opts ...BatchOption) sdklog.Processor {
+	c := newBatchConfig(DefaultLogDelay, opts)
+	buf := make([]sdklog.Record, 0, c.batch.MaxExport)
 	// export runs on the batcher's goroutine only, so buf is reused; the
 	// exporter does not keep the records past Export.
 	export := func(ctx context.Context, recs []*sdklog.Record) error {
@@ -58,7 +65,7 @@ func NewLogProcessor(exp sdklog.Exporter, b Batch, exportTimeout time.Duration, 
 		buf = buf[:0]
 		return err
 	}
-	return &logProcessor{newBatcher(export, exp.Shutdown, b, exportTimeout, stats.Logs(), logger)}
+	return &logProcessor{newBatcher(export, exp.Shutdown, c, c.counters.Logs())}
 }
 
 var recordPool = sync.Pool{New: func() any { return new(sdklog.Record) }}
@@ -123,18 +130,16 @@ type batcher[T any] struct {
 	failing  bool // run's view: the last export failed (for logging once)
 }
 
-func newBatcher[T any](export func(context.Context, []T) error, shutdown func(context.Context) error, b Batch, exportTimeout time.Duration, stats *SignalCounters, logger *slog.Logger) *batcher[T] {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+func newBatcher[T any](export func(context.Context, []T) error, shutdown func(context.Context) error, c batchConfig, stats *SignalCounters) *batcher[T] {
+	b := c.batch
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &batcher[T]{
 		exportFn:   export,
 		shutdownFn: shutdown,
 		batch:      b,
-		timeout:    exportTimeout,
+		timeout:    c.exportTimeout,
 		stats:      stats,
-		logger:     logger,
+		logger:     c.logger,
 		queue:      make([]T, 0, min(b.MaxQueue, 1024)),
 		full:       make(chan struct{}, 1),
 		flush:      make(chan chan struct{}),

@@ -48,7 +48,7 @@ func endSpans(t *testing.T, p sdktrace.SpanProcessor, n int) {
 func TestBatchProcessorDeliversEverythingOnShutdown(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	stats := exporters.NewCounters("mem")
-	p := exporters.NewBatchProcessor(exp, exporters.Batch{Delay: time.Hour, MaxQueue: 5000, MaxExport: 64}, time.Second, stats, nil)
+	p := exporters.NewBatchProcessor(exp, exporters.WithBatch(exporters.Batch{Delay: time.Hour, MaxQueue: 5000, MaxExport: 64}), exporters.WithExportTimeout(time.Second), exporters.WithCounters(stats))
 	endSpans(t, p, 1000)
 	// Shutdown resets the in-memory exporter, so count before it.
 	if err := p.ForceFlush(context.Background()); err != nil {
@@ -69,7 +69,7 @@ func TestBatchProcessorDeliversEverythingOnShutdown(t *testing.T) {
 func TestBatchProcessorCountsEveryLostSpan(t *testing.T) {
 	exp := &blockingExporter{release: make(chan struct{})}
 	stats := exporters.NewCounters("stuck")
-	p := exporters.NewBatchProcessor(exp, exporters.Batch{Delay: time.Millisecond, MaxQueue: 100, MaxExport: 10}, time.Hour, stats, nil)
+	p := exporters.NewBatchProcessor(exp, exporters.WithBatch(exporters.Batch{Delay: time.Millisecond, MaxQueue: 100, MaxExport: 10}), exporters.WithExportTimeout(time.Hour), exporters.WithCounters(stats))
 	const ended = 1000
 	endSpans(t, p, ended) // the first batch blocks; the queue fills; the rest is dropped
 
@@ -99,7 +99,7 @@ func TestBatchProcessorCountsEveryLostSpan(t *testing.T) {
 func TestBatchProcessorIgnoresUnsampledSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	stats := exporters.NewCounters("mem")
-	p := exporters.NewBatchProcessor(exp, exporters.Batch{Delay: time.Hour, MaxQueue: 10, MaxExport: 10}, time.Second, stats, nil)
+	p := exporters.NewBatchProcessor(exp, exporters.WithBatch(exporters.Batch{Delay: time.Hour, MaxQueue: 10, MaxExport: 10}), exporters.WithExportTimeout(time.Second), exporters.WithCounters(stats))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p), sdktrace.WithSampler(sdktrace.NeverSample()))
 	_, s := tp.Tracer("t").Start(context.Background(), "op")
 	s.End()
@@ -117,7 +117,7 @@ func TestBatchProcessorAccountsForSpansEndingDuringShutdown(t *testing.T) {
 	for range 50 {
 		exp := tracetest.NewInMemoryExporter()
 		stats := exporters.NewCounters("mem")
-		p := exporters.NewBatchProcessor(exp, exporters.Batch{Delay: time.Millisecond, MaxQueue: 64, MaxExport: 8}, time.Second, stats, nil)
+		p := exporters.NewBatchProcessor(exp, exporters.WithBatch(exporters.Batch{Delay: time.Millisecond, MaxQueue: 64, MaxExport: 8}), exporters.WithExportTimeout(time.Second), exporters.WithCounters(stats))
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 		var wg sync.WaitGroup
 		for range 4 {
@@ -134,5 +134,47 @@ func TestBatchProcessorAccountsForSpansEndingDuringShutdown(t *testing.T) {
 		if s.SpansQueued != 0 || s.SpansExported+s.SpansDropped != 800 {
 			t.Fatalf("stats = %+v, want 800 spans exported or dropped and none left queued", s)
 		}
+	}
+}
+
+// A processor built with no options, a zero Batch or nil counters delivers
+// what ends, as the SDK's batch processor does with its defaults (the zero
+// Batch used to drop every span).
+func TestBatchProcessorDefaultsDeliver(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    func(*exporters.Counters) []exporters.BatchOption
+		counted bool
+	}{
+		{"no options", func(*exporters.Counters) []exporters.BatchOption { return nil }, false},
+		{"zero Batch", func(c *exporters.Counters) []exporters.BatchOption {
+			return []exporters.BatchOption{exporters.WithBatch(exporters.Batch{}), exporters.WithCounters(c)}
+		}, true},
+		{"zero export timeout", func(c *exporters.Counters) []exporters.BatchOption {
+			return []exporters.BatchOption{exporters.WithExportTimeout(0), exporters.WithCounters(c)}
+		}, true},
+		{"nil counters and logger", func(*exporters.Counters) []exporters.BatchOption {
+			return []exporters.BatchOption{exporters.WithCounters(nil), exporters.WithLogger(nil)}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			stats := exporters.NewCounters("mem")
+			p := exporters.NewBatchProcessor(exp, tt.opts(stats)...)
+			endSpans(t, p, 1000) // within the default queue of 2048
+			if err := p.ForceFlush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(exp.GetSpans()); got != 1000 {
+				t.Errorf("exported %d spans, want 1000", got)
+			}
+			if err := p.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if s := stats.Snapshot(); tt.counted && (s.SpansExported != 1000 || s.SpansDropped != 0) {
+				t.Errorf("stats = %+v, want 1000 exported, none dropped", s)
+			}
+		})
 	}
 }

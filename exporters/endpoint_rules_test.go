@@ -15,6 +15,7 @@ import (
 	"github.com/otelswitch/otelswitch/exporters/jaeger"
 	"github.com/otelswitch/otelswitch/exporters/newrelic"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 const nrKey = "0123456789abcdef0123456789abcdef01234567"
@@ -101,7 +102,7 @@ func TestEndpointRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := exporters.Settings{
 				Environment: "development", Strict: tt.strict, Metrics: true,
-				Lookup: func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok },
+				Lookup: testutil.Env(tt.env).Lookup,
 				Batch:  exporters.Batch{Delay: time.Second, MaxQueue: 10, MaxExport: 10}, ExportTimeout: time.Second,
 				MetricInterval: time.Hour, Logger: slog.New(slog.DiscardHandler),
 			}
@@ -142,7 +143,7 @@ func TestCertificateWithoutPEMIsBlamedOnTheVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": ca}
-	s := exporters.Settings{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	s := exporters.Settings{Lookup: testutil.Env(env).Lookup,
 		Batch: exporters.Batch{Delay: time.Second, MaxQueue: 1, MaxExport: 1}}
 	_, err := otlp.Factory{}.New(context.Background(), s)
 	if err == nil || !strings.Contains(err.Error(), `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE="`+ca+`": no PEM certificate in the file`) {

@@ -34,6 +34,8 @@ func DataPoints(rm *metricdata.ResourceMetrics) int {
 	n := 0
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
+			// One case per type, alike: forced by the SDK's separate generic
+			// metric data types, which share no interface.
 			switch d := m.Data.(type) {
 			case metricdata.Gauge[int64]:
 				n += len(d.DataPoints)

@@ -22,6 +22,9 @@ var grpcCode = regexp.MustCompile(`code = ([A-Za-z]+)`)
 // problem class and a fix in the user's terms: the variables they set.
 func diagnose(backend, msg string, e exporters.Endpoint, timeout time.Duration) (reached bool, problem, fix string) {
 	lower := strings.ToLower(msg)
+	if reached, problem, fix := transportProblem(lower, e); problem != "" {
+		return reached, problem, fix
+	}
 	status := 0
 	if m := httpStatus.FindStringSubmatch(msg); m != nil {
 		_, _ = fmt.Sscan(m[1], &status)
@@ -30,6 +33,12 @@ func diagnose(backend, msg string, e exporters.Endpoint, timeout time.Duration) 
 	if m := grpcCode.FindStringSubmatch(msg); m != nil {
 		code = m[1]
 	}
+	return answerProblem(backend, lower, status, code, e, timeout)
+}
+
+// transportProblem recognises a connection or TLS failure; problem is empty
+// for anything else.
+func transportProblem(lower string, e exporters.Endpoint) (reached bool, problem, fix string) {
 	from := origin(e)
 	switch {
 	case strings.Contains(lower, "connection refused"):
@@ -41,6 +50,14 @@ func diagnose(backend, msg string, e exporters.Endpoint, timeout time.Duration) 
 		return true, "plaintext", fmt.Sprintf("%s speaks plaintext, not TLS: write http:// in %s if that network is trusted, or enable TLS on the backend", e.URL, varOr(e.Variable, "the endpoint variable"))
 	case strings.Contains(lower, "x509") || strings.Contains(lower, "certificate") || strings.Contains(lower, "tls:"):
 		return true, "tls", tlsFix(e)
+	}
+	return false, "", ""
+}
+
+// answerProblem classifies the backend's answer, an HTTP status or a gRPC
+// code, or its silence.
+func answerProblem(backend, lower string, status int, code string, e exporters.Endpoint, timeout time.Duration) (reached bool, problem, fix string) {
+	switch {
 	case status == 401 || status == 403 || code == "Unauthenticated" || code == "PermissionDenied":
 		return true, "unauthorized", authFix(backend, e)
 	case status == 404 || code == "Unimplemented":
@@ -48,9 +65,9 @@ func diagnose(backend, msg string, e exporters.Endpoint, timeout time.Duration) 
 	case status != 0 || (code != "" && code != "DeadlineExceeded" && code != "Unavailable"):
 		return true, "rejected", fmt.Sprintf("the backend refused the data (%s); its answer is above", firstNonEmpty(fmt.Sprint(status), code))
 	case strings.Contains(lower, "deadline exceeded") || strings.Contains(lower, "timeout") || code == "DeadlineExceeded":
-		return false, "timeout", fmt.Sprintf("no answer from %s (%s) within %s: something accepts connections there but does not answer (a firewall dropping packets, a proxy, or a backend stuck); check %s points at the backend, or try a longer --timeout", e.URL, from, timeout, varOr(e.Variable, "the endpoint variable"))
+		return false, "timeout", fmt.Sprintf("no answer from %s (%s) within %s: something accepts connections there but does not answer (a firewall dropping packets, a proxy, or a backend stuck); check %s points at the backend, or try a longer --timeout", e.URL, origin(e), timeout, varOr(e.Variable, "the endpoint variable"))
 	case code == "Unavailable":
-		return false, "refused", fmt.Sprintf("could not connect to %s (%s): check the backend is up and %s is right", e.URL, from, varOr(e.Variable, "the endpoint variable"))
+		return false, "refused", fmt.Sprintf("could not connect to %s (%s): check the backend is up and %s is right", e.URL, origin(e), varOr(e.Variable, "the endpoint variable"))
 	}
 	return false, "failed", "the export failed; the error above says why"
 }

@@ -102,6 +102,23 @@ func writeText(w io.Writer, r report) {
 		return
 	}
 	p := r.Plan
+	writePlanSummary(w, p)
+	for _, b := range p.Backends {
+		writeBackend(w, b, r.Results)
+	}
+	fmt.Fprintln(w)
+	switch {
+	case len(p.Backends) == 0:
+		fmt.Fprintln(w, "No backend sends anywhere: nothing to probe.")
+	case r.OK:
+		fmt.Fprintln(w, "Every backend accepted the probe.")
+	default:
+		fmt.Fprintln(w, "At least one backend did not accept the probe; see fix above.")
+	}
+}
+
+// writePlanSummary writes what applies to every backend.
+func writePlanSummary(w io.Writer, p *bootstrap.Plan) {
 	fmt.Fprintf(w, "environment  %s\n", p.Environment)
 	fmt.Fprintf(w, "service      %s", p.ServiceName)
 	if p.ServiceVersion != "" {
@@ -120,37 +137,29 @@ func writeText(w io.Writer, r report) {
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning      %s\n", warn)
 	}
-	for _, b := range p.Backends {
-		fmt.Fprintf(w, "\nbackend %s\n", b.Name)
-		for _, e := range b.Endpoints {
-			from := origin(e)
-			auth := e.Auth
-			if e.CredentialVar != "" && e.Auth != "none" {
-				auth += " from " + e.CredentialVar + " ([REDACTED])"
-			}
-			fmt.Fprintf(w, "  %-8s %s %s (%s); auth: %s", e.Signal, e.Protocol, e.URL, from, auth)
-			if e.Certificate != "" {
-				fmt.Fprintf(w, "; CA: %s (%s)", e.Certificate, e.CertificateVar)
-			}
-			fmt.Fprintln(w)
+}
+
+// writeBackend writes one backend's endpoints and its probes' results.
+func writeBackend(w io.Writer, b bootstrap.PlannedBackend, results []result) {
+	fmt.Fprintf(w, "\nbackend %s\n", b.Name)
+	for _, e := range b.Endpoints {
+		auth := e.Auth
+		if e.CredentialVar != "" && e.Auth != "none" {
+			auth += " from " + e.CredentialVar + " ([REDACTED])"
 		}
-		for _, res := range r.Results {
-			if res.Backend != b.Name {
-				continue
-			}
-			fmt.Fprintf(w, "  probe %-8s %s\n", res.Signal, res.summary())
-			if res.Fix != "" {
-				fmt.Fprintf(w, "    fix: %s\n", res.Fix)
-			}
+		fmt.Fprintf(w, "  %-8s %s %s (%s); auth: %s", e.Signal, e.Protocol, e.URL, origin(e), auth)
+		if e.Certificate != "" {
+			fmt.Fprintf(w, "; CA: %s (%s)", e.Certificate, e.CertificateVar)
 		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
-	switch {
-	case len(p.Backends) == 0:
-		fmt.Fprintln(w, "No backend sends anywhere: nothing to probe.")
-	case r.OK:
-		fmt.Fprintln(w, "Every backend accepted the probe.")
-	default:
-		fmt.Fprintln(w, "At least one backend did not accept the probe; see fix above.")
+	for _, res := range results {
+		if res.Backend != b.Name {
+			continue
+		}
+		fmt.Fprintf(w, "  probe %-8s %s\n", res.Signal, res.summary())
+		if res.Fix != "" {
+			fmt.Fprintf(w, "    fix: %s\n", res.Fix)
+		}
 	}
 }

@@ -22,18 +22,17 @@ import (
 
 	"github.com/otelswitch/otelswitch/internal/lab"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // doctorRun runs `otelswitch doctor --format json` in process with e as the
 // whole environment and returns the exit code and the decoded report.
 func doctorRun(t *testing.T, e env, args ...string) (int, report, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"doctor", "--format", "json"}, args...), e.lookup, &stdout, &stderr)
+	code := run(context.Background(), append([]string{"doctor", "--format", "json"}, args...), e.Lookup, &stdout, &stderr)
 	var r report
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		t.Fatalf("output is not one JSON document: %v\n%s\nstderr: %s", err, stdout.String(), stderr.String())
@@ -65,7 +64,7 @@ func TestInvalidConfigurationExits2WithEveryProblem(t *testing.T) {
 	}
 	// Text says the same.
 	var stdout bytes.Buffer
-	if code := run(context.Background(), []string{"doctor"}, env{"TELEMETRY_BACKEND": "datadgo"}.lookup, &stdout, &bytes.Buffer{}); code != exitInvalid ||
+	if code := run(context.Background(), []string{"doctor"}, env{"TELEMETRY_BACKEND": "datadgo"}.Lookup, &stdout, &bytes.Buffer{}); code != exitInvalid ||
 		!strings.Contains(stdout.String(), `unknown backend "datadgo"`) {
 		t.Errorf("text: exit %d\n%s", code, stdout.String())
 	}
@@ -212,7 +211,7 @@ func TestAgainstTheLab(t *testing.T) {
 
 	t.Run("text", func(t *testing.T) {
 		var stdout bytes.Buffer
-		code := run(context.Background(), []string{"doctor"}, env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": l.JaegerOTLPGRPC}.lookup, &stdout, &bytes.Buffer{})
+		code := run(context.Background(), []string{"doctor"}, env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": l.JaegerOTLPGRPC}.Lookup, &stdout, &bytes.Buffer{})
 		for _, want := range []string{"environment  development", "backend jaeger", "traces   grpc http://" + l.JaegerOTLPGRPC + " (from JAEGER_ENDPOINT); auth: none", "probe traces   accepted in", "Every backend accepted the probe."} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("text lacks %q:\n%s", want, stdout.String())

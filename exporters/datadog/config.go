@@ -309,32 +309,7 @@ func (c Config) SocketAgent() bool {
 
 func (c Config) traceAgent() (Agent, error) {
 	if c.AgentURL != "" {
-		u, err := url.Parse(c.AgentURL)
-		if err != nil {
-			return Agent{}, fmt.Errorf("%s=%q: malformed URL; want http://host:8126 or unix:///path/to/apm.socket", envAgentURL, c.AgentURL)
-		}
-		switch u.Scheme {
-		case "http", "https":
-			if u.Host == "" || u.Opaque != "" {
-				return Agent{}, fmt.Errorf("%s=%q: no host; want http://host:8126", envAgentURL, c.AgentURL)
-			}
-			if p := u.Port(); p != "" {
-				if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-					return Agent{}, fmt.Errorf("%s=%q: malformed port %q", envAgentURL, c.AgentURL, p)
-				}
-			}
-			if u.User != nil {
-				return Agent{}, fmt.Errorf("%s: credentials in the URL are not allowed; the Agent needs none", envAgentURL)
-			}
-			return Agent{URL: &url.URL{Scheme: u.Scheme, Host: u.Host}, Var: envAgentURL}, nil
-		case "unix":
-			if u.Path == "" {
-				return Agent{}, fmt.Errorf("%s=%q: no socket path; want unix:///var/run/datadog/apm.socket", envAgentURL, c.AgentURL)
-			}
-			return Agent{URL: &url.URL{Scheme: "unix", Path: u.Path}, Var: envAgentURL}, nil
-		default:
-			return Agent{}, fmt.Errorf("%s=%q: unsupported scheme %q; want http, https or unix", envAgentURL, c.AgentURL, u.Scheme)
-		}
+		return agentFromURL(c.AgentURL)
 	}
 	if c.SocketAgent() {
 		return Agent{URL: &url.URL{Scheme: "unix", Path: c.sockets.apm()}, Var: envAgentURL}, nil
@@ -349,6 +324,37 @@ func (c Config) traceAgent() (Agent, error) {
 		v = envAgentPort
 	}
 	return Agent{URL: &url.URL{Scheme: "http", Host: net.JoinHostPort(host, strconv.Itoa(port))}, Var: v}, nil
+}
+
+// agentFromURL checks DD_TRACE_AGENT_URL: http(s)://host[:port] or
+// unix:///path/to/apm.socket, with no credentials.
+func agentFromURL(raw string) (Agent, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Agent{}, fmt.Errorf("%s=%q: malformed URL; want http://host:8126 or unix:///path/to/apm.socket", envAgentURL, raw)
+	}
+	switch u.Scheme {
+	case "http", "https":
+		if u.Host == "" || u.Opaque != "" {
+			return Agent{}, fmt.Errorf("%s=%q: no host; want http://host:8126", envAgentURL, raw)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return Agent{}, fmt.Errorf("%s=%q: malformed port %q", envAgentURL, raw, p)
+			}
+		}
+		if u.User != nil {
+			return Agent{}, fmt.Errorf("%s: credentials in the URL are not allowed; the Agent needs none", envAgentURL)
+		}
+		return Agent{URL: &url.URL{Scheme: u.Scheme, Host: u.Host}, Var: envAgentURL}, nil
+	case "unix":
+		if u.Path == "" {
+			return Agent{}, fmt.Errorf("%s=%q: no socket path; want unix:///var/run/datadog/apm.socket", envAgentURL, raw)
+		}
+		return Agent{URL: &url.URL{Scheme: "unix", Path: u.Path}, Var: envAgentURL}, nil
+	default:
+		return Agent{}, fmt.Errorf("%s=%q: unsupported scheme %q; want http, https or unix", envAgentURL, raw, u.Scheme)
+	}
 }
 
 // OTLPTarget resolves where otlp mode sends traces: DATADOG_OTLP_ENDPOINT,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/datadog"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 func TestConfigFromEnvRejectsBadInput(t *testing.T) {
@@ -46,7 +47,7 @@ func TestConfigFromEnvRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := fromEnv(mapLookup(tt.env))
+			_, err := fromEnv(testutil.Env(tt.env).Lookup)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -78,7 +79,7 @@ func TestAgent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := fromEnv(mapLookup(tt.env))
+			c, err := fromEnv(testutil.Env(tt.env).Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +111,7 @@ func TestAgentTLSPolicy(t *testing.T) {
 		{map[string]string{"DD_TRACE_AGENT_URL": "https://agent.internal:8126"}, true, false, ""},
 	}
 	for _, tt := range tests {
-		c, err := fromEnv(mapLookup(tt.env))
+		c, err := fromEnv(testutil.Env(tt.env).Lookup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +152,7 @@ func TestOTLPTarget(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			c, err := fromEnv(mapLookup(env))
+			c, err := fromEnv(testutil.Env(env).Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +202,7 @@ func TestResolveIdentityPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := fromEnv(mapLookup(tt.env))
+			c, err := fromEnv(testutil.Env(tt.env).Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,7 +241,7 @@ func TestDetect(t *testing.T) {
 		{map[string]string{"DD_SERVICE": "books", "DD_ENV": "prod"}, false},
 	}
 	for _, tt := range tests {
-		if got := (datadog.Factory{}).Detect(mapLookup(tt.env)); got != tt.want {
+		if got := (datadog.Factory{}).Detect(testutil.Env(tt.env).Lookup); got != tt.want {
 			t.Errorf("Detect(%v) = %v; want %v", tt.env, got, tt.want)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/datadog"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 func ExampleConfig_Validate() {
@@ -30,7 +31,7 @@ func ExampleConfig_Agent() {
 		{"DD_AGENT_HOST": "10.0.0.7"},
 		{"DD_AGENT_HOST": "10.0.0.7", "DD_TRACE_AGENT_URL": "unix:///var/run/datadog/apm.socket"},
 	} {
-		c, _ := fromEnv(mapLookup(env))
+		c, _ := fromEnv(testutil.Env(env).Lookup)
 		a, _ := c.Agent()
 		fmt.Println(a.URL)
 	}
@@ -41,10 +42,10 @@ func ExampleConfig_Agent() {
 }
 
 func ExampleResolveIdentity() {
-	c, _ := fromEnv(mapLookup(map[string]string{
+	c, _ := fromEnv(testutil.Env(map[string]string{
 		"DD_ENV":  "prod",
 		"DD_TAGS": "version:2.0.1,team:shelf",
-	}))
+	}).Lookup)
 	id := datadog.ResolveIdentity(c, exporters.Settings{
 		Environment:    "production",
 		ServiceName:    "books",

@@ -87,7 +87,7 @@ func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporter
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
 	// address tracerOptions resolved with the Agent's.
-	if runtimeOn := c.RuntimeMetrics; (runtimeOn != nil && *runtimeOn) || (runtimeOn == nil && s.RuntimeMetrics) {
+	if cmpOrBool(c.RuntimeMetrics, s.RuntimeMetrics) {
 		opts = append(opts, tracer.WithRuntimeMetrics())
 	}
 	if err := p.launch(opts); err != nil {
@@ -108,6 +108,14 @@ func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporter
 		Endpoints:     endpoints,
 		LogsVia:       "stdout JSON with dd.* correlation fields, tailed by the Datadog Agent",
 	}, nil
+}
+
+// cmpOrBool is *set when it is set, else def.
+func cmpOrBool(set *bool, def bool) bool {
+	if set != nil {
+		return *set
+	}
+	return def
 }
 
 // tracerOptions configures dd-trace-go from the backend's configuration

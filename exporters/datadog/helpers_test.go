@@ -1,11 +1,9 @@
 package datadog_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,11 +16,8 @@ import (
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/datadog"
 	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
-
-func mapLookup(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
-}
 
 // fromEnv reads the variables and validates them (strict or not is the
 // same to Datadog's variables).
@@ -34,24 +29,7 @@ func fromEnv(lookup func(string) (string, bool)) (datadog.Config, error) {
 	return c, c.Validate(false)
 }
 
-// syncBuffer collects log output that goroutines may write after a test
-// has returned, when t.Log would panic.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // settings are what bootstrap would resolve for the books service in the
 // test environment, reading env instead of the process environment.
@@ -65,7 +43,7 @@ func settings(t testing.TB, env map[string]string) exporters.Settings {
 	})
 	return exporters.Settings{
 		Environment: "test",
-		Lookup:      mapLookup(env),
+		Lookup:      testutil.Env(env).Lookup,
 		Resource: resource.NewWithAttributes(semconv.SchemaURL,
 			semconv.ServiceName("books"),
 			semconv.ServiceVersion("1.2.3"),

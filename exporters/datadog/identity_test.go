@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters/datadog"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // TestCorrelate128BitTraceID: dd.trace_id is written as dd-trace-go v2.12's
@@ -39,7 +40,7 @@ func TestCorrelate128BitTraceID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := datadog.ConfigFromEnv(mapLookup(tt.env))
+			c, err := datadog.ConfigFromEnv(testutil.Env(tt.env).Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +63,7 @@ func TestCorrelate128BitTraceID(t *testing.T) {
 // TestCorrelate128BitLoggingInvalid: a value that is not a boolean is an
 // error naming the variable, not a silent default.
 func TestCorrelate128BitLoggingInvalid(t *testing.T) {
-	_, err := datadog.ConfigFromEnv(mapLookup(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "yes please"}))
+	_, err := datadog.ConfigFromEnv(testutil.Env(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "yes please"}).Lookup)
 	if err == nil || !strings.Contains(err.Error(), "DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED") || !strings.Contains(err.Error(), "yes please") {
 		t.Errorf("err = %v; want one naming the variable and the value", err)
 	}

@@ -89,6 +89,8 @@ func (a attrs) lower(keys ...string) string { return strings.ToLower(a.str(keys.
 // operationName is dd-trace-go's createOperationName: operation.name when
 // set, else a name built from the span kind and the semantic conventions
 // present, lower-cased.
+//
+//codeshape:exempt faithful port of dd-trace-go's createOperationName, one case per rule in its order, checked by the table of TestNames
 func operationName(kind trace.SpanKind, a attrs) string {
 	if op := a.lower(tagOperationName); op != "" {
 		return op
@@ -211,15 +213,7 @@ func resourceNameUncut(name string, kind trace.SpanKind, a attrs) string {
 		return r
 	}
 	if m := a.str(attrHTTPRequestMethod, attrHTTPMethodOld); m != "" {
-		if m == "_OTHER" {
-			m = "HTTP"
-		}
-		if kind == trace.SpanKindServer {
-			if route := a.str(attrHTTPRoute); route != "" {
-				return m + " " + route
-			}
-		}
-		return m
+		return httpResourceName(kind, a, m)
 	}
 	if op := a.str(attrMsgOperation); op != "" {
 		if dest := a.str(attrMsgDestination, attrMsgDestName); dest != "" {
@@ -245,6 +239,20 @@ func resourceNameUncut(name string, kind trace.SpanKind, a attrs) string {
 		}
 	}
 	return name
+}
+
+// httpResourceName is the resource of an HTTP span with method m: the
+// method and, on a server, the route.
+func httpResourceName(kind trace.SpanKind, a attrs, m string) string {
+	if m == "_OTHER" {
+		m = "HTTP"
+	}
+	if kind == trace.SpanKindServer {
+		if route := a.str(attrHTTPRoute); route != "" {
+			return m + " " + route
+		}
+	}
+	return m
 }
 
 // dbSpanTypes is the Agent's table of span types for db.system values; other

@@ -431,17 +431,7 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	dd.SetTag(ext.SpanType, spanType(kind, a))
 	dd.SetTag(ext.SpanKind, spanKindName(kind))
 	setAttributeTags(dd, a)
-	if e, ok := errorOf(s); ok {
-		dd.SetTag(ext.Error, true)
-		for _, f := range []struct{ key, value string }{
-			{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
-		} {
-			// An attribute the application set itself wins, as in dd-trace-go.
-			if f.value != "" && a.str(f.key) == "" {
-				dd.SetTag(f.key, f.value)
-			}
-		}
-	}
+	setErrorTags(dd, s, a)
 	for _, ev := range s.Events() {
 		evAttrs := make(map[string]any, len(ev.Attributes))
 		for _, kv := range ev.Attributes {
@@ -489,6 +479,24 @@ func setAttributeTags(dd *tracer.Span, a attrs) {
 	}
 	if ns := a.str(attrDBNamespace); ns != "" && a.str("db.name") == "" {
 		dd.SetTag("db.name", ns)
+	}
+}
+
+// setErrorTags marks dd as an error when s ended in one, with its message,
+// type and stack.
+func setErrorTags(dd *tracer.Span, s sdktrace.ReadOnlySpan, a attrs) {
+	e, ok := errorOf(s)
+	if !ok {
+		return
+	}
+	dd.SetTag(ext.Error, true)
+	for _, f := range []struct{ key, value string }{
+		{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
+	} {
+		// An attribute the application set itself wins, as in dd-trace-go.
+		if f.value != "" && a.str(f.key) == "" {
+			dd.SetTag(f.key, f.value)
+		}
 	}
 }
 

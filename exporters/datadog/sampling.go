@@ -98,42 +98,58 @@ func ParseRules(s string) ([]Rule, error) {
 	var errs []error
 	rules := make([]Rule, 0, len(raw))
 	for i, j := range raw {
-		if j.Rate == "" {
-			j.Rate = "1"
-		}
-		r, err := j.Rate.Float64()
-		if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
-			errs = append(errs, fmt.Errorf("%s: rule %d: sample_rate %s: want a number from 0 to 1", envSamplingRules, i, j.Rate))
+		rule, err := j.rule(i)
+		if err != nil {
+			errs = append(errs, err)
 			continue
-		}
-		dm := dmRule
-		if j.Provenance != nil {
-			var prov string
-			if err := json.Unmarshal(j.Provenance, &prov); err != nil {
-				errs = append(errs, fmt.Errorf("%s: rule %d: provenance: want a string", envSamplingRules, i))
-				continue
-			}
-			switch strings.ToLower(strings.TrimSpace(prov)) {
-			case "local":
-			case "customer":
-				dm = dmRemoteUser
-			case "dynamic":
-				dm = dmRemoteDynam
-			default:
-				errs = append(errs, fmt.Errorf("%s: rule %d: provenance %q: want local, customer or dynamic", envSamplingRules, i, prov))
-				continue
-			}
-		}
-		rule := Rule{Service: glob(j.Service), Name: glob(j.Name), Resource: glob(j.Resource), Rate: r, MaxPerSecond: j.MaxPerSecond, DecisionMaker: dm}
-		if len(j.Tags) > 0 {
-			rule.Tags = make(map[string]*regexp.Regexp, len(j.Tags))
-			for k, g := range j.Tags {
-				rule.Tags[k] = glob(g)
-			}
 		}
 		rules = append(rules, rule)
 	}
 	return rules, errors.Join(errs...)
+}
+
+// rule is j, the i-th rule of the list, compiled.
+func (j jsonRule) rule(i int) (Rule, error) {
+	if j.Rate == "" {
+		j.Rate = "1"
+	}
+	r, err := j.Rate.Float64()
+	if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
+		return Rule{}, fmt.Errorf("%s: rule %d: sample_rate %s: want a number from 0 to 1", envSamplingRules, i, j.Rate)
+	}
+	dm, err := j.decisionMaker(i)
+	if err != nil {
+		return Rule{}, err
+	}
+	rule := Rule{Service: glob(j.Service), Name: glob(j.Name), Resource: glob(j.Resource), Rate: r, MaxPerSecond: j.MaxPerSecond, DecisionMaker: dm}
+	if len(j.Tags) > 0 {
+		rule.Tags = make(map[string]*regexp.Regexp, len(j.Tags))
+		for k, g := range j.Tags {
+			rule.Tags[k] = glob(g)
+		}
+	}
+	return rule, nil
+}
+
+// decisionMaker is the _dd.p.dm of j's keeps, from its provenance: local
+// rules (the default) are "-3", remote ones "-11" or "-12".
+func (j jsonRule) decisionMaker(i int) (string, error) {
+	if j.Provenance == nil {
+		return dmRule, nil
+	}
+	var prov string
+	if err := json.Unmarshal(j.Provenance, &prov); err != nil {
+		return "", fmt.Errorf("%s: rule %d: provenance: want a string", envSamplingRules, i)
+	}
+	switch strings.ToLower(strings.TrimSpace(prov)) {
+	case "local":
+		return dmRule, nil
+	case "customer":
+		return dmRemoteUser, nil
+	case "dynamic":
+		return dmRemoteDynam, nil
+	}
+	return "", fmt.Errorf("%s: rule %d: provenance %q: want local, customer or dynamic", envSamplingRules, i, prov)
 }
 
 // glob compiles a rule's glob as dd-trace-go does: * any run, ? any one
@@ -193,23 +209,10 @@ func NewSampler(c SamplingConfig) (*Sampler, error) {
 	for _, r := range rules {
 		s.tags = s.tags || len(r.Tags) > 0
 	}
-	if v := strings.TrimSpace(c.SampleRate); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a number from 0 to 1", envSampleRate, c.SampleRate))
-		} else {
-			s.globalRate = r
-		}
-	}
-	limit := float64(defaultRateLimit)
-	if v := strings.TrimSpace(c.RateLimit); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a number of traces per second, 0 or more", envRateLimit, c.RateLimit))
-		} else {
-			limit = r
-		}
-	}
+	var rerr error
+	s.globalRate, rerr = parseSampleRate(c.SampleRate)
+	limit, lerr := parseRateLimit(c.RateLimit)
+	errs = append(errs, rerr, lerr)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -218,6 +221,31 @@ func NewSampler(c SamplingConfig) (*Sampler, error) {
 	}
 	s.limiter = rate.NewLimiter(rate.Limit(limit), int(math.Ceil(limit)))
 	return s, nil
+}
+
+// parseSampleRate is DD_TRACE_SAMPLE_RATE: NaN when it is unset.
+func parseSampleRate(v string) (float64, error) {
+	if strings.TrimSpace(v) == "" {
+		return math.NaN(), nil
+	}
+	r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(r) || r < 0 || r > 1 {
+		return math.NaN(), fmt.Errorf("%s=%q: want a number from 0 to 1", envSampleRate, v)
+	}
+	return r, nil
+}
+
+// parseRateLimit is DD_TRACE_RATE_LIMIT, traces per second: 100 when it is
+// unset, as in dd-trace-go.
+func parseRateLimit(v string) (float64, error) {
+	if strings.TrimSpace(v) == "" {
+		return defaultRateLimit, nil
+	}
+	r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+		return defaultRateLimit, fmt.Errorf("%s=%q: want a number of traces per second, 0 or more", envRateLimit, v)
+	}
+	return r, nil
 }
 
 // SamplingFromEnv reads SamplingConfig through lookup.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters/datadog"
 	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // socketDir returns a short directory for Unix sockets, whose paths are
@@ -107,7 +108,7 @@ func TestSocketDiscovery(t *testing.T) {
 	socks := datadog.Sockets{APM: apm, DogStatsD: dsd}
 	resolve := func(env map[string]string) datadog.Agent {
 		t.Helper()
-		c, err := fromEnv(mapLookup(env))
+		c, err := fromEnv(testutil.Env(env).Lookup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +121,7 @@ func TestSocketDiscovery(t *testing.T) {
 	if a := resolve(nil); a.URL.String() != "http://localhost:8126" || a.DogStatsD != "localhost:8125" {
 		t.Errorf("no sockets: %s, %s", a.URL, a.DogStatsD)
 	}
-	if (datadog.Factory{Sockets: socks}).Detect(mapLookup(nil)) {
+	if (datadog.Factory{Sockets: socks}).Detect(testutil.Env(nil).Lookup) {
 		t.Error("detected with no socket and no variable")
 	}
 	forward(t, apm, "127.0.0.1:1")
@@ -140,7 +141,7 @@ func TestSocketDiscovery(t *testing.T) {
 			t.Errorf("%v: agent %s, dogstatsd %s; want %s, %s", tt.env, a.URL, a.DogStatsD, tt.agent, tt.statsd)
 		}
 	}
-	if !(datadog.Factory{Sockets: socks}).Detect(mapLookup(nil)) {
+	if !(datadog.Factory{Sockets: socks}).Detect(testutil.Env(nil).Lookup) {
 		t.Error("the Agent's socket does not select datadog")
 	}
 	for env, want := range map[string]string{
@@ -149,7 +150,7 @@ func TestSocketDiscovery(t *testing.T) {
 		"DD_DOGSTATSD_PORT=0":        `DD_DOGSTATSD_PORT=0: want a port from 1 to 65535`,
 	} {
 		k, v, _ := strings.Cut(env, "=")
-		if _, err := fromEnv(mapLookup(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := fromEnv(testutil.Env(map[string]string{k: v}).Lookup); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v; want %q", env, err, want)
 		}
 	}
@@ -242,7 +243,7 @@ func TestNativeThroughDefaultSockets(t *testing.T) {
 func TestIdentityLegacyEnvAnd128BitLogging(t *testing.T) {
 	s := settings(t, nil)
 	s.Resource = resource.NewSchemaless(attribute.String("deployment.environment", "prod-eu"), attribute.String("deployment.environment.name", "production"))
-	c, err := fromEnv(mapLookup(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "true"}))
+	c, err := fromEnv(testutil.Env(map[string]string{"DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED": "true"}).Lookup)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,10 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters/elastic"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // fromEnv reads the variables and validates them as an environment,
 // strict or not, sees them.
@@ -46,7 +45,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := fromEnv(tt.env.lookup, tt.strict)
+			c, err := fromEnv(tt.env.Lookup, tt.strict)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +98,7 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := fromEnv(tt.env.lookup, tt.strict)
+			_, err := fromEnv(tt.env.Lookup, tt.strict)
 			if err == nil {
 				t.Fatal("Validate succeeded, want an error")
 			}

@@ -32,7 +32,7 @@ import (
 func settings(e env) exporters.Settings {
 	return exporters.Settings{
 		Environment: "development",
-		Lookup:      e.lookup,
+		Lookup:      e.Lookup,
 		Resource: resource.NewSchemaless(semconv.ServiceName("books"),
 			semconv.DeploymentEnvironmentNameKey.String("development")),
 		ServiceName:   "books",
@@ -60,10 +60,10 @@ func run(t *testing.T, s exporters.Settings) (*exporters.Backend, *tracetest.Spa
 
 func TestDetect(t *testing.T) {
 	f := elastic.Factory{}
-	if f.Detect(env{}.lookup) || f.Detect(env{"ELASTIC_APM_SERVER_URL": ""}.lookup) {
+	if f.Detect(env{}.Lookup) || f.Detect(env{"ELASTIC_APM_SERVER_URL": ""}.Lookup) {
 		t.Error("detected without a server URL")
 	}
-	if !f.Detect(env{"ELASTIC_APM_SERVER_URL": "https://apm.example:8200"}.lookup) {
+	if !f.Detect(env{"ELASTIC_APM_SERVER_URL": "https://apm.example:8200"}.Lookup) {
 		t.Error("not detected with a server URL")
 	}
 }
@@ -103,7 +103,7 @@ func TestRefusesPlaintextToRemoteHostInProduction(t *testing.T) {
 		t.Fatalf("err = %v; want the TLS policy naming ELASTIC_APM_SERVER_URL", err)
 	}
 	// Loopback stays allowed, for a local collector or APM Server.
-	s.Lookup = env{"ELASTIC_APM_SERVER_URL": "http://127.0.0.1:8200", "ELASTIC_APM_SECRET_TOKEN": "tok"}.lookup
+	s.Lookup = env{"ELASTIC_APM_SERVER_URL": "http://127.0.0.1:8200", "ELASTIC_APM_SECRET_TOKEN": "tok"}.Lookup
 	b, err := elastic.Factory{}.New(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestCredentialsAreNeverPrinted(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = b.SpanProcessor.Shutdown(context.Background())
-		c, _ := fromEnv(good.lookup, false)
+		c, _ := fromEnv(good.Lookup, false)
 		tr, _, _ := c.Targets(false)
 		js, _ := json.Marshal(b.Config)
 		for _, out := range []string{

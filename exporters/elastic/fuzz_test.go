@@ -36,7 +36,7 @@ func FuzzConfig(f *testing.F) {
 			"ELASTIC_APM_SERVICE_NAME": serviceName,
 			"ELASTIC_APM_ENVIRONMENT":  environment,
 		}
-		c, err := fromEnv(e.lookup, strict)
+		c, err := fromEnv(e.Lookup, strict)
 		if err != nil {
 			others := serverURL + protocol + serviceName + environment
 			for _, cred := range []string{token, apiKey} {

@@ -114,16 +114,16 @@ func TestManagedOTLPEndpoint(t *testing.T) {
 		"ELASTIC_OTLP_ENDPOINT":                    {"ELASTIC_OTLP_ENDPOINT": "https://books.ingest.us-east-1.aws.elastic.cloud", "ELASTIC_APM_SECRET_TOKEN": "tok"},
 		"a managed host in ELASTIC_APM_SERVER_URL": {"ELASTIC_APM_SERVER_URL": "https://books.ingest.us-east-1.aws.elastic.cloud:443", "ELASTIC_APM_SECRET_TOKEN": "tok"},
 	} {
-		_, err := fromEnv(e.lookup, false)
+		_, err := fromEnv(e.Lookup, false)
 		if err == nil || !strings.Contains(err.Error(), "ELASTIC_APM_SECRET_TOKEN is set, but Elastic's managed OTLP endpoint takes an API key only") {
 			t.Errorf("%s: error %v; want one naming ELASTIC_APM_SECRET_TOKEN", name, err)
 		}
 	}
-	if _, err := fromEnv(env{"ELASTIC_OTLP_ENDPOINT": "https://a.ingest.x.elastic.cloud", "ELASTIC_APM_SERVER_URL": "https://apm:8200", "ELASTIC_APM_API_KEY": "k"}.lookup, false); err == nil ||
+	if _, err := fromEnv(env{"ELASTIC_OTLP_ENDPOINT": "https://a.ingest.x.elastic.cloud", "ELASTIC_APM_SERVER_URL": "https://apm:8200", "ELASTIC_APM_API_KEY": "k"}.Lookup, false); err == nil ||
 		!strings.Contains(err.Error(), "ELASTIC_OTLP_ENDPOINT and ELASTIC_APM_SERVER_URL are both set") {
 		t.Errorf("both endpoints: %v", err)
 	}
-	if !(elastic.Factory{}).Detect(env{"ELASTIC_OTLP_ENDPOINT": "https://a.ingest.x.elastic.cloud"}.lookup) {
+	if !(elastic.Factory{}).Detect(env{"ELASTIC_OTLP_ENDPOINT": "https://a.ingest.x.elastic.cloud"}.Lookup) {
 		t.Error("the managed endpoint does not select Elastic")
 	}
 }

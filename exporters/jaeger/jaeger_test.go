@@ -14,11 +14,10 @@ import (
 	"github.com/otelswitch/otelswitch/exporters/jaeger"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 func TestTarget(t *testing.T) {
 	tests := []struct {
@@ -35,7 +34,7 @@ func TestTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := jaeger.ConfigFromEnv(tt.env.lookup)
+			c, err := jaeger.ConfigFromEnv(tt.env.Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +62,7 @@ func TestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := jaeger.ConfigFromEnv(tt.env.lookup)
+			c, err := jaeger.ConfigFromEnv(tt.env.Lookup)
 			if err == nil {
 				err = c.Validate(false)
 			}
@@ -82,7 +81,7 @@ func TestRejects(t *testing.T) {
 func settings(e env) exporters.Settings {
 	return exporters.Settings{
 		Environment:   "development",
-		Lookup:        e.lookup,
+		Lookup:        e.Lookup,
 		Resource:      resource.Empty(),
 		Batch:         exporters.Batch{Delay: 20 * time.Millisecond, MaxQueue: 100, MaxExport: 10},
 		ExportTimeout: 5 * time.Second,
@@ -97,7 +96,7 @@ func TestPlaintextToRemoteJaegerIsRefusedInProduction(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "JAEGER_ENDPOINT") || !strings.Contains(err.Error(), "refused in staging and production") {
 		t.Fatalf("err = %v", err)
 	}
-	if (jaeger.Factory{}).Detect(env{"JAEGER_ENDPOINT": "x:4317"}.lookup) {
+	if (jaeger.Factory{}).Detect(env{"JAEGER_ENDPOINT": "x:4317"}.Lookup) {
 		t.Error("jaeger must be named, never detected")
 	}
 }

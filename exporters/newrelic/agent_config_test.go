@@ -90,7 +90,7 @@ func TestAgentConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := fromEnv(tt.env.lookup)
+			_, err := fromEnv(tt.env.Lookup)
 			if err == nil {
 				t.Fatal("Validate succeeded, want an error")
 			}
@@ -110,7 +110,7 @@ func TestAgentConfigRejects(t *testing.T) {
 // misconfigured, and starts nothing.
 func TestAgentConfigThroughInit(t *testing.T) {
 	e := agentEnv(env{"NEW_RELIC_LICENSE_KEY": ""})
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err == nil {
 		_ = tel.Shutdown(context.Background())
 		t.Fatal("Init succeeded without a licence key")
@@ -121,14 +121,14 @@ func TestAgentConfigThroughInit(t *testing.T) {
 }
 
 func TestAgentWarnings(t *testing.T) {
-	c, err := fromEnv(env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "http://127.0.0.1:4318"}.lookup)
+	c, err := fromEnv(env{"NEW_RELIC_MODE": "agent", "NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": "http://127.0.0.1:4318"}.Lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "NEW_RELIC_OTLP_ENDPOINT is set but NEW_RELIC_MODE=agent does not use it") {
 		t.Errorf("agent-mode warnings %q", w)
 	}
-	c, err = fromEnv(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HOST": "collector.newrelic.com"}.lookup)
+	c, err = fromEnv(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_HOST": "collector.newrelic.com"}.Lookup)
 	if err != nil {
 		t.Fatal(err)
 	}

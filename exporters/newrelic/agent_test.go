@@ -48,7 +48,7 @@ func initAgent(t *testing.T, e env, f newrelic.Factory) (*bootstrap.Telemetry, *
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(),
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(),
 		bootstrap.WithRegistry(r), bootstrap.WithLogOutput(logs))
 	if err != nil {
 		t.Fatalf("Init: %v", err)

@@ -189,41 +189,51 @@ func (a *agentAccounting) post(method string, body []byte, status int, err error
 	}
 	switch method {
 	case methodSpanEvents:
-		sent, seen, perr := spanEventCounts(body)
-		if perr != nil {
-			a.logger.Warn("newrelic agent: unreadable span_event_data payload; its spans are not counted", "error", perr.Error())
-			return
-		}
-		if ok {
-			a.stats.Exported(sent, took, nil)
-			if seen > sent {
-				// The agent's reservoir kept a sample of the events.
-				a.stats.Dropped(seen-sent, true)
-			}
-		} else {
-			a.stats.Exported(0, took, err)
-			if !retained(status, err) {
-				a.stats.Dropped(seen, true)
-			}
-		}
-		a.logOutcome(ok, seen, err)
+		a.postSpans(body, ok, status, err, took)
 	case methodLogEvents:
-		n, perr := logEventCount(body)
-		if perr != nil {
-			a.logger.Warn("newrelic agent: unreadable log_event_data payload; its records are not counted", "error", perr.Error())
-			return
-		}
-		logs := a.stats.Logs()
-		if ok {
-			logs.Exported(n, took, nil)
-		} else {
-			logs.Exported(0, took, err)
-			if !retained(status, err) {
-				logs.Dropped(n, true)
-			}
-		}
+		a.postLogs(body, ok, status, err, took)
 	case methodPreconnect, methodConnect:
 		// The agent logs its connect failures itself, and retries them.
+	}
+}
+
+// postSpans counts one span_event_data post; a.mu is held.
+func (a *agentAccounting) postSpans(body []byte, ok bool, status int, err error, took time.Duration) {
+	sent, seen, perr := spanEventCounts(body)
+	if perr != nil {
+		a.logger.Warn("newrelic agent: unreadable span_event_data payload; its spans are not counted", "error", perr.Error())
+		return
+	}
+	if ok {
+		a.stats.Exported(sent, took, nil)
+		if seen > sent {
+			// The agent's reservoir kept a sample of the events.
+			a.stats.Dropped(seen-sent, true)
+		}
+	} else {
+		a.stats.Exported(0, took, err)
+		if !retained(status, err) {
+			a.stats.Dropped(seen, true)
+		}
+	}
+	a.logOutcome(ok, seen, err)
+}
+
+// postLogs counts one log_event_data post; a.mu is held.
+func (a *agentAccounting) postLogs(body []byte, ok bool, status int, err error, took time.Duration) {
+	n, perr := logEventCount(body)
+	if perr != nil {
+		a.logger.Warn("newrelic agent: unreadable log_event_data payload; its records are not counted", "error", perr.Error())
+		return
+	}
+	logs := a.stats.Logs()
+	if ok {
+		logs.Exported(n, took, nil)
+		return
+	}
+	logs.Exported(0, took, err)
+	if !retained(status, err) {
+		logs.Dropped(n, true)
 	}
 }
 

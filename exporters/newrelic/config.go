@@ -168,20 +168,8 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 	comp, err := otlp.ParseCompression(envCompression, c.Compression, otlp.Gzip)
 	errs = append(errs, err)
 
-	reg, err := c.resolveRegion()
+	base, endpointVar, err := c.baseURL(proto)
 	errs = append(errs, err)
-	host, ok := reg.otlpHost, err == nil
-	base, endpointVar := "", envEndpoint
-	switch {
-	case c.Endpoint != "":
-		base = c.Endpoint
-	case ok:
-		port := "4318"
-		if proto == otlp.GRPC {
-			port = "4317"
-		}
-		base, endpointVar = "https://"+host+":"+port, envRegion
-	}
 	regionDefault := c.Endpoint == "" && c.Region == ""
 	if base != "" {
 		t := otlp.Target{
@@ -204,6 +192,24 @@ func (c Config) Targets() (traces, metrics otlp.Target, err error) {
 		return otlp.Target{}, otlp.Target{}, err
 	}
 	return traces, metrics, nil
+}
+
+// baseURL is NEW_RELIC_OTLP_ENDPOINT, else the region's OTLP endpoint for
+// proto, and the variable it came from; empty when the region is unknown.
+// The region is checked even when the endpoint is set.
+func (c Config) baseURL(proto string) (base, endpointVar string, err error) {
+	reg, err := c.resolveRegion()
+	switch {
+	case c.Endpoint != "":
+		return c.Endpoint, envEndpoint, err
+	case err != nil:
+		return "", envEndpoint, err
+	}
+	port := "4318"
+	if proto == otlp.GRPC {
+		port = "4317"
+	}
+	return "https://" + reg.otlpHost + ":" + port, envRegion, nil
 }
 
 // licenseKeyErrors reports a missing or malformed licence key, in every

@@ -6,6 +6,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters/newrelic"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // key is a licence key of the real length; it is no real key.
@@ -14,9 +15,7 @@ const key = "0123456789abcdef0123456789abcdef0123NRAL"
 // euKey is an EU licence key as New Relic issues them: region eu01, then x.
 const euKey = "eu01xx6789abcdef0123456789abcdef0123NRAL"
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // fromEnv reads the variables and validates them (strict or not is the
 // same to New Relic: the licence key is always required).
@@ -66,7 +65,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := fromEnv(tt.env.lookup)
+			c, err := fromEnv(tt.env.Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +125,7 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := fromEnv(tt.env.lookup)
+			_, err := fromEnv(tt.env.Lookup)
 			if err == nil {
 				t.Fatal("Validate succeeded, want an error")
 			}
@@ -150,7 +149,7 @@ func TestWarnings(t *testing.T) {
 	if strings.Contains(strings.Join(w, ""), "SHORTUSERKEY") {
 		t.Error("a warning holds the key")
 	}
-	if c, err := fromEnv(env{"NEW_RELIC_LICENSE_KEY": "NRAK-SHORTUSERKEY"}.lookup); err != nil || len(c.Warnings()) != 1 {
+	if c, err := fromEnv(env{"NEW_RELIC_LICENSE_KEY": "NRAK-SHORTUSERKEY"}.Lookup); err != nil || len(c.Warnings()) != 1 {
 		t.Errorf("an unusual key must be accepted with a warning: %v", err)
 	}
 }

@@ -37,7 +37,7 @@ import (
 func settings(e env) exporters.Settings {
 	return exporters.Settings{
 		Environment:   "development",
-		Lookup:        e.lookup,
+		Lookup:        e.Lookup,
 		Resource:      resource.NewSchemaless(semconv.ServiceName("books")),
 		ServiceName:   "books",
 		Batch:         exporters.Batch{Delay: 20 * time.Millisecond, MaxQueue: 4096, MaxExport: 512},
@@ -65,13 +65,13 @@ func run(t *testing.T, s exporters.Settings, fn func(trace.Tracer)) (*exporters.
 }
 
 func TestDetect(t *testing.T) {
-	if (newrelic.Factory{}).Detect(env{}.lookup) {
+	if (newrelic.Factory{}).Detect(env{}.Lookup) {
 		t.Error("detected without a licence key")
 	}
-	if (newrelic.Factory{}).Detect(env{"NEW_RELIC_LICENSE_KEY": ""}.lookup) {
+	if (newrelic.Factory{}).Detect(env{"NEW_RELIC_LICENSE_KEY": ""}.Lookup) {
 		t.Error("detected with an empty licence key")
 	}
-	if !(newrelic.Factory{}).Detect(env{"NEW_RELIC_LICENSE_KEY": key}.lookup) {
+	if !(newrelic.Factory{}).Detect(env{"NEW_RELIC_LICENSE_KEY": key}.Lookup) {
 		t.Error("not detected with a licence key")
 	}
 }
@@ -314,7 +314,7 @@ func TestMetricsAreDeltaWithTheLicenceKey(t *testing.T) {
 	s := settings(env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": srv.URL})
 	s.Metrics, s.MetricInterval = true, time.Hour
 	s.Resource = resource.NewSchemaless(semconv.ServiceName("unknown_service:x"))
-	s.Lookup = env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": srv.URL, "NEW_RELIC_APP_NAME": "books"}.lookup
+	s.Lookup = env{"NEW_RELIC_LICENSE_KEY": key, "NEW_RELIC_OTLP_ENDPOINT": srv.URL, "NEW_RELIC_APP_NAME": "books"}.Lookup
 	b, err := newrelic.Factory{}.New(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +371,7 @@ func TestLicenceKeyIsNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.SpanProcessor.Shutdown(context.Background())
-	c, _ := fromEnv(env{"NEW_RELIC_LICENSE_KEY": canary}.lookup)
+	c, _ := fromEnv(env{"NEW_RELIC_LICENSE_KEY": canary}.Lookup)
 	tr, mt, _ := c.Targets()
 	js, _ := json.Marshal(b.Config)
 	for _, out := range []string{

@@ -30,7 +30,7 @@ func FuzzConfig(f *testing.F) {
 			"NEW_RELIC_MODE":             mode,
 			"NEW_RELIC_APP_NAME":         appName,
 		}
-		c, err := fromEnv(e.lookup)
+		c, err := fromEnv(e.Lookup)
 		if err != nil {
 			others := region + endpoint + protocol + compression + mode + appName
 			if strings.Contains(err.Error(), key) && !strings.Contains(others, key) {

@@ -215,16 +215,7 @@ func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 			return attribute.String(string(kv.Key), s), true, true
 		}
 	case attribute.STRINGSLICE:
-		ss := v.AsStringSlice()
-		changed := len(ss) > maxArrayLen
-		ss = ss[:min(len(ss), maxArrayLen)]
-		for i := range ss {
-			var cut bool
-			if ss[i], cut = truncate(ss[i], maxValueBytes); cut {
-				changed = true
-			}
-		}
-		if changed {
+		if ss, changed := limitStrings(v.AsStringSlice()); changed {
 			return attribute.StringSlice(string(kv.Key), ss), true, true
 		}
 	case attribute.BOOLSLICE:
@@ -250,6 +241,20 @@ func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 		return attribute.String(string(kv.Key), s), true, true
 	}
 	return kv, true, false
+}
+
+// limitStrings keeps the first maxArrayLen strings, each cut to
+// maxValueBytes, and says whether anything changed.
+func limitStrings(ss []string) ([]string, bool) {
+	changed := len(ss) > maxArrayLen
+	ss = ss[:min(len(ss), maxArrayLen)]
+	for i := range ss {
+		var cut bool
+		if ss[i], cut = truncate(ss[i], maxValueBytes); cut {
+			changed = true
+		}
+	}
+	return ss, changed
 }
 
 func limitEvents(events []sdktrace.Event) ([]sdktrace.Event, bool) {

@@ -73,19 +73,13 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 			shutdownBackend(ctx, b)
 		}
 	}()
-	exp, err := NewSpanExporter(ctx, p.Traces, s.ExportTimeout, counters)
-	if err != nil {
-		return nil, err
-	}
-	if p.Wrap != nil {
-		exp = p.Wrap(exp)
-	}
 	var res *resourceCache
 	if p.Resource != nil {
 		res = &resourceCache{rewrite: p.Resource}
-		exp = resourceSpanExporter{next: exp, resource: res}
 	}
-	b.SpanProcessor = exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger)
+	if b.SpanProcessor, err = newSpanProcessor(ctx, p, res, s, counters); err != nil {
+		return nil, err
+	}
 	b.Endpoints = []exporters.Endpoint{p.Traces.Endpoint(exporters.EndpointTraces)}
 
 	if p.Metrics != nil && s.Metrics {
@@ -94,34 +88,59 @@ func NewBackend(ctx context.Context, name string, cfg any, p Pipeline, s exporte
 			return nil, err
 		}
 	}
-
 	if p.Logs != nil && s.Logs {
-		timeout := s.LogExportTimeout
-		if timeout <= 0 {
-			timeout = s.ExportTimeout
-		}
-		lt := *p.Logs
-		lt.noRetry = s.NoRetry
-		b.Endpoints = append(b.Endpoints, lt.Endpoint(exporters.EndpointLogs))
-		lexp, err := NewLogExporter(ctx, lt, timeout, counters)
-		if err != nil {
+		if err = addLogs(ctx, b, p, res, s, counters); err != nil {
 			return nil, err
-		}
-		if p.WrapLogs != nil {
-			lexp = p.WrapLogs(lexp)
-		}
-		batch := s.LogBatch
-		if batch.MaxQueue <= 0 {
-			batch = s.Batch
-		}
-		b.LogProcessor = exporters.NewLogProcessor(lexp, batch, timeout, counters, s.Logger)
-		if res != nil && s.Resource != nil {
-			if r := res.get(s.Resource); r != s.Resource {
-				b.LogResource = r
-			}
 		}
 	}
 	return b, nil
+}
+
+// newSpanProcessor is the counting batch span processor over p.Traces,
+// sending res's rewrite of the resource when there is one.
+func newSpanProcessor(ctx context.Context, p Pipeline, res *resourceCache, s exporters.Settings, counters *exporters.Counters) (sdktrace.SpanProcessor, error) {
+	exp, err := NewSpanExporter(ctx, p.Traces, s.ExportTimeout, counters)
+	if err != nil {
+		return nil, err
+	}
+	if p.Wrap != nil {
+		exp = p.Wrap(exp)
+	}
+	if res != nil {
+		exp = resourceSpanExporter{next: exp, resource: res}
+	}
+	return exporters.NewBatchProcessor(exp, s.SpanBatchOptions(counters)...), nil
+}
+
+// addLogs gives b the counting batch log processor over p.Logs, its
+// endpoint and, when res rewrites the resource, the rewritten one.
+func addLogs(ctx context.Context, b *exporters.Backend, p Pipeline, res *resourceCache, s exporters.Settings, counters *exporters.Counters) error {
+	timeout := s.LogExportTimeout
+	if timeout <= 0 {
+		timeout = s.ExportTimeout
+	}
+	lt := *p.Logs
+	lt.noRetry = s.NoRetry
+	b.Endpoints = append(b.Endpoints, lt.Endpoint(exporters.EndpointLogs))
+	lexp, err := NewLogExporter(ctx, lt, timeout, counters)
+	if err != nil {
+		return err
+	}
+	if p.WrapLogs != nil {
+		lexp = p.WrapLogs(lexp)
+	}
+	batch := s.LogBatch
+	if batch.MaxQueue <= 0 {
+		batch = s.Batch
+	}
+	b.LogProcessor = exporters.NewLogProcessor(lexp, exporters.WithBatch(batch), exporters.WithExportTimeout(timeout),
+		exporters.WithCounters(counters), exporters.WithLogger(s.Logger))
+	if res != nil && s.Resource != nil {
+		if r := res.get(s.Resource); r != s.Resource {
+			b.LogResource = r
+		}
+	}
+	return nil
 }
 
 // NewMetricReader returns a periodic reader over an OTLP metric exporter

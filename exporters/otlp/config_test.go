@@ -6,11 +6,10 @@ import (
 	"time"
 
 	"github.com/otelswitch/otelswitch/exporters/otlp"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 func TestConfigTargets(t *testing.T) {
 	tests := []struct {
@@ -41,7 +40,7 @@ func TestConfigTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := otlp.ConfigFromEnv(tt.env.lookup)
+			c, err := otlp.ConfigFromEnv(tt.env.Lookup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +95,7 @@ func TestConfigRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := otlp.ConfigFromEnv(tt.env.lookup)
+			c, err := otlp.ConfigFromEnv(tt.env.Lookup)
 			if err == nil {
 				err = c.Validate(false)
 			}

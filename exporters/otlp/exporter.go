@@ -36,6 +36,8 @@ const (
 // NewSpanExporter returns an OTLP span exporter for t. It does not dial:
 // the connection is made on the first export. Bytes written to the wire are
 // added to counters' span counters when it is not nil.
+//
+// Same shape as NewMetricExporter and NewLogExporter: forced by the SDK's separate otlptrace, otlpmetric and otlplog Option types.
 func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, counters *exporters.Counters) (sdktrace.SpanExporter, error) {
 	tr, err := newTransport(t, timeout)
 	if err != nil {
@@ -83,6 +85,8 @@ func NewSpanExporter(ctx context.Context, t Target, timeout time.Duration, count
 
 // NewMetricExporter returns an OTLP metric exporter for t, counting its
 // bytes in counters' metric counters when counters is not nil.
+//
+// Same shape as NewSpanExporter and NewLogExporter: forced by the SDK's separate otlptrace, otlpmetric and otlplog Option types.
 func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, temporality Temporality, counters *exporters.Counters) (sdkmetric.Exporter, error) {
 	tr, err := newTransport(t, timeout)
 	if err != nil {
@@ -129,6 +133,8 @@ func NewMetricExporter(ctx context.Context, t Target, timeout time.Duration, tem
 
 // NewLogExporter returns an OTLP log exporter for t, counting its bytes in
 // counters' log counters when counters is not nil.
+//
+// Same shape as NewSpanExporter and NewMetricExporter: forced by the SDK's separate otlptrace, otlpmetric and otlplog Option types.
 func NewLogExporter(ctx context.Context, t Target, timeout time.Duration, counters *exporters.Counters) (sdklog.Exporter, error) {
 	tr, err := newTransport(t, timeout)
 	if err != nil {

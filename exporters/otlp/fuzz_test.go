@@ -115,7 +115,7 @@ func FuzzConfigTargets(f *testing.F) {
 				delete(e, k)
 			}
 		}
-		c, err := otlp.ConfigFromEnv(e.lookup)
+		c, err := otlp.ConfigFromEnv(e.Lookup)
 		if err == nil {
 			var tr, mt otlp.Target
 			tr, mt, _, err = c.Targets()

@@ -116,16 +116,8 @@ func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, err
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return nil, fmt.Errorf("%s=%q: malformed endpoint; want a URL such as https://host:4318 or, for gRPC, host:4317", variable, shown)
 	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%s=%q: credentials in the URL are not allowed; send them as headers", variable, shown)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%s=%q: unsupported scheme %q; want http or https", variable, shown, u.Scheme)
-	}
-	if port := u.Port(); port != "" {
-		if _, err := net.LookupPort("tcp", port); err != nil {
-			return nil, fmt.Errorf("%s=%q: malformed port %q", variable, shown, port)
-		}
+	if why := urlProblem(u); why != "" {
+		return nil, fmt.Errorf("%s=%q: %s", variable, shown, why)
 	}
 	if protocol == GRPC && strings.Trim(u.Path, "/") != "" {
 		return nil, fmt.Errorf("%s=%q: gRPC cannot use a URL path; remove %q (a gRPC endpoint is host:port)", variable, shown, u.Path)
@@ -134,6 +126,23 @@ func ParseEndpoint(variable, value, protocol, defaultPath string) (*url.URL, err
 		u.Path = defaultPath
 	}
 	return u, nil
+}
+
+// urlProblem says what makes u unusable as an endpoint: credentials in
+// it, a scheme other than http(s) or a port that is not one; "" if nothing.
+func urlProblem(u *url.URL) string {
+	if u.User != nil {
+		return "credentials in the URL are not allowed; send them as headers"
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("unsupported scheme %q; want http or https", u.Scheme)
+	}
+	if port := u.Port(); port != "" {
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return fmt.Sprintf("malformed port %q", port)
+		}
+	}
+	return ""
 }
 
 // redactUserinfo hides whatever stands between the scheme and the last '@'

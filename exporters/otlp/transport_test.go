@@ -37,7 +37,7 @@ func TestEverySignalMasksEchoedCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(exporters.NewLogProcessor(lexp,
-		exporters.Batch{Delay: time.Hour, MaxQueue: 8, MaxExport: 8}, time.Second, counters, nil)))
+		exporters.WithBatch(exporters.Batch{Delay: time.Hour, MaxQueue: 8, MaxExport: 8}), exporters.WithExportTimeout(time.Second), exporters.WithCounters(counters))))
 	var rec log.Record
 	rec.SetBody(attribute.StringValue("hello"))
 	lp.Logger("t").Emit(context.Background(), rec)

@@ -58,7 +58,7 @@ func (f Factory) New(_ context.Context, s exporters.Settings) (*exporters.Backen
 	return &exporters.Backend{
 		Name:          "stdout",
 		Config:        Resolved{},
-		SpanProcessor: exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger),
+		SpanProcessor: exporters.NewBatchProcessor(exp, s.SpanBatchOptions(counters)...),
 		Stats:         counters,
 	}, nil
 }

@@ -1,6 +1,6 @@
 // Command configdoc writes docs/configuration.md, the reference of every
 // environment variable otelswitch reads, from the configuration structs
-// themselves: bootstrap's Env, then the Spec of each backend in
+// themselves: bootstrap's EnvInput, then the Spec of each backend in
 // bootstrap.DefaultRegistry. A backend registered there appears here with no
 // further work. Run it through go generate:
 //
@@ -69,7 +69,7 @@ func render(w io.Writer) error {
 
 	precedence(&b)
 	b.WriteString("\n## Common variables\n\nRead by `bootstrap.Init` whatever the backend.\n\n")
-	if err := table(&b, &bootstrap.Env{}); err != nil {
+	if err := table(&b, &bootstrap.EnvInput{}); err != nil {
 		return err
 	}
 

@@ -45,7 +45,7 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 	if err := render(&out); err != nil {
 		t.Fatal(err)
 	}
-	specs := map[string]any{"bootstrap": &bootstrap.Env{}}
+	specs := map[string]any{"bootstrap": &bootstrap.EnvInput{}}
 	reg := bootstrap.DefaultRegistry()
 	for _, name := range reg.Names() {
 		f, _ := reg.Lookup(name)

@@ -102,61 +102,12 @@ func Cloud(ctx context.Context, names []string, budget time.Duration, logger *sl
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	type result struct {
-		i    int
-		res  *resource.Resource
-		err  error
-		took time.Duration
-	}
-	// Buffered, so a detector that finishes after the budget never blocks.
-	done := make(chan result, len(names))
-	start := time.Now()
-	for i, n := range names {
-		d := cloudDetectors[n]()
-		go func() {
-			res, err := d.Detect(ctx)
-			done <- result{i, res, err, time.Since(start)}
-		}()
-	}
-	outcomes := make([]Outcome, len(names))
-	found := make([]*resource.Resource, len(names))
-	for i, n := range names {
-		outcomes[i] = Outcome{Name: n, Result: TimedOut}
-	}
-wait:
-	for range names {
-		select {
-		case r := <-done:
-			o := &outcomes[r.i]
-			o.Took = Duration(r.took)
-			switch {
-			case r.err != nil && !errors.Is(r.err, resource.ErrPartialResource):
-				o.Result, o.Error = Failed, r.err.Error()
-				if ctx.Err() != nil {
-					o.Result = TimedOut
-				}
-			case r.res == nil || r.res.Len() == 0:
-				o.Result = NotDetected
-			default:
-				o.Result, found[r.i] = Detected, r.res
-				if r.err != nil {
-					o.Error = r.err.Error()
-				}
-			}
-		case <-ctx.Done():
-			break wait
-		}
-	}
+	outcomes, found := runDetectors(ctx, names)
 	merged := resource.Empty()
 	for i, o := range outcomes {
 		switch o.Result {
 		case Detected:
-			if m, err := resource.Merge(merged, found[i]); err == nil {
-				merged = m
-			} else {
-				// Schema URLs in conflict: keep the attributes.
-				merged, _ = resource.Merge(merged, resource.NewSchemaless(found[i].Attributes()...))
-			}
+			merged = mergeFound(merged, found[i])
 		case Failed, TimedOut:
 			if o.Result == TimedOut {
 				o.Took = Duration(budget)
@@ -165,4 +116,73 @@ wait:
 		}
 	}
 	return merged, outcomes
+}
+
+// detected is what one detector gave, and when.
+type detected struct {
+	i    int
+	res  *resource.Resource
+	err  error
+	took time.Duration
+}
+
+// runDetectors starts the named detectors at once and collects them until
+// ctx ends: an outcome for each (TimedOut for those still running) and the
+// resource of each that detected something.
+func runDetectors(ctx context.Context, names []string) ([]Outcome, []*resource.Resource) {
+	// Buffered, so a detector that finishes after the budget never blocks.
+	done := make(chan detected, len(names))
+	start := time.Now()
+	for i, n := range names {
+		d := cloudDetectors[n]()
+		go func() {
+			res, err := d.Detect(ctx)
+			done <- detected{i, res, err, time.Since(start)}
+		}()
+	}
+	outcomes := make([]Outcome, len(names))
+	found := make([]*resource.Resource, len(names))
+	for i, n := range names {
+		outcomes[i] = Outcome{Name: n, Result: TimedOut}
+	}
+	for range names {
+		select {
+		case r := <-done:
+			outcomes[r.i], found[r.i] = r.outcome(outcomes[r.i], ctx.Err() != nil)
+		case <-ctx.Done():
+			return outcomes, found
+		}
+	}
+	return outcomes, found
+}
+
+// outcome is o filled from r; late says the budget was spent when r came.
+func (r detected) outcome(o Outcome, late bool) (Outcome, *resource.Resource) {
+	o.Took = Duration(r.took)
+	switch {
+	case r.err != nil && !errors.Is(r.err, resource.ErrPartialResource):
+		o.Result, o.Error = Failed, r.err.Error()
+		if late {
+			o.Result = TimedOut
+		}
+		return o, nil
+	case r.res == nil || r.res.Len() == 0:
+		o.Result = NotDetected
+		return o, nil
+	}
+	o.Result = Detected
+	if r.err != nil {
+		o.Error = r.err.Error()
+	}
+	return o, r.res
+}
+
+// mergeFound adds a detector's attributes to merged; schema URLs in
+// conflict keep the attributes.
+func mergeFound(merged, found *resource.Resource) *resource.Resource {
+	if m, err := resource.Merge(merged, found); err == nil {
+		return m
+	}
+	m, _ := resource.Merge(merged, resource.NewSchemaless(found.Attributes()...))
+	return m
 }

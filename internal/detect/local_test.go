@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelswitch/otelswitch/internal/detect"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 const fixtureID = "3f4e2b1a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
@@ -53,7 +54,7 @@ func TestKubernetesFromDownwardAPIAndOperatorVariables(t *testing.T) {
 		// The user's K8S_POD_NAME wins over the Operator's.
 		"OTEL_RESOURCE_ATTRIBUTES_POD_NAME": "operator-pod",
 	}
-	got := attribute.NewSet(detect.Kubernetes(func(k string) (string, bool) { v, ok := env[k]; return v, ok })...)
+	got := attribute.NewSet(detect.Kubernetes(testutil.Env(env).Lookup)...)
 	want := map[string]string{
 		"k8s.pod.name": "books-7d9f", "k8s.namespace.name": "shop", "k8s.node.name": "node-1",
 		"k8s.pod.uid": "2c48913c-b29f-11e7", "k8s.container.name": "app",
@@ -64,7 +65,7 @@ func TestKubernetesFromDownwardAPIAndOperatorVariables(t *testing.T) {
 		}
 	}
 	op := map[string]string{"OTEL_RESOURCE_ATTRIBUTES_POD_NAME": "p", "OTEL_RESOURCE_ATTRIBUTES_POD_UID": "u", "OTEL_RESOURCE_ATTRIBUTES_NODE_NAME": "n"}
-	got = attribute.NewSet(detect.Kubernetes(func(k string) (string, bool) { v, ok := op[k]; return v, ok })...)
+	got = attribute.NewSet(detect.Kubernetes(testutil.Env(op).Lookup)...)
 	for k, v := range map[string]string{"k8s.pod.name": "p", "k8s.pod.uid": "u", "k8s.node.name": "n"} {
 		if g, _ := got.Value(attribute.Key(k)); g.AsString() != v {
 			t.Errorf("from the Operator's variables: %s = %q; want %q", k, g.AsString(), v)

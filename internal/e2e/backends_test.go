@@ -113,13 +113,13 @@ func assertCollector(t *testing.T, l *lab.Lab, src lab.Source, want tree, servic
 
 func TestJaeger(t *testing.T) {
 	l := lab.ForTest(t)
-	want := emit(t, resourceEnv("e2e-jaeger").with(env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": l.JaegerOTLPGRPC}))
+	want := emit(t, resourceEnv("e2e-jaeger").With(env{"TELEMETRY_BACKEND": "jaeger", "JAEGER_ENDPOINT": l.JaegerOTLPGRPC}))
 	assertJaeger(t, l, want, "e2e-jaeger")
 }
 
 func TestJaegerOverHTTP(t *testing.T) {
 	l := lab.ForTest(t)
-	want := emit(t, resourceEnv("e2e-jaeger-http").with(env{
+	want := emit(t, resourceEnv("e2e-jaeger-http").With(env{
 		"TELEMETRY_BACKEND": "jaeger", "JAEGER_PROTOCOL": "http/protobuf", "JAEGER_ENDPOINT": "http://" + l.JaegerOTLPHTTP}))
 	assertJaeger(t, l, want, "e2e-jaeger-http")
 }
@@ -132,7 +132,7 @@ func TestOTLPToTheCollector(t *testing.T) {
 			if proto == "grpc" {
 				endpoint = "http://" + l.CollectorOTLPGRPC
 			}
-			want := emit(t, resourceEnv("e2e-otlp").with(env{
+			want := emit(t, resourceEnv("e2e-otlp").With(env{
 				"TELEMETRY_BACKEND":              "otlp",
 				"OTEL_EXPORTER_OTLP_PROTOCOL":    proto,
 				"OTEL_EXPORTER_OTLP_ENDPOINT":    endpoint,
@@ -147,7 +147,7 @@ func TestOTLPToTheCollector(t *testing.T) {
 func TestNewRelic(t *testing.T) {
 	l := lab.ForTest(t)
 	const key = "eu01xxlab-licence-key-0000000000000NRAL"
-	want := emit(t, resourceEnv("e2e-newrelic").with(env{
+	want := emit(t, resourceEnv("e2e-newrelic").With(env{
 		"TELEMETRY_BACKEND":       "newrelic",
 		"NEW_RELIC_LICENSE_KEY":   key,
 		"NEW_RELIC_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP,
@@ -180,7 +180,7 @@ func TestElastic(t *testing.T) {
 	} {
 		t.Run(auth.name, func(t *testing.T) {
 			l := lab.ForTest(t)
-			want := emit(t, resourceEnv("e2e-elastic").with(env{"TELEMETRY_BACKEND": "elastic"}).with(auth.env(l)))
+			want := emit(t, resourceEnv("e2e-elastic").With(env{"TELEMETRY_BACKEND": "elastic"}).With(auth.env(l)))
 			spans := assertCollector(t, l, auth.src, want, "e2e-elastic")
 			if got := spans[0].Attributes[lab.AttrAuthorization]; got != auth.header(l) {
 				t.Errorf("Authorization = %v, want %q", got, auth.header(l))
@@ -192,7 +192,7 @@ func TestElastic(t *testing.T) {
 // One trace, three backends, the same IDs everywhere.
 func TestFanOut(t *testing.T) {
 	l := lab.ForTest(t)
-	want := emit(t, resourceEnv("e2e-fanout").with(env{
+	want := emit(t, resourceEnv("e2e-fanout").With(env{
 		"TELEMETRY_BACKEND":        "jaeger,newrelic,elastic",
 		"JAEGER_ENDPOINT":          l.JaegerOTLPGRPC,
 		"NEW_RELIC_LICENSE_KEY":    "fanout-licence-key-000000000000000000NRAL",

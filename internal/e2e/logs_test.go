@@ -17,7 +17,7 @@ import (
 // IDs.
 func logInSpan(t *testing.T, e env) (traceID, spanID string) {
 	t.Helper()
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -76,10 +76,10 @@ func TestLogsReachEveryOTLPBackend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lab.ForTest(t)
 			service := "e2e-logs-" + tt.name
-			e := resourceEnv(service).with(env{"TELEMETRY_LOGS": "both"}).with(tt.env(l))
+			e := resourceEnv(service).With(env{"TELEMETRY_LOGS": "both"}).With(tt.env(l))
 			if tt.name == "otlp-http" {
 				// Traces go nowhere here; the logs endpoint alone is right.
-				e = e.with(env{"TELEMETRY_SHUTDOWN_TIMEOUT": "3s", "TELEMETRY_EXPORT_TIMEOUT": "1s"})
+				e = e.With(env{"TELEMETRY_SHUTDOWN_TIMEOUT": "3s", "TELEMETRY_EXPORT_TIMEOUT": "1s"})
 			}
 			var traceID, spanID string
 			if tt.name == "otlp-http" {
@@ -111,7 +111,7 @@ func TestLogsReachEveryOTLPBackend(t *testing.T) {
 // only the log record's delivery counts.
 func logInSpanTolerant(t *testing.T, e env) (traceID, spanID string) {
 	t.Helper()
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -130,7 +130,7 @@ func logInSpanTolerant(t *testing.T, e env) (traceID, spanID string) {
 func TestFanOutLogs(t *testing.T) {
 	const n = 10_000
 	l := lab.ForTest(t)
-	e := resourceEnv("e2e-fanout-logs").with(env{
+	e := resourceEnv("e2e-fanout-logs").With(env{
 		"TELEMETRY_BACKEND":        "jaeger,newrelic,elastic",
 		"TELEMETRY_LOGS":           "both",
 		"JAEGER_ENDPOINT":          l.JaegerOTLPGRPC,
@@ -142,7 +142,7 @@ func TestFanOutLogs(t *testing.T) {
 		// all (the default, 2048, would drop and count the excess).
 		"OTEL_BLRP_MAX_QUEUE_SIZE": fmt.Sprint(n),
 	})
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -191,9 +191,9 @@ func TestFanOutLogs(t *testing.T) {
 func TestRuntimeMetricsReachTheCollector(t *testing.T) {
 	l := lab.ForTest(t)
 	const service = "e2e-runtime-metrics"
-	e := resourceEnv(service).with(env{"TELEMETRY_BACKEND": "otlp", "TELEMETRY_METRICS": "true",
+	e := resourceEnv(service).With(env{"TELEMETRY_BACKEND": "otlp", "TELEMETRY_METRICS": "true",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + l.CollectorOTLPHTTP})
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestDatadogNativeRuntimeMetricsReachDogStatsD(t *testing.T) {
 	}
 	l := lab.ForTest(t)
 	const service = "e2e-dd-runtime"
-	e := resourceEnv(service).with(env{
+	e := resourceEnv(service).With(env{
 		"TELEMETRY_BACKEND":               "datadog",
 		"DD_TRACE_AGENT_URL":              "http://" + l.DatadogAgent,
 		"DD_RUNTIME_METRICS_ENABLED":      "true",
@@ -247,7 +247,7 @@ func TestDatadogNativeRuntimeMetricsReachDogStatsD(t *testing.T) {
 		"TELEMETRY_METRICS":               "true",
 		"DD_REMOTE_CONFIGURATION_ENABLED": "false",
 	})
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

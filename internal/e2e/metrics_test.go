@@ -35,8 +35,8 @@ func TestMetricsReachTheCollector(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lab.ForTest(t)
-			e := resourceEnv("e2e-metrics-" + tt.name).with(env{"TELEMETRY_METRICS": "true"}).with(tt.env(l))
-			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+			e := resourceEnv("e2e-metrics-" + tt.name).With(env{"TELEMETRY_METRICS": "true"}).With(tt.env(l))
+			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,11 +11,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/bootstrap"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // tree is the known span tree every backend must store as sent.
 type tree struct {
@@ -35,7 +34,7 @@ const (
 // deliver everything.
 func emit(t *testing.T, e env) tree {
 	t.Helper()
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -88,15 +87,4 @@ func resourceEnv(service string) env {
 		"TELEMETRY_METRICS":          "false",
 		"TELEMETRY_SHUTDOWN_TIMEOUT": "20s",
 	}
-}
-
-func (e env) with(more env) env {
-	out := env{}
-	for k, v := range e {
-		out[k] = v
-	}
-	for k, v := range more {
-		out[k] = v
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/internal/envconf"
 	"github.com/otelswitch/otelswitch/internal/secret"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 type spec struct {
@@ -15,10 +16,6 @@ type spec struct {
 	Timeout time.Duration `envconfig:"TEST_TIMEOUT" default:"10s" desc:"how long to wait"`
 	Key     secret.String `envconfig:"TEST_LICENSE_KEY" desc:"licence key"`
 	Gzip    bool          `envconfig:"TEST_GZIP"`
-}
-
-func mapLookup(m map[string]string) envconf.LookupFunc {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 func TestProcess(t *testing.T) {
@@ -37,7 +34,7 @@ func TestProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got spec
-			err := envconf.Process(mapLookup(tt.env), &got)
+			err := envconf.Process(testutil.Env(tt.env).Lookup, &got)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("err = %v, want %s", err, tt.wantErr)
@@ -59,7 +56,7 @@ func TestProcessLeavesProcessEnvironmentAlone(t *testing.T) {
 		t.Skip("TEST_REGION is set in this environment")
 	}
 	var s spec
-	if err := envconf.Process(mapLookup(map[string]string{"TEST_REGION": "eu"}), &s); err != nil {
+	if err := envconf.Process(testutil.Env(map[string]string{"TEST_REGION": "eu"}).Lookup, &s); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := os.LookupEnv("TEST_REGION"); ok {
@@ -86,7 +83,7 @@ func ExampleDescribe() {
 
 func TestProcessReportsEveryBadValue(t *testing.T) {
 	var s spec
-	err := envconf.Process(mapLookup(map[string]string{"TEST_TIMEOUT": "soon", "TEST_GZIP": "maybe", "TEST_REGION": "eu"}), &s)
+	err := envconf.Process(testutil.Env(map[string]string{"TEST_TIMEOUT": "soon", "TEST_GZIP": "maybe", "TEST_REGION": "eu"}).Lookup, &s)
 	want := "TEST_TIMEOUT=\"soon\": want a duration such as 500ms, 5s or 1m\nTEST_GZIP=\"maybe\": want true or false"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want\n%s", err, want)

@@ -32,3 +32,23 @@ func TestComposeCollectorConfig(t *testing.T) {
 		t.Fatalf("otelcol validate: %v\n%s", err, out)
 	}
 }
+
+// TestComposeCollectorConfigIsGenerated fails when tools/compose/otelcol.yaml
+// is not what go generate ./internal/lab writes from the lab's template.
+func TestComposeCollectorConfigIsGenerated(t *testing.T) {
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, "tools/compose/otelcol.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ComposeCollectorConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Error("tools/compose/otelcol.yaml is stale: run go generate ./internal/lab (make generate)")
+	}
+}

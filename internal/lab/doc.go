@@ -36,3 +36,5 @@
 // at the root of this module) and, in [ForTest], OTELSWITCH_LAB (`off` skips
 // lab tests).
 package lab
+
+//go:generate go run ./cmd/composeconfig -o ../../tools/compose/otelcol.yaml

@@ -9,10 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
-	"strconv"
-	"time"
 )
 
 // CollectorSpansFrom reads the complete lines of CollectorFile(src) from
@@ -80,26 +77,4 @@ func (l *Lab) CollectorFileSize(src Source) (int64, error) {
 		return 0, fmt.Errorf("lab: %w", err)
 	}
 	return fi.Size(), nil
-}
-
-// JaegerTracesBetween returns up to limit traces of service with a span of
-// that service starting from start to end (Jaeger's /api/traces with start,
-// end and limit). Unlike JaegerTraces it can read everything: a result of
-// exactly limit traces may be cut short, so split the window and ask again.
-func (l *Lab) JaegerTracesBetween(ctx context.Context, service string, start, end time.Time, limit int) ([]JaegerTrace, error) {
-	q := url.Values{
-		"service": {service},
-		"limit":   {strconv.Itoa(limit)},
-		"start":   {strconv.FormatInt(start.UnixMicro(), 10)},
-		"end":     {strconv.FormatInt(end.UnixMicro(), 10)},
-	}
-	var raw []uiTrace
-	if err := l.jaegerGet(ctx, "/api/traces", q, &raw); err != nil {
-		return nil, err
-	}
-	traces := make([]JaegerTrace, 0, len(raw))
-	for _, t := range raw {
-		traces = append(traces, t.convert())
-	}
-	return traces, nil
 }

@@ -121,7 +121,7 @@ func TestAttach(t *testing.T) {
 	if _, err := l.WaitForJaegerTrace(ctx, s.traceID, 2); err != nil {
 		t.Fatal(err)
 	}
-	// JaegerTracesBetween sees the trace inside its window and not before.
+	// JaegerTraces with Between sees the trace inside its window and not before.
 	for _, w := range []struct {
 		name       string
 		start, end time.Time
@@ -130,7 +130,7 @@ func TestAttach(t *testing.T) {
 		{"around", before.Add(-time.Second), time.Now().Add(time.Second), 1},
 		{"before", before.Add(-time.Hour), before.Add(-time.Minute), 0},
 	} {
-		got, err := l.JaegerTracesBetween(ctx, "attach-test", w.start, w.end, 10)
+		got, err := l.JaegerTraces(ctx, "attach-test", Between(w.start, w.end), Limit(10))
 		if err != nil || len(got) != w.want {
 			t.Errorf("%s: %d traces, %v; want %d", w.name, len(got), err, w.want)
 		}

@@ -67,15 +67,22 @@ func (l *Lab) JaegerServices(ctx context.Context) ([]string, error) {
 	return services, nil
 }
 
-// JaegerTraces returns up to 1000 traces of service from the last 24 hours,
-// newest first as Jaeger orders them.
-func (l *Lab) JaegerTraces(ctx context.Context, service string) ([]JaegerTrace, error) {
+// JaegerTraces returns traces of service, newest first as Jaeger orders
+// them: by default up to 1000 from the last 24 hours; Between and Limit
+// narrow the query (Jaeger's /api/traces with start, end and limit). A
+// result of exactly the limit may be cut short: split the window and ask
+// again to read everything.
+func (l *Lab) JaegerTraces(ctx context.Context, service string, opts ...TracesOption) ([]JaegerTrace, error) {
 	now := time.Now()
+	tq := tracesQuery{start: now.Add(-24 * time.Hour), end: now.Add(time.Hour), limit: 1000}
+	for _, o := range opts {
+		o(&tq)
+	}
 	q := url.Values{
 		"service": {service},
-		"limit":   {"1000"},
-		"start":   {strconv.FormatInt(now.Add(-24*time.Hour).UnixMicro(), 10)},
-		"end":     {strconv.FormatInt(now.Add(time.Hour).UnixMicro(), 10)},
+		"limit":   {strconv.Itoa(tq.limit)},
+		"start":   {strconv.FormatInt(tq.start.UnixMicro(), 10)},
+		"end":     {strconv.FormatInt(tq.end.UnixMicro(), 10)},
 	}
 	var raw []uiTrace
 	if err := l.jaegerGet(ctx, "/api/traces", q, &raw); err != nil {
@@ -86,6 +93,25 @@ func (l *Lab) JaegerTraces(ctx context.Context, service string) ([]JaegerTrace, 
 		traces = append(traces, t.convert())
 	}
 	return traces, nil
+}
+
+// TracesOption narrows what JaegerTraces asks Jaeger for.
+type TracesOption func(*tracesQuery)
+
+type tracesQuery struct {
+	start, end time.Time
+	limit      int
+}
+
+// Between asks for the traces with a span of the service starting from start
+// to end, instead of the last 24 hours.
+func Between(start, end time.Time) TracesOption {
+	return func(q *tracesQuery) { q.start, q.end = start, end }
+}
+
+// Limit asks for at most n traces instead of 1000.
+func Limit(n int) TracesOption {
+	return func(q *tracesQuery) { q.limit = n }
 }
 
 // JaegerTrace returns the trace with the given hex ID, or an error wrapping

@@ -80,9 +80,6 @@ func (pr *Proc) Stop() error { return pr.p.stop() }
 // Pid returns the process's ID (its process group's too).
 func (pr *Proc) Pid() int { return pr.p.cmd.Process.Pid }
 
-// Exited reports whether the process has ended, and how.
-func (pr *Proc) Exited() (bool, error) { return pr.p.exited() }
-
 // Log returns about the last n lines of the process's log, for failure
 // messages.
 func (pr *Proc) Log(n int) string {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 	"github.com/otelswitch/otelswitch/profiles"
 )
 
@@ -108,16 +109,14 @@ func TestMain(m *testing.M) {
 }
 
 // env is an environment for bootstrap.WithLookupEnv.
-type env map[string]string
-
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
+type env = testutil.Env
 
 // initSwitch calls bootstrap.Init with e and no globals, logging to
 // io.Discard; the handle is shut down when b ends.
 func initSwitch(b *testing.B, e env) *bootstrap.Telemetry {
 	b.Helper()
 	e["OTEL_SERVICE_NAME"] = service
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup),
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup),
 		bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)

@@ -66,7 +66,7 @@ func BenchmarkSpan(b *testing.B) {
 	sampler := sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample()))
 	b.Run("processor=otelswitch", func(b *testing.B) {
 		var n atomic.Int64
-		p := exporters.NewBatchProcessor(discardExporter{&n}, batch, dev.ExportTimeout, exporters.NewCounters("discard"), nil)
+		p := exporters.NewBatchProcessor(discardExporter{&n}, exporters.WithBatch(batch), exporters.WithExportTimeout(dev.ExportTimeout))
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p), sampler)
 		b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 		startEnd(b, tp, &sink{flush: tp.ForceFlush, delivered: n.Load})

@@ -256,7 +256,7 @@ func BenchmarkExportWire(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return exporters.NewBatchProcessor(exp, batch, dev.ExportTimeout, counters, nil),
+		return exporters.NewBatchProcessor(exp, exporters.WithBatch(batch), exporters.WithExportTimeout(dev.ExportTimeout), exporters.WithCounters(counters)),
 			func() int64 { return counters.Snapshot().SpansExported }
 	}
 	variants := []wireVariant{

@@ -17,7 +17,7 @@ func TestGracefulShutdownDeliversEverything(t *testing.T) {
 	const traces, perTrace = 4, 2500
 	const total = traces * perTrace
 	l := lab.ForTest(t)
-	tel, logs := initTel(t, baseEnv("reliability-delivery").with(env{
+	tel, logs := initTel(t, baseEnv("reliability-delivery").With(env{
 		"TELEMETRY_BACKEND":          "jaeger",
 		"JAEGER_ENDPOINT":            l.JaegerOTLPGRPC,
 		"TELEMETRY_EXPORT_TIMEOUT":   "10s",

@@ -83,7 +83,7 @@ func TestHeapBoundedThroughAMinuteOutage(t *testing.T) {
 	const perTick, tick = 10, 10 * time.Millisecond // 1,000 spans a second
 	p := profiles.Development
 	l := lab.ForTest(t)
-	tel, logs := initTel(t, baseEnv("reliability-heap").with(env{
+	tel, logs := initTel(t, baseEnv("reliability-heap").With(env{
 		"TELEMETRY_BACKEND":          "jaeger",
 		"JAEGER_ENDPOINT":            l.JaegerOTLPGRPC,
 		"TELEMETRY_EXPORT_TIMEOUT":   "2s",

@@ -1,12 +1,10 @@
 package reliability_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,42 +15,14 @@ import (
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/internal/lab"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // env is a variable set handed to Init through WithLookupEnv; the process
 // environment is never touched.
-type env map[string]string
+type env = testutil.Env
 
-func (e env) lookup(k string) (string, bool) { v, ok := e[k]; return v, ok }
-
-func (e env) with(more env) env {
-	out := env{}
-	for k, v := range e {
-		out[k] = v
-	}
-	for k, v := range more {
-		out[k] = v
-	}
-	return out
-}
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // initTel calls Init with e alone, no globals, logging into the returned
 // buffer. The caller shuts it down; a cleanup does it too if the test ends
@@ -60,7 +30,7 @@ func (b *syncBuffer) String() string {
 func initTel(t *testing.T, e env) (*bootstrap.Telemetry, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup),
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup),
 		bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(logs))
 	if err != nil {
 		t.Fatalf("Init: %v", err)

@@ -35,7 +35,7 @@ func logBenchTel(b *testing.B, mode string) *bootstrap.Telemetry {
 		_, _ = io.Copy(io.Discard, r.Body)
 	}))
 	b.Cleanup(srv.Close)
-	e := baseEnv("reliability-bench-logs").with(env{
+	e := baseEnv("reliability-bench-logs").With(env{
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
 		"TELEMETRY_LOGS":              mode,
@@ -44,7 +44,7 @@ func logBenchTel(b *testing.B, mode string) *bootstrap.Telemetry {
 		// than an exported one and would flatter the figure.
 		"OTEL_BLRP_MAX_QUEUE_SIZE": "65536",
 	})
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
+	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func TestLogFloodIntoABlackHole(t *testing.T) {
 	const workers = 8
 	const flood = 3 * time.Second
 	const queue, batch = 2048, 512 // the specification's defaults, which Init uses
-	tel, _ := initTel(t, baseEnv("reliability-log-flood").with(env{
+	tel, _ := initTel(t, baseEnv("reliability-log-flood").With(env{
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + otlptest.Blackhole(t),
@@ -155,7 +155,7 @@ func TestLogFloodIntoABlackHole(t *testing.T) {
 // points still waiting, within the one deadline.
 func TestShutdownFlushesEverySignal(t *testing.T) {
 	recv, srv := otlptest.NewHTTP(t)
-	tel, _ := initTel(t, baseEnv("reliability-shutdown-signals").with(env{
+	tel, _ := initTel(t, baseEnv("reliability-shutdown-signals").With(env{
 		"TELEMETRY_BACKEND":           "otlp",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL,
 		"TELEMETRY_LOGS":              "both",

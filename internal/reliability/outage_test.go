@@ -50,14 +50,14 @@ func TestInitWithTheBackendDown(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			endpoint := c.setup(t)
-			e := baseEnv("reliability-down").with(env{
+			e := baseEnv("reliability-down").With(env{
 				"TELEMETRY_BACKEND":          "jaeger",
 				"JAEGER_ENDPOINT":            endpoint,
 				"TELEMETRY_EXPORT_TIMEOUT":   "30s", // longer than the test: only the deadlines below can end an export
 				"TELEMETRY_SHUTDOWN_TIMEOUT": "500ms",
 			})
 			start := time.Now()
-			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup),
+			tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup),
 				bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(&syncBuffer{}))
 			took := time.Since(start)
 			if err != nil {
@@ -143,7 +143,7 @@ func TestBackendKilledAndRestarted(t *testing.T) {
 	for _, b := range outageBackends {
 		t.Run(b.name, func(t *testing.T) {
 			l := lab.ForTest(t)
-			tel, logs := initTel(t, baseEnv("reliability-restart").with(b.env(l)))
+			tel, logs := initTel(t, baseEnv("reliability-restart").With(b.env(l)))
 			parent := newTraceParent()
 			traceID := parent.TraceID().String()
 			// 400 spans a second, about 200 in each 500 ms batch.

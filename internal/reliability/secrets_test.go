@@ -167,7 +167,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		logs := &syncBuffer{}
-		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(c.env.lookup),
+		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(c.env.Lookup),
 			bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(logs))
 		if err == nil {
 			_ = tel.Shutdown(context.Background())
@@ -220,7 +220,7 @@ func TestSecretsNeverInConfigLogsOrExportErrors(t *testing.T) {
 		}},
 	}
 	for _, r := range runs {
-		e := r.env.with(env{
+		e := r.env.With(env{
 			"ENVIRONMENT":                "development",
 			"OTEL_SERVICE_NAME":          "reliability-secrets",
 			"TELEMETRY_LOG_LEVEL":        "debug",
@@ -231,7 +231,7 @@ func TestSecretsNeverInConfigLogsOrExportErrors(t *testing.T) {
 		// Globals on, so that the OpenTelemetry error handler, which the
 		// metric reader reports through, logs into the same buffer.
 		prevLogger := slog.Default()
-		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.lookup), bootstrap.WithLogOutput(logs))
+		tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithLogOutput(logs))
 		if err != nil {
 			t.Fatalf("%s: Init: %v", r.name, err)
 		}

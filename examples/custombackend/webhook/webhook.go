@@ -89,7 +89,7 @@ func (Factory) New(_ context.Context, s exporters.Settings) (*exporters.Backend,
 		Config: c,
 		// The library's batch processor: bounded queue, drops counted,
 		// failures logged once, flushed by tel.Shutdown.
-		SpanProcessor: exporters.NewBatchProcessor(exp, s.Batch, s.ExportTimeout, counters, s.Logger),
+		SpanProcessor: exporters.NewBatchProcessor(exp, s.SpanBatchOptions(counters)...),
 		Stats:         counters,
 		Endpoints: []exporters.Endpoint{{
 			Signal: exporters.EndpointTraces, URL: u.Redacted(), Protocol: "json over http",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/examples/custombackend/webhook"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 const token = "hook-token-canary-42"
@@ -39,7 +40,7 @@ func TestRegisteredFromOutside(t *testing.T) {
 	env := map[string]string{"TELEMETRY_BACKEND": "webhook", "WEBHOOK_URL": srv.URL, "WEBHOOK_TOKEN": token, "OTEL_SERVICE_NAME": "hooked"}
 	var logs strings.Builder
 	tel, err := bootstrap.Init(context.Background(), bootstrap.WithRegistry(reg), bootstrap.WithoutGlobals(),
-		bootstrap.WithLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }), bootstrap.WithLogOutput(&logs))
+		bootstrap.WithLookupEnv(testutil.Env(env).Lookup), bootstrap.WithLogOutput(&logs))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,11 +8,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/otelswitch/otelswitch/bootstrap"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 	"github.com/otelswitch/otelswitch/sample-app/internal/app"
 )
 
@@ -26,7 +25,7 @@ func env(t *testing.T, vars ...string) app.LookupFunc {
 	for i := 0; i+1 < len(vars); i += 2 {
 		m[vars[i]] = vars[i+1]
 	}
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	return testutil.Env(m).Lookup
 }
 
 // start runs an instance and shuts it down when the test ends.
@@ -57,22 +56,12 @@ func get(t *testing.T, url string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type syncBuffer = testutil.SyncBuffer
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// jsonLines decodes each line b holds.
+func jsonLines(t *testing.T, b *syncBuffer) []map[string]any {
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("log line is not JSON: %q", l)
@@ -146,7 +135,7 @@ func TestLogCorrelation(t *testing.T) {
 				}
 			}
 			var line map[string]any
-			for _, l := range logs.lines(t) {
+			for _, l := range jsonLines(t, logs) {
 				if l["msg"] == "request" && l["path"] == "/books/1" {
 					line = l
 				}
@@ -190,7 +179,7 @@ func TestDefaultsUnderTheEnvironment(t *testing.T) {
 			if i.Telemetry.Config().LogFormat != "json" {
 				t.Errorf("log format %q, want json by default", i.Telemetry.Config().LogFormat)
 			}
-			logs.lines(t) // every line parses as JSON
+			jsonLines(t, logs) // every line parses as JSON
 		})
 	}
 }

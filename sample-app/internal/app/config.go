@@ -91,11 +91,11 @@ func ConfigFromEnv(lookup LookupFunc) (Config, error) {
 }
 
 // TelemetryVariables describes the bootstrap variables named, from the
-// envconfig and desc tags of bootstrap.Env, so --help cannot drift from what
+// envconfig and desc tags of bootstrap.EnvInput, so --help cannot drift from what
 // bootstrap reads.
 func TelemetryVariables(names ...string) []Var {
 	var out []Var
-	t := reflect.TypeFor[bootstrap.Env]()
+	t := reflect.TypeFor[bootstrap.EnvInput]()
 	for _, name := range names {
 		for i := range t.NumField() {
 			f := t.Field(i)

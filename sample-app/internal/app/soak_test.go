@@ -385,7 +385,7 @@ func jaegerWindow(ctx context.Context, l *lab.Lab, service string, start, end ti
 	var traces []lab.JaegerTrace
 	var err error
 	for range 5 { // a busy Jaeger may miss the client's timeout once
-		if traces, err = l.JaegerTracesBetween(ctx, service, start, end, limit); err == nil || ctx.Err() != nil {
+		if traces, err = l.JaegerTraces(ctx, service, lab.Between(start, end), lab.Limit(limit)); err == nil || ctx.Err() != nil {
 			break
 		}
 	}

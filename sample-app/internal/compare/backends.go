@@ -344,7 +344,7 @@ func (c *jaegerCounter) count(ctx context.Context) (int64, bool, Identity, error
 	)
 	var walk func(a, b time.Time) error
 	walk = func(a, b time.Time) error {
-		got, err := c.l.JaegerTracesBetween(ctx, c.service, a, b, jaegerPage)
+		got, err := c.l.JaegerTraces(ctx, c.service, lab.Between(a, b), lab.Limit(jaegerPage))
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -23,6 +21,7 @@ import (
 
 	"log/slog"
 
+	"github.com/otelswitch/otelswitch/internal/testutil"
 	"github.com/otelswitch/otelswitch/sample-app/internal/pgtest"
 	"github.com/otelswitch/otelswitch/sample-app/internal/server"
 	"github.com/otelswitch/otelswitch/sample-app/internal/store"
@@ -157,19 +156,4 @@ func attr(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool) {
 	return attribute.Value{}, false
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

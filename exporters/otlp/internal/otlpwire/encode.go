@@ -296,23 +296,7 @@ func (e *Encoder) group(spans []sdktrace.ReadOnlySpan) []resourceGroup {
 		res := s.Resource()
 		r := lastR
 		if r < 0 || res != lastRes {
-			key := res.Equivalent()
-			r = -1
-			for j := range groups {
-				if groups[j].key == key {
-					r = j
-					break
-				}
-			}
-			if r < 0 {
-				if len(groups) < cap(groups) {
-					groups = groups[:len(groups)+1]
-					groups[len(groups)-1].key, groups[len(groups)-1].res = key, res
-				} else {
-					groups = append(groups, resourceGroup{key: key, res: res})
-				}
-				r = len(groups) - 1
-			}
+			groups, r = resourceIndex(groups, res)
 			lastRes, lastS = res, -1
 		}
 		if r != lastR {
@@ -323,28 +307,48 @@ func (e *Encoder) group(spans []sdktrace.ReadOnlySpan) []resourceGroup {
 		scope := s.InstrumentationScope()
 		sc := lastS
 		if sc < 0 || g.scopes[sc].scope != scope {
-			sc = -1
-			for j := range g.scopes {
-				if g.scopes[j].scope == scope {
-					sc = j
-					break
-				}
-			}
-			if sc < 0 {
-				if len(g.scopes) < cap(g.scopes) {
-					g.scopes = g.scopes[:len(g.scopes)+1]
-					g.scopes[len(g.scopes)-1].scope = scope
-				} else {
-					g.scopes = append(g.scopes, scopeGroup{scope: scope})
-				}
-				sc = len(g.scopes) - 1
-			}
+			sc = g.scopeIndex(scope)
 			lastS = sc
 		}
 		g.scopes[sc].spans = append(g.scopes[sc].spans, i)
 	}
 	e.groups = groups
 	return groups
+}
+
+// resourceIndex finds res's group, adding one, reusing the memory past
+// len(groups), when there is none.
+func resourceIndex(groups []resourceGroup, res *resource.Resource) ([]resourceGroup, int) {
+	key := res.Equivalent()
+	for j := range groups {
+		if groups[j].key == key {
+			return groups, j
+		}
+	}
+	if len(groups) < cap(groups) {
+		groups = groups[:len(groups)+1]
+		groups[len(groups)-1].key, groups[len(groups)-1].res = key, res
+	} else {
+		groups = append(groups, resourceGroup{key: key, res: res})
+	}
+	return groups, len(groups) - 1
+}
+
+// scopeIndex finds scope's group in g, adding one, reusing the memory past
+// len(g.scopes), when there is none.
+func (g *resourceGroup) scopeIndex(scope instrumentation.Scope) int {
+	for j := range g.scopes {
+		if g.scopes[j].scope == scope {
+			return j
+		}
+	}
+	if len(g.scopes) < cap(g.scopes) {
+		g.scopes = g.scopes[:len(g.scopes)+1]
+		g.scopes[len(g.scopes)-1].scope = scope
+	} else {
+		g.scopes = append(g.scopes, scopeGroup{scope: scope})
+	}
+	return len(g.scopes) - 1
 }
 
 // release empties the groups for the next batch, keeping their memory but
@@ -429,7 +433,18 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		b = appendKeyValue(b, spanAttributes, kv)
 	}
 	b = appendCount(b, spanDroppedAttributes, s.DroppedAttributes())
-	for _, ev := range s.Events() {
+	b = appendEvents(b, s.Events())
+	b = appendCount(b, spanDroppedEvents, s.DroppedEvents())
+	b = appendLinks(b, s.Links())
+	b = appendCount(b, spanDroppedLinks, s.DroppedLinks())
+	// Status is always present, as the SDK's transform writes it.
+	b = appendStatus(b, s.Status())
+	return appendFixed32(b, spanFlags, flags(sc.TraceFlags(), parent.IsRemote()))
+}
+
+// appendEvents appends each event as a Span.Event message.
+func appendEvents(b []byte, events []sdktrace.Event) []byte {
+	for _, ev := range events {
 		var m int
 		b, m = begin(b, spanEvents, 1)
 		b = appendFixed64(b, eventTime, unixNano(ev.Time.UnixNano()))
@@ -440,8 +455,12 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		b = appendCount(b, eventDroppedAttributes, ev.DroppedAttributeCount)
 		b = end(b, m, 1)
 	}
-	b = appendCount(b, spanDroppedEvents, s.DroppedEvents())
-	for _, l := range s.Links() {
+	return b
+}
+
+// appendLinks appends each link as a Span.Link message.
+func appendLinks(b []byte, links []sdktrace.Link) []byte {
+	for _, l := range links {
 		var m int
 		b, m = begin(b, spanLinks, 1)
 		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
@@ -457,9 +476,11 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		b = appendFixed32(b, linkFlags, flags(l.SpanContext.TraceFlags(), l.SpanContext.IsRemote()))
 		b = end(b, m, 1)
 	}
-	b = appendCount(b, spanDroppedLinks, s.DroppedLinks())
-	// Status is always present, as the SDK's transform writes it.
-	st := s.Status()
+	return b
+}
+
+// appendStatus appends the Status message.
+func appendStatus(b []byte, st sdktrace.Status) []byte {
 	var m int
 	b, m = begin(b, spanStatus, 1)
 	b = appendString(b, statusMessage, st.Description)
@@ -468,7 +489,7 @@ func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		b = protowire.AppendVarint(b, c)
 	}
 	b = end(b, m, 1)
-	return appendFixed32(b, spanFlags, flags(sc.TraceFlags(), parent.IsRemote()))
+	return b
 }
 
 // flags is the Span or Link flags field: the W3C trace flags, and whether
@@ -517,6 +538,46 @@ func appendKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue) []byt
 	return end(b, m, 1)
 }
 
+// appendArrayValues appends the values of an ArrayValue, each an AnyValue.
+func appendArrayValues(b []byte, v attribute.Value) []byte {
+	switch v.Type() {
+	case attribute.BOOLSLICE:
+		for _, x := range v.AsBoolSlice() {
+			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
+			b = append(b, 2, anyBool<<3|byte(protowire.VarintType), byte(protowire.EncodeBool(x)))
+		}
+	case attribute.INT64SLICE:
+		for _, x := range v.AsInt64Slice() {
+			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
+			b = protowire.AppendVarint(b, uint64(1+protowire.SizeVarint(uint64(x))))
+			b = protowire.AppendTag(b, anyInt, protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(x))
+		}
+	case attribute.FLOAT64SLICE:
+		for _, x := range v.AsFloat64Slice() {
+			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
+			b = append(b, 9, anyDouble<<3|byte(protowire.Fixed64Type))
+			b = protowire.AppendFixed64(b, math.Float64bits(x))
+		}
+	case attribute.STRINGSLICE:
+		for _, x := range v.AsStringSlice() {
+			var e int
+			b, e = begin(b, arrayValues, 1)
+			b = protowire.AppendTag(b, anyString, protowire.BytesType)
+			b = protowire.AppendString(b, validUTF8(x))
+			b = end(b, e, 1)
+		}
+	case attribute.SLICE:
+		for _, x := range v.AsSlice() {
+			var e int
+			b, e = begin(b, arrayValues, 1)
+			b = appendValue(b, x)
+			b = end(b, e, 1)
+		}
+	}
+	return b
+}
+
 // appendValue appends the contents of an AnyValue. Its oneof field is
 // written even when it holds the zero value, as proto.Marshal does.
 func appendValue(b []byte, v attribute.Value) []byte {
@@ -536,53 +597,10 @@ func appendValue(b []byte, v attribute.Value) []byte {
 	case attribute.BYTESLICE:
 		b = protowire.AppendTag(b, anyBytes, protowire.BytesType)
 		b = protowire.AppendBytes(b, v.AsByteSlice())
-	case attribute.BOOLSLICE:
+	case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE, attribute.SLICE:
 		var m int
 		b, m = begin(b, anyArray, 1)
-		for _, x := range v.AsBoolSlice() {
-			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
-			b = append(b, 2, anyBool<<3|byte(protowire.VarintType), byte(protowire.EncodeBool(x)))
-		}
-		b = end(b, m, 1)
-	case attribute.INT64SLICE:
-		var m int
-		b, m = begin(b, anyArray, 1)
-		for _, x := range v.AsInt64Slice() {
-			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
-			b = protowire.AppendVarint(b, uint64(1+protowire.SizeVarint(uint64(x))))
-			b = protowire.AppendTag(b, anyInt, protowire.VarintType)
-			b = protowire.AppendVarint(b, uint64(x))
-		}
-		b = end(b, m, 1)
-	case attribute.FLOAT64SLICE:
-		var m int
-		b, m = begin(b, anyArray, 1)
-		for _, x := range v.AsFloat64Slice() {
-			b = protowire.AppendTag(b, arrayValues, protowire.BytesType)
-			b = append(b, 9, anyDouble<<3|byte(protowire.Fixed64Type))
-			b = protowire.AppendFixed64(b, math.Float64bits(x))
-		}
-		b = end(b, m, 1)
-	case attribute.STRINGSLICE:
-		var m int
-		b, m = begin(b, anyArray, 1)
-		for _, x := range v.AsStringSlice() {
-			var e int
-			b, e = begin(b, arrayValues, 1)
-			b = protowire.AppendTag(b, anyString, protowire.BytesType)
-			b = protowire.AppendString(b, validUTF8(x))
-			b = end(b, e, 1)
-		}
-		b = end(b, m, 1)
-	case attribute.SLICE:
-		var m int
-		b, m = begin(b, anyArray, 1)
-		for _, x := range v.AsSlice() {
-			var e int
-			b, e = begin(b, arrayValues, 1)
-			b = appendValue(b, x)
-			b = end(b, e, 1)
-		}
+		b = appendArrayValues(b, v)
 		b = end(b, m, 1)
 	case attribute.MAP:
 		var m int
