@@ -15,6 +15,7 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -426,9 +427,10 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	dd := m.dd
 	kind := s.SpanKind()
 	a := withRoute(s.Name(), kind, attrs(s.Attributes()))
-	dd.SetOperationName(operationName(kind, a))
-	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, a))
-	dd.SetTag(ext.SpanType, spanType(kind, a))
+	n := namingAttrs(a, s.Resource())
+	dd.SetOperationName(operationName(kind, n))
+	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, n))
+	dd.SetTag(ext.SpanType, spanType(kind, n))
 	dd.SetTag(ext.SpanKind, spanKindName(kind))
 	setAttributeTags(dd, a)
 	setErrorTags(dd, s, a)
@@ -453,6 +455,17 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 			}
 		}
 	}
+}
+
+// namingAttrs are what the names are read from: the span's attributes,
+// then its resource's, as the Agent's OTLP mapping reads them (its
+// OTelSpanAccessor: a key on the span wins, one only on the resource still
+// counts).
+func namingAttrs(a attrs, res *resource.Resource) attrs {
+	if res == nil || res.Len() == 0 {
+		return a
+	}
+	return append(a[:len(a):len(a)], res.Attributes()...)
 }
 
 // setAttributeTags sets the span's attributes as tags under the names the

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -327,5 +329,42 @@ func TestNativeAgainstAHungAgent(t *testing.T) {
 	}
 	if st := b.Stats.Snapshot(); st.SpansDropped != 8 || st.SpansExported != 0 || st.SpansQueued != 0 {
 		t.Errorf("stats %+v; want all 8 spans dropped", st)
+	}
+}
+
+// The names come from the resource too when the span lacks the attribute,
+// as the Agent's OTLP mapping reads span then resource attributes: a
+// database client whose db.system is set once on the resource is named
+// as a database span, and a span's own attribute still wins.
+func TestNativeNamesFromTheResource(t *testing.T) {
+	agent := newTestAgent(t, false)
+	b, tp := nativeBackend(t, map[string]string{"DD_TRACE_AGENT_URL": agent.URL},
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("db.system", "postgresql"))))
+	waitStarted(t, b)
+	tr := tp.Tracer("t")
+	_, fromResource := tr.Start(context.Background(), "load books", trace.WithSpanKind(trace.SpanKindClient))
+	fromResource.End()
+	_, own := tr.Start(context.Background(), "load shelves", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system", "mysql")))
+	own.End()
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := ddByID(agent.Spans())
+	for _, c := range []struct {
+		span     trace.Span
+		op, typ  string
+		resource string
+	}{
+		{fromResource, "postgresql.query", "sql", "load books"},
+		{own, "mysql.query", "sql", "load shelves"},
+	} {
+		dd, ok := got[spanIDOf(c.span)]
+		if !ok {
+			t.Fatalf("the agent has no span %x: %+v", spanIDOf(c.span), agent.Spans())
+		}
+		if dd.Name != c.op || dd.Type != c.typ || dd.Resource != c.resource {
+			t.Errorf("got name %q type %q resource %q; want %q %q %q", dd.Name, dd.Type, dd.Resource, c.op, c.typ, c.resource)
+		}
 	}
 }
