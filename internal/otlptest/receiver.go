@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,6 +250,15 @@ func lower(h http.Header) map[string][]string {
 // the worst kind of dead backend, for it makes clients wait rather than fail.
 // It returns host:port.
 func Blackhole(tb testing.TB) string {
+	addr, _ := BlackholeGiveUps(tb)
+	return addr
+}
+
+// BlackholeGiveUps is Blackhole, also counting the connections the client
+// closed: a client that gave up waiting (a request timeout) closes its
+// connection, so a call that returns while gaveUp is 0 did not wait for the
+// backend's answer, whatever the machine's speed.
+func BlackholeGiveUps(tb testing.TB) (addr string, gaveUp func() int64) {
 	tb.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -256,6 +266,7 @@ func Blackhole(tb testing.TB) string {
 	}
 	var mu sync.Mutex
 	var conns []net.Conn
+	var closed atomic.Int64
 	go func() {
 		for {
 			c, err := lis.Accept()
@@ -265,6 +276,11 @@ func Blackhole(tb testing.TB) string {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
+			go func() {
+				if _, err := io.Copy(io.Discard, c); err == nil {
+					closed.Add(1) // EOF: the client closed it
+				}
+			}()
 		}
 	}()
 	tb.Cleanup(func() {
@@ -275,5 +291,5 @@ func Blackhole(tb testing.TB) string {
 			_ = c.Close()
 		}
 	})
-	return lis.Addr().String()
+	return lis.Addr().String(), closed.Load
 }
