@@ -40,11 +40,7 @@ func serviceName(c Config, s exporters.Settings) string {
 // New implements exporters.Factory. Traces and metrics go to the same APM
 // Server; metrics with delta temporality for counters and histograms.
 func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
-	c, err := ConfigFromEnv(s.Lookup)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.Resolve(s.Strict)
+	c, r, err := exporters.ReadConfig[Resolved](s, ConfigFromEnv)
 	if err != nil {
 		return nil, err
 	}

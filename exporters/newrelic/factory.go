@@ -34,11 +34,7 @@ func (Factory) DetectVars() []string { return []string{envLicenseKey} }
 // With NEW_RELIC_MODE=agent, spans go to the New Relic Go agent instead,
 // which connects in the background.
 func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
-	c, err := ConfigFromEnv(s.Lookup)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.Resolve(s.Strict)
+	c, r, err := exporters.ReadConfig[Resolved](s, ConfigFromEnv)
 	if err != nil {
 		return nil, err
 	}

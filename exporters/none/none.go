@@ -7,23 +7,16 @@ import (
 	"github.com/otelswitch/otelswitch/internal/envconf"
 )
 
-// Config is empty: the none backend reads no variables.
-type Config struct{}
+// Config and Resolved are empty: the none backend reads no variables,
+// and Telemetry.Config prints it as {}.
+type (
+	Config   = exporters.NoConfig
+	Resolved = exporters.NoConfig
+)
 
 // ConfigFromEnv reads Config, which holds nothing, so that the none
 // backend has the contract every backend package has (exporters' doc).
 func ConfigFromEnv(envconf.LookupFunc) (Config, error) { return Config{}, nil }
-
-// Resolved is the none backend resolved, as Telemetry.Config prints it.
-type Resolved struct {
-	Config
-}
-
-// Resolve resolves c; there is nothing that can be wrong.
-func (c Config) Resolve(strict bool) (Resolved, error) { return Resolved{Config: c}, nil }
-
-// Validate reports every problem with c: none.
-func (c Config) Validate(strict bool) error { return nil }
 
 // Factory builds the none backend.
 type Factory struct{}

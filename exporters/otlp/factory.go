@@ -30,11 +30,7 @@ func (Factory) DetectVars() []string {
 
 // New implements exporters.Factory.
 func (Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Backend, error) {
-	c, err := ConfigFromEnv(s.Lookup)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.Resolve(s.Strict)
+	_, r, err := exporters.ReadConfig[Resolved](s, ConfigFromEnv)
 	if err != nil {
 		return nil, err
 	}
