@@ -102,15 +102,22 @@ func (t *Telemetry) Stats() []exporters.Stats {
 // ForceFlush sends everything queued to every backend at once, so a slow
 // one does not eat the others' time, and waits for them or for ctx.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
-	var fns []func(context.Context) error
+	return t.everyComponent(ctx, (*logQueue).Flush, component.ForceFlush)
+}
+
+// everyComponent runs queueStep on the log queue, when there is one, and
+// then step on every component side by side: the queue first, for its
+// records go to the processors. ForceFlush and Shutdown share it.
+func (t *Telemetry) everyComponent(ctx context.Context, queueStep func(*logQueue, context.Context) error, step func(component, context.Context) error) error {
+	fns := make([]func(context.Context) error, 0, len(t.processors)+1+len(t.sdkLoggers))
 	for _, c := range t.components() {
-		fns = append(fns, c.ForceFlush)
+		fns = append(fns, func(ctx context.Context) error { return step(c, ctx) })
 	}
-	var qerr error
+	var err error
 	if q := t.logQueue(); q != nil {
-		qerr = q.Flush(ctx) // first: its records go to the processors
+		err = queueStep(q, ctx)
 	}
-	return errors.Join(qerr, concurrently(ctx, fns))
+	return errors.Join(err, concurrently(ctx, fns))
 }
 
 // logQueue is the hand-off in front of the log pipeline, nil without one.
@@ -155,15 +162,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	// The SDK shuts processors down one after another with one deadline, so
 	// a dead backend would leave the others none. Shut them down side by
 	// side first; the SDK's own pass then finds them stopped.
-	var fns []func(context.Context) error
-	for _, c := range t.components() {
-		fns = append(fns, c.Shutdown)
-	}
-	var err error
-	if q := t.logQueue(); q != nil {
-		err = q.Close(ctx) // first: its records go to the processors
-	}
-	err = errors.Join(err, concurrently(ctx, fns))
+	err := t.everyComponent(ctx, (*logQueue).Close, component.Shutdown)
 	if t.sdkTracer != nil {
 		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
 	}
