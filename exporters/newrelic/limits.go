@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/otelswitch/otelswitch/exporters"
 )
 
 // New Relic's limits, from its "New Relic OTLP endpoint" page: attribute
@@ -173,30 +175,7 @@ func limitAttributesN(kvs []attribute.KeyValue, n int) ([]attribute.KeyValue, in
 // limitAttributes applies the per-attribute limits to kvs. It returns kvs
 // itself when nothing changes, and how many attributes it dropped.
 func limitAttributes(kvs []attribute.KeyValue) ([]attribute.KeyValue, int, bool) {
-	var out []attribute.KeyValue
-	dropped := 0
-	for i, kv := range kvs {
-		v, keep, changed := limitKeyValue(kv)
-		if !changed {
-			if out != nil {
-				out = append(out, kv)
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]attribute.KeyValue, i, len(kvs))
-			copy(out, kvs[:i])
-		}
-		if keep {
-			out = append(out, v)
-		} else {
-			dropped++
-		}
-	}
-	if out == nil {
-		return kvs, 0, false
-	}
-	return out, dropped, true
+	return exporters.CopyOnWrite(kvs, limitKeyValue)
 }
 
 // limitKeyValue applies the limits to one attribute: a name that is too long
@@ -258,52 +237,30 @@ func limitStrings(ss []string) ([]string, bool) {
 }
 
 func limitEvents(events []sdktrace.Event) ([]sdktrace.Event, bool) {
-	var out []sdktrace.Event
-	for i, ev := range events {
+	out, _, changed := exporters.CopyOnWrite(events, func(ev sdktrace.Event) (sdktrace.Event, bool, bool) {
 		attrs, dropped, attrsChanged := limitAttributesN(ev.Attributes, maxRecordAttrs)
 		name, nameCut := truncate(ev.Name, maxValueBytes)
 		if !attrsChanged && !nameCut {
-			if out != nil {
-				out = append(out, ev)
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]sdktrace.Event, i, len(events))
-			copy(out, events[:i])
+			return ev, true, false
 		}
 		ev.Name, ev.Attributes = name, attrs
 		ev.DroppedAttributeCount += dropped
-		out = append(out, ev)
-	}
-	if out == nil {
-		return events, false
-	}
-	return out, true
+		return ev, true, true
+	})
+	return out, changed
 }
 
 func limitLinks(links []sdktrace.Link) ([]sdktrace.Link, bool) {
-	var out []sdktrace.Link
-	for i, l := range links {
+	out, _, changed := exporters.CopyOnWrite(links, func(l sdktrace.Link) (sdktrace.Link, bool, bool) {
 		attrs, dropped, changed := limitAttributesN(l.Attributes, maxRecordAttrs)
 		if !changed {
-			if out != nil {
-				out = append(out, l)
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]sdktrace.Link, i, len(links))
-			copy(out, links[:i])
+			return l, true, false
 		}
 		l.Attributes = attrs
 		l.DroppedAttributeCount += dropped
-		out = append(out, l)
-	}
-	if out == nil {
-		return links, false
-	}
-	return out, true
+		return l, true, true
+	})
+	return out, changed
 }
 
 // truncate cuts s to at most maxBytes bytes without splitting a UTF-8

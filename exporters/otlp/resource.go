@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelswitch/otelswitch/exporters"
 )
 
 // resourceCache applies a Pipeline's Resource rewrite, remembering the last
@@ -52,24 +54,10 @@ func (e resourceSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.
 // on, and not at all when f changes none, so exporters that rewrite some
 // spans cost nothing on the others.
 func MapSpans(spans []sdktrace.ReadOnlySpan, f func(sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool)) []sdktrace.ReadOnlySpan {
-	var out []sdktrace.ReadOnlySpan
-	for i, s := range spans {
+	out, _, _ := exporters.CopyOnWrite(spans, func(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool, bool) {
 		m, changed := f(s)
-		if !changed {
-			if out != nil {
-				out = append(out, s)
-			}
-			continue
-		}
-		if out == nil {
-			out = make([]sdktrace.ReadOnlySpan, i, len(spans))
-			copy(out, spans[:i])
-		}
-		out = append(out, m)
-	}
-	if out == nil {
-		return spans
-	}
+		return m, true, changed
+	})
 	return out
 }
 
