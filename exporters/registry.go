@@ -49,17 +49,12 @@ func (r *Registry) Register(name string, f Factory) error {
 
 // Propagator returns the propagator a registered factory brings under name.
 func (r *Registry) Propagator(name string) (NamedPropagator, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	p, ok := r.propagators[name]
-	return p, ok
+	return lockedGet(r, r.propagators, name)
 }
 
 // PropagatorNames returns the names of the factories' propagators, sorted.
 func (r *Registry) PropagatorNames() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return sortedKeys(r.propagators)
+	return lockedKeys(r, r.propagators)
 }
 
 // DetectVars returns the variables the registered factories detect their
@@ -82,17 +77,28 @@ func (r *Registry) DetectVars() []string {
 
 // Lookup returns the factory registered under name.
 func (r *Registry) Lookup(name string) (Factory, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	f, ok := r.byName[name]
-	return f, ok
+	return lockedGet(r, r.byName, name)
 }
 
 // Names returns the registered names, sorted.
 func (r *Registry) Names() []string {
+	return lockedKeys(r, r.byName)
+}
+
+// lockedGet reads m, one of r's maps (made once, in NewRegistry), under
+// r's read lock.
+func lockedGet[V any](r *Registry, m map[string]V, name string) (V, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return sortedKeys(r.byName)
+	v, ok := m[name]
+	return v, ok
+}
+
+// lockedKeys returns m's keys, sorted, under r's read lock.
+func lockedKeys[V any](r *Registry, m map[string]V) []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return sortedKeys(m)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -63,6 +63,7 @@ func limitScopeMetrics(sm metricdata.ScopeMetrics) (metricdata.ScopeMetrics, boo
 // limitAggregation returns a copy of data with its points' attributes
 // limited, and whether any needed it.
 func limitAggregation(data metricdata.Aggregation) (metricdata.Aggregation, bool) {
+	// One case per type, alike: forced by the SDK's separate generic metric data and data point types, which share no interface.
 	switch d := data.(type) {
 	case metricdata.Sum[int64]:
 		var ok bool
