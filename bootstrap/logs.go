@@ -79,20 +79,10 @@ func resolveLogs(e EnvInput, defaultMode string) (logPlan, error) {
 	if p.mode == logsExport && !p.backends && !p.console {
 		errs = append(errs, fmt.Errorf("%s=export with %s=none would write logs nowhere; set %s=local, or another exporter", envLogs, envLogsExporter, envLogs))
 	}
-	positive := func(name string, v *int, set func(int)) {
-		if v == nil {
-			return
-		}
-		if *v <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%d: want a positive integer", name, *v))
-			return
-		}
-		set(*v)
-	}
-	positive(envBLRPDelay, e.BLRPScheduleDelay, func(ms int) { p.batch.Delay = time.Duration(ms) * time.Millisecond })
-	positive(envBLRPTimeout, e.BLRPExportTimeout, func(ms int) { p.timeout = time.Duration(ms) * time.Millisecond })
-	positive(envBLRPMaxQueue, e.BLRPMaxQueueSize, func(n int) { p.batch.MaxQueue = n })
-	positive(envBLRPMaxExport, e.BLRPMaxExportBatchSize, func(n int) { p.batch.MaxExport = n })
+	positive(&errs, envBLRPDelay, e.BLRPScheduleDelay, func(n int) { p.batch.Delay = millis(n) })
+	positive(&errs, envBLRPTimeout, e.BLRPExportTimeout, func(n int) { p.timeout = millis(n) })
+	positive(&errs, envBLRPMaxQueue, e.BLRPMaxQueueSize, func(n int) { p.batch.MaxQueue = n })
+	positive(&errs, envBLRPMaxExport, e.BLRPMaxExportBatchSize, func(n int) { p.batch.MaxExport = n })
 	if p.batch.MaxExport > p.batch.MaxQueue {
 		errs = append(errs, fmt.Errorf("%s=%d is larger than %s=%d; want at most the queue size", envBLRPMaxExport, p.batch.MaxExport, envBLRPMaxQueue, p.batch.MaxQueue))
 	}

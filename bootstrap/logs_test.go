@@ -122,7 +122,7 @@ func TestLogsVariablesRejected(t *testing.T) {
 		{env{"TELEMETRY_LOGS": "stdout"}, `TELEMETRY_LOGS="stdout": unknown value; want local, export or both`},
 		{env{"OTEL_LOGS_EXPORTER": "zipkin"}, `OTEL_LOGS_EXPORTER="zipkin": unknown exporter "zipkin"`},
 		{env{"TELEMETRY_LOGS": "export", "OTEL_LOGS_EXPORTER": "none"}, "TELEMETRY_LOGS=export with OTEL_LOGS_EXPORTER=none"},
-		{env{"OTEL_BLRP_MAX_QUEUE_SIZE": "0"}, "OTEL_BLRP_MAX_QUEUE_SIZE=0: want a positive integer"},
+		{env{"OTEL_BLRP_MAX_QUEUE_SIZE": "0"}, "OTEL_BLRP_MAX_QUEUE_SIZE=0: want a positive whole number"},
 		{env{"OTEL_BLRP_MAX_QUEUE_SIZE": "10", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "20"}, "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=20 is larger than OTEL_BLRP_MAX_QUEUE_SIZE=10"},
 		{env{"OTEL_BLRP_SCHEDULE_DELAY": "-5"}, "OTEL_BLRP_SCHEDULE_DELAY=-5"},
 		{env{"TELEMETRY_BACKEND": "jaeger", "TELEMETRY_LOGS": "export"}, "TELEMETRY_LOGS=export: none of the backends (jaeger) takes logs"},

@@ -79,29 +79,32 @@ type Tuning struct {
 
 func millis(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
+// positive reads a millisecond or count variable that must be > 0 (zero
+// would stall a queue or export nothing): set gets it when it is set and
+// positive; otherwise an error naming the variable is added to errs. The
+// standard batch, metric and log record processor variables share it.
+func positive(errs *[]error, name string, v *int, set func(int)) {
+	if v == nil {
+		return
+	}
+	if *v <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s=%d: want a positive whole number", name, *v))
+		return
+	}
+	set(*v)
+}
+
 // applyBatching overrides s's batching and metric timing with the standard
 // variables that are set. TELEMETRY_* variables win over the standard ones,
 // so it runs before they are applied.
 func applyBatching(se StandardEnv, s *exporters.Settings) error {
 	var errs []error
-	// positive reads a millisecond or count variable that must be > 0
-	// (zero would stall the queue or export nothing).
-	positive := func(name string, v *int, set func(int)) {
-		if v == nil {
-			return
-		}
-		if *v <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%d: want a positive whole number", name, *v))
-			return
-		}
-		set(*v)
-	}
-	positive(envBSPScheduleDelay, se.BSPScheduleDelay, func(n int) { s.Batch.Delay = millis(n) })
-	positive(envBSPExportTimeout, se.BSPExportTimeout, func(n int) { s.ExportTimeout = millis(n) })
-	positive(envBSPMaxQueue, se.BSPMaxQueue, func(n int) { s.Batch.MaxQueue = n })
-	positive(envBSPMaxExport, se.BSPMaxExport, func(n int) { s.Batch.MaxExport = n })
-	positive(envMetricInterval, se.MetricInterval, func(n int) { s.MetricInterval = millis(n) })
-	positive(envMetricTimeout, se.MetricTimeout, func(n int) { s.MetricTimeout = millis(n) })
+	positive(&errs, envBSPScheduleDelay, se.BSPScheduleDelay, func(n int) { s.Batch.Delay = millis(n) })
+	positive(&errs, envBSPExportTimeout, se.BSPExportTimeout, func(n int) { s.ExportTimeout = millis(n) })
+	positive(&errs, envBSPMaxQueue, se.BSPMaxQueue, func(n int) { s.Batch.MaxQueue = n })
+	positive(&errs, envBSPMaxExport, se.BSPMaxExport, func(n int) { s.Batch.MaxExport = n })
+	positive(&errs, envMetricInterval, se.MetricInterval, func(n int) { s.MetricInterval = millis(n) })
+	positive(&errs, envMetricTimeout, se.MetricTimeout, func(n int) { s.MetricTimeout = millis(n) })
 	if se.BSPMaxExport != nil && s.Batch.MaxExport > s.Batch.MaxQueue {
 		errs = append(errs, fmt.Errorf("%s=%d: want at most the queue size, %d (%s)", envBSPMaxExport, s.Batch.MaxExport, s.Batch.MaxQueue, envBSPMaxQueue))
 	}
