@@ -14,25 +14,26 @@ import (
 // def comes back with it, so that the rest of the configuration is still
 // checked as the default reads it.
 func ParseProtocol(variable, value, def string) (string, error) {
-	switch value {
-	case "":
-		return def, nil
-	case GRPC, HTTPProtobuf:
-		return value, nil
-	}
-	return def, fmt.Errorf("%s=%q: unknown protocol; want %s or %s", variable, value, GRPC, HTTPProtobuf)
+	return parseEither(variable, value, def, "protocol", GRPC, HTTPProtobuf)
 }
 
 // ParseCompression reads a compression variable: value, or def when value
 // is empty; anything but gzip and none is an error naming variable, with def.
 func ParseCompression(variable, value, def string) (string, error) {
+	return parseEither(variable, value, def, "compression", Gzip, None)
+}
+
+// parseEither reads a variable that is one of two values, a or b: value,
+// or def when value is empty; anything else is an error naming variable
+// and what it sets, with def.
+func parseEither(variable, value, def, what, a, b string) (string, error) {
 	switch value {
 	case "":
 		return def, nil
-	case Gzip, None:
+	case a, b:
 		return value, nil
 	}
-	return def, fmt.Errorf("%s=%q: unknown compression; want %s or %s", variable, value, Gzip, None)
+	return def, fmt.Errorf("%s=%q: unknown %s; want %s or %s", variable, value, what, a, b)
 }
 
 // CheckCredential refuses a credential, read from variable, that is sent as
