@@ -583,20 +583,15 @@ func appendArrayValues(b []byte, v attribute.Value) []byte {
 func appendValue(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
-		b = protowire.AppendTag(b, anyBool, protowire.VarintType)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+		b = appendVarintField(b, anyBool, protowire.EncodeBool(v.AsBool()))
 	case attribute.INT64:
-		b = protowire.AppendTag(b, anyInt, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(v.AsInt64()))
+		b = appendVarintField(b, anyInt, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
-		b = protowire.AppendTag(b, anyDouble, protowire.Fixed64Type)
-		b = protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
+		b = appendFixed64Field(b, anyDouble, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		b = protowire.AppendTag(b, anyString, protowire.BytesType)
-		b = protowire.AppendString(b, validUTF8(v.AsString()))
+		b = appendStringField(b, anyString, v.AsString())
 	case attribute.BYTESLICE:
-		b = protowire.AppendTag(b, anyBytes, protowire.BytesType)
-		b = protowire.AppendBytes(b, v.AsByteSlice())
+		b = appendBytesField(b, anyBytes, v.AsByteSlice())
 	case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE, attribute.SLICE:
 		var m int
 		b, m = begin(b, anyArray, 1)
@@ -612,8 +607,7 @@ func appendValue(b []byte, v attribute.Value) []byte {
 	case attribute.EMPTY:
 		// An AnyValue with nothing set.
 	default:
-		b = protowire.AppendTag(b, anyString, protowire.BytesType)
-		b = protowire.AppendString(b, "INVALID")
+		b = appendStringField(b, anyString, "INVALID")
 	}
 	return b
 }
@@ -654,8 +648,25 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
 	}
+	return appendStringField(b, num, s)
+}
+
+// appendStringField appends a string field, even empty (a oneof member).
+func appendStringField(b []byte, num protowire.Number, s string) []byte {
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	return protowire.AppendString(b, validUTF8(s))
+}
+
+// appendVarintField appends a varint field, even zero (a oneof member).
+func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+// appendFixed64Field appends a fixed64 field, even zero (a oneof member).
+func appendFixed64Field(b []byte, num protowire.Number, v uint64) []byte {
+	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, v)
 }
 
 // appendBytesField appends a bytes or embedded message field, even empty.
@@ -668,8 +679,7 @@ func appendFixed64(b []byte, num protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
-	return protowire.AppendFixed64(b, v)
+	return appendFixed64Field(b, num, v)
 }
 
 func appendFixed32(b []byte, num protowire.Number, v uint32) []byte {
@@ -685,8 +695,7 @@ func appendCount(b []byte, num protowire.Number, n int) []byte {
 	if n <= 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(min(int64(n), math.MaxUint32)))
+	return appendVarintField(b, num, uint64(min(int64(n), math.MaxUint32)))
 }
 
 // validUTF8 returns s with invalid bytes replaced: a proto3 string must be
