@@ -198,28 +198,29 @@ func limitKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool, bool) {
 			return attribute.StringSlice(string(kv.Key), ss), true, true
 		}
 	case attribute.BOOLSLICE:
-		if b := v.AsBoolSlice(); len(b) > maxArrayLen {
-			return attribute.BoolSlice(string(kv.Key), b[:maxArrayLen]), true, true
-		}
+		return shorten(kv, v.AsBoolSlice(), maxArrayLen, attribute.BoolSlice)
 	case attribute.INT64SLICE:
-		if n := v.AsInt64Slice(); len(n) > maxArrayLen {
-			return attribute.Int64Slice(string(kv.Key), n[:maxArrayLen]), true, true
-		}
+		return shorten(kv, v.AsInt64Slice(), maxArrayLen, attribute.Int64Slice)
 	case attribute.FLOAT64SLICE:
-		if f := v.AsFloat64Slice(); len(f) > maxArrayLen {
-			return attribute.Float64Slice(string(kv.Key), f[:maxArrayLen]), true, true
-		}
+		return shorten(kv, v.AsFloat64Slice(), maxArrayLen, attribute.Float64Slice)
 	case attribute.BYTESLICE:
 		// Sent as OTLP bytes, which New Relic takes and stores as base64
 		// text; cut so that the text stays within the value limit.
-		if b := v.AsByteSlice(); len(b) > maxRawBytes {
-			return attribute.ByteSlice(string(kv.Key), b[:maxRawBytes]), true, true
-		}
+		return shorten(kv, v.AsByteSlice(), maxRawBytes, attribute.ByteSlice)
 	case attribute.SLICE, attribute.MAP:
 		s, _ := truncate(v.String(), maxValueBytes)
 		return attribute.String(string(kv.Key), s), true, true
 	}
 	return kv, true, false
+}
+
+// shorten returns kv rebuilt by mk with s, its value, cut to n elements
+// when it is longer, in limitKeyValue's terms: kept, and whether changed.
+func shorten[T any](kv attribute.KeyValue, s []T, n int, mk func(string, []T) attribute.KeyValue) (attribute.KeyValue, bool, bool) {
+	if len(s) <= n {
+		return kv, true, false
+	}
+	return mk(string(kv.Key), s[:n]), true, true
 }
 
 // limitStrings keeps the first maxArrayLen strings, each cut to
