@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/log"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/shutdown"
 )
 
 // Exporting a log record costs more than writing it locally: the slog
@@ -212,13 +213,12 @@ func (q *logQueue) Close(ctx context.Context) error {
 		q.closing.Lock()
 		q.closed = true
 		q.closing.Unlock()
-		close(q.stop)
-		select {
-		case <-q.done:
-		case <-ctx.Done():
+		abandon := func() {
 			q.abort.Store(true)
 			<-q.done // dropping is only counting: quick
-			err = fmt.Errorf("shut the log queue down: %w", ctx.Err())
+		}
+		if e := shutdown.Await(ctx, q.stop, q.done, abandon); e != nil {
+			err = fmt.Errorf("shut the log queue down: %w", e)
 		}
 	})
 	return err

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otelswitch/otelswitch/internal/shutdown"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -290,12 +291,8 @@ func (p *batcher[T]) Shutdown(ctx context.Context) error {
 		p.mu.Lock()
 		p.closed = true
 		p.mu.Unlock()
-		close(p.stop)
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			p.cancel()
-			err = fmt.Errorf("shutdown %s: %w", p.stats.backend, ctx.Err())
+		if e := shutdown.Await(ctx, p.stop, p.done, p.cancel); e != nil {
+			err = fmt.Errorf("shutdown %s: %w", p.stats.backend, e)
 		}
 		p.cancel()
 		err = errors.Join(err, p.shutdownFn(ctx))

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/shutdown"
 )
 
 // ErrTracerInUse is returned when native mode is asked for while
@@ -631,12 +632,8 @@ func (p *nativeProcessor) Shutdown(ctx context.Context) error {
 			owner.active = nil
 		}
 		owner.mu.Unlock()
-		close(p.stopReq)
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			close(p.abandon)
-			err = fmt.Errorf("shutdown datadog: %w", ctx.Err())
+		if e := shutdown.Await(ctx, p.stopReq, p.done, func() { close(p.abandon) }); e != nil {
+			err = fmt.Errorf("shutdown datadog: %w", e)
 		}
 		p.settle()
 	})
