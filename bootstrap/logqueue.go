@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/log"
 
 	"github.com/otelswitch/otelswitch/exporters"
-	"github.com/otelswitch/otelswitch/internal/shutdown"
+	"github.com/otelswitch/otelswitch/internal/worker"
 )
 
 // Exporting a log record costs more than writing it locally: the slog
@@ -188,20 +188,10 @@ func (q *logQueue) emit(e *logEntry) {
 // Flush hands every record queued so far to the pipeline, or gives up
 // when ctx is done.
 func (q *logQueue) Flush(ctx context.Context) error {
-	ack := make(chan struct{})
-	select {
-	case q.flush <- ack:
-	case <-q.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("flush the log queue: %w", ctx.Err())
+	if err := worker.Flush(ctx, q.flush, q.done); err != nil {
+		return fmt.Errorf("flush the log queue: %w", err)
 	}
-	select {
-	case <-ack:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("flush the log queue: %w", ctx.Err())
-	}
+	return nil
 }
 
 // Close stops the queue: what is queued goes to the pipeline, or, once ctx
@@ -217,7 +207,7 @@ func (q *logQueue) Close(ctx context.Context) error {
 			q.abort.Store(true)
 			<-q.done // dropping is only counting: quick
 		}
-		if e := shutdown.Await(ctx, q.stop, q.done, abandon); e != nil {
+		if e := worker.Stop(ctx, q.stop, q.done, abandon); e != nil {
 			err = fmt.Errorf("shut the log queue down: %w", e)
 		}
 	})

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelswitch/otelswitch/internal/shutdown"
+	"github.com/otelswitch/otelswitch/internal/worker"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -267,20 +267,10 @@ func (p *batcher[T]) export(items []T) {
 
 // ForceFlush sends everything queued and waits for it, or for ctx.
 func (p *batcher[T]) ForceFlush(ctx context.Context) error {
-	ack := make(chan struct{})
-	select {
-	case p.flush <- ack:
-	case <-p.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("flush %s %s: %w", p.stats.backend, p.stats.signal, ctx.Err())
+	if err := worker.Flush(ctx, p.flush, p.done); err != nil {
+		return fmt.Errorf("flush %s %s: %w", p.stats.backend, p.stats.signal, err)
 	}
-	select {
-	case <-ack:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("flush %s %s: %w", p.stats.backend, p.stats.signal, ctx.Err())
-	}
+	return nil
 }
 
 // Shutdown sends what is queued, then shuts the exporter down. When ctx is
@@ -291,7 +281,7 @@ func (p *batcher[T]) Shutdown(ctx context.Context) error {
 		p.mu.Lock()
 		p.closed = true
 		p.mu.Unlock()
-		if e := shutdown.Await(ctx, p.stop, p.done, p.cancel); e != nil {
+		if e := worker.Stop(ctx, p.stop, p.done, p.cancel); e != nil {
 			err = fmt.Errorf("shutdown %s: %w", p.stats.backend, e)
 		}
 		p.cancel()

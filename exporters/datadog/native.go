@@ -20,7 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
-	"github.com/otelswitch/otelswitch/internal/shutdown"
+	"github.com/otelswitch/otelswitch/internal/worker"
 )
 
 // ErrTracerInUse is returned when native mode is asked for while
@@ -632,7 +632,7 @@ func (p *nativeProcessor) Shutdown(ctx context.Context) error {
 			owner.active = nil
 		}
 		owner.mu.Unlock()
-		if e := shutdown.Await(ctx, p.stopReq, p.done, func() { close(p.abandon) }); e != nil {
+		if e := worker.Stop(ctx, p.stopReq, p.done, func() { close(p.abandon) }); e != nil {
 			err = fmt.Errorf("shutdown datadog: %w", e)
 		}
 		p.settle()
