@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // The docs this test holds to the binary's own usage output (issue 16):
@@ -82,35 +84,6 @@ func readDoc(t *testing.T, name string) string {
 	return string(b)
 }
 
-// tableAfter returns the cells of the body rows of the first Markdown table
-// after the first line of doc containing marker.
-func tableAfter(t *testing.T, doc, marker string) [][]string {
-	t.Helper()
-	i := strings.Index(doc, marker)
-	if i < 0 {
-		t.Fatalf("no %q in the doc", marker)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(doc[i:], "\n")[1:] {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "|") {
-			if len(rows) > 0 {
-				break
-			}
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		for k := range cells {
-			cells[k] = strings.TrimSpace(cells[k])
-		}
-		rows = append(rows, cells)
-	}
-	if len(rows) < 3 {
-		t.Fatalf("no table after %q", marker)
-	}
-	return rows[2:] // header and --- row
-}
-
 var codeFlag = regexp.MustCompile("`(--?[a-z][a-z0-9-]*)`")
 
 // checkFlagTable holds a doc's flag table for cmd to its -help: the same
@@ -155,7 +128,7 @@ func checkFlagTable(t *testing.T, cmd string, u cmdUsage, rows [][]string, doc s
 func TestDocsMatchUsage(t *testing.T) {
 	sampleApp := readDoc(t, "docs/sample-app.md")
 	var documented []string
-	for _, row := range tableAfter(t, sampleApp, "One binary, ") {
+	for _, row := range testutil.MarkdownTable(t, sampleApp, "One binary, ") {
 		documented = append(documented, strings.TrimPrefix(strings.Trim(row[0], "`"), "sample-app "))
 	}
 	commands := helpCommands(t)
@@ -173,7 +146,7 @@ func TestDocsMatchUsage(t *testing.T) {
 		{"demo", "docs/sample-app.md", "`sample-app demo` (what `make run` runs"},
 		{"compare", "docs/compare.md", "## Flags"},
 	} {
-		checkFlagTable(t, tc.cmd, usageOf(t, tc.cmd), tableAfter(t, readDoc(t, tc.doc), tc.marker), tc.doc)
+		checkFlagTable(t, tc.cmd, usageOf(t, tc.cmd), testutil.MarkdownTable(t, readDoc(t, tc.doc), tc.marker), tc.doc)
 	}
 }
 

@@ -9,37 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelswitch/otelswitch/internal/testutil"
 	"github.com/otelswitch/otelswitch/profiles"
 )
-
-// tableAfter returns the body rows' cells of the first Markdown table after
-// the first occurrence of marker in doc.
-func tableAfter(t *testing.T, doc, marker string) [][]string {
-	t.Helper()
-	i := strings.Index(doc, marker)
-	if i < 0 {
-		t.Fatalf("no %q in the doc", marker)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(doc[i:], "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "|") {
-			if len(rows) > 0 {
-				break
-			}
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		for k := range cells {
-			cells[k] = strings.TrimSpace(cells[k])
-		}
-		rows = append(rows, cells)
-	}
-	if len(rows) < 3 {
-		t.Fatalf("no table after %q", marker)
-	}
-	return rows[2:]
-}
 
 // TestREADMEProfiles holds README.md's "Choosing a backend" table to the
 // profiles: default backend, sampler (the exact OTEL_TRACES_SAMPLER name
@@ -49,7 +21,7 @@ func TestREADMEProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := tableAfter(t, string(b), "## Choosing a backend")
+	rows := testutil.MarkdownTable(t, string(b), "## Choosing a backend")
 	if len(rows) != len(profiles.All) {
 		t.Errorf("README.md lists %d environments; there are %d profiles", len(rows), len(profiles.All))
 	}
@@ -105,7 +77,7 @@ func TestREADMEMakeTargets(t *testing.T) {
 		makefiles += string(b)
 	}
 	listed := map[string]bool{}
-	for _, row := range tableAfter(t, string(readme), "## Development") {
+	for _, row := range testutil.MarkdownTable(t, string(readme), "## Development") {
 		if target, ok := strings.CutPrefix(strings.Trim(row[0], "`"), "make "); ok {
 			listed[target] = true
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(target) + `:`).MatchString(makefiles) {
