@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -15,23 +14,6 @@ import (
 
 	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
-
-// keepRecords keeps a copy of every record a provider emits, as the batch
-// processor does, so the test can hand them to an exporter.
-type keepRecords struct {
-	mu   sync.Mutex
-	recs []sdklog.Record
-}
-
-func (k *keepRecords) OnEmit(_ context.Context, r *sdklog.Record) error {
-	k.mu.Lock()
-	k.recs = append(k.recs, r.Clone())
-	k.mu.Unlock()
-	return nil
-}
-func (k *keepRecords) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (k *keepRecords) Shutdown(context.Context) error                         { return nil }
-func (k *keepRecords) ForceFlush(context.Context) error                       { return nil }
 
 // New Relic's 1 MB payload rule and attribute limits apply to log records
 // as they do to spans. 400 records (a 1 KB body and an 8 KB attribute,
@@ -48,7 +30,7 @@ func TestLimitLogExporterKeepsEveryRequestUnderOneMB(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = exp.Shutdown(context.Background()) }()
-	keep := &keepRecords{}
+	keep := &otlptest.LogKeeper{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keep), sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", "books"))))
 	logger := lp.Logger("nr-test")
 	const n, huge = 400, 200
@@ -62,7 +44,7 @@ func TestLimitLogExporterKeepsEveryRequestUnderOneMB(t *testing.T) {
 		r.AddAttributes(attribute.Int("seq", i), attribute.String("long", strings.Repeat("v", 8000)))
 		logger.Emit(context.Background(), r)
 	}
-	if err := newLimitLogExporter(exp).Export(context.Background(), keep.recs); err != nil {
+	if err := newLimitLogExporter(exp).Export(context.Background(), keep.Records); err != nil {
 		t.Fatal(err)
 	}
 	reqs := recv.Requests()

@@ -17,22 +17,6 @@ import (
 	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
-// logKeeper holds a copy of every record, as a queue does.
-type logKeeper struct {
-	mu   sync.Mutex
-	recs []sdklog.Record
-}
-
-func (k *logKeeper) OnEmit(_ context.Context, r *sdklog.Record) error {
-	k.mu.Lock()
-	k.recs = append(k.recs, r.Clone())
-	k.mu.Unlock()
-	return nil
-}
-func (k *logKeeper) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (k *logKeeper) Shutdown(context.Context) error                         { return nil }
-func (k *logKeeper) ForceFlush(context.Context) error                       { return nil }
-
 // handoffEntry is what one record waiting in bootstrap's hand-off queue
 // holds: a logEntry (a slog.Record with five attributes inline, and the
 // context) in its size class; bootstrap's TestLogEntrySize keeps it there.
@@ -49,12 +33,12 @@ func logFlood(ctx context.Context, l *slog.Logger, worker, i int) {
 // the record itself included (the queue's buffer holds it, allocated once
 // at Init, so this over-counts).
 func retainedLogBytes(n int) int64 {
-	k := &logKeeper{}
+	k := &otlptest.LogKeeper{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(k))
 	l := slog.New(otelslog.NewHandler("reliability", otelslog.WithLoggerProvider(lp)))
 	ctx := context.Background()
 	before := heapAfterGC()
-	k.recs = make([]sdklog.Record, 0, n)
+	k.Records = make([]sdklog.Record, 0, n)
 	for i := range n {
 		logFlood(ctx, l, 0, i)
 	}
