@@ -46,15 +46,7 @@ const (
 // machine, which the other processes (senders, Jaeger) share. One op is a
 // batch of 1000 spans. docs/scale-out.md has the command and a result.
 func BenchmarkGatewayTailSampling(b *testing.B) {
-	l := lab.ForTest(b)
-	root, err := lab.ModuleRoot()
-	if err != nil {
-		b.Fatal(err)
-	}
-	otelcol, err := lab.CollectorBinary()
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, root, otelcol := collectorLab(b)
 	ports, err := lab.FreePorts(4)
 	if err != nil {
 		b.Fatal(err)

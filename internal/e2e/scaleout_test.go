@@ -71,15 +71,7 @@ type soRequest struct {
 // restart (the agent's retry queue); and the agent's own metrics count no
 // span dropped.
 func TestScaleOut(t *testing.T) {
-	l := lab.ForTest(t)
-	root, err := lab.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	otelcol, err := lab.CollectorBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, root, otelcol := collectorLab(t)
 	dir := t.TempDir()
 	app := buildSampleApp(t, root, dir)
 
@@ -651,4 +643,21 @@ func dumpTrace(tr lab.JaegerTrace) string {
 		fmt.Fprintf(&b, "  %s %s parent=%s %q gateway=%v error=%v\n", s.Service, s.SpanID, s.ParentSpanID, s.Operation, s.ProcessTags["scaleout.gateway"], s.Tags["error"])
 	}
 	return b.String()
+}
+
+// collectorLab starts the lab for tb and finds what the scale-out tests run
+// beside it: the module root (for deploy/collector's configs) and the
+// project's collector binary (the agent and the gateways).
+func collectorLab(tb testing.TB) (l *lab.Lab, root, otelcol string) {
+	tb.Helper()
+	l = lab.ForTest(tb)
+	root, err := lab.ModuleRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	otelcol, err = lab.CollectorBinary()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l, root, otelcol
 }
