@@ -8,14 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/otelswitch/otelswitch/bootstrap"
 	"github.com/otelswitch/otelswitch/internal/lab"
 )
 
-// logInSpan calls Init with e alone, writes one warning inside a span and
-// shuts down, which must deliver it; it returns the span's trace and span
-// IDs.
-func logInSpan(t *testing.T, e env) (traceID, spanID string) {
+// writeLogInSpan calls Init with e alone, writes one warning inside a span
+// and shuts down, which must deliver it; it returns the handle, the span's
+// context and what Shutdown returned.
+func writeLogInSpan(t *testing.T, e env) (*bootstrap.Telemetry, trace.SpanContext, error) {
 	t.Helper()
 	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
 	if err != nil {
@@ -24,7 +26,15 @@ func logInSpan(t *testing.T, e env) (traceID, spanID string) {
 	ctx, span := tel.TracerProvider().Tracer("otelswitch/e2e").Start(context.Background(), "load book")
 	tel.Logger().WarnContext(ctx, "book not found", "book.id", 42)
 	span.End()
-	if err := tel.Shutdown(context.Background()); err != nil {
+	return tel, span.SpanContext(), tel.Shutdown(context.Background())
+}
+
+// logInSpan is writeLogInSpan where every signal must get through: it
+// returns the span's trace and span IDs.
+func logInSpan(t *testing.T, e env) (traceID, spanID string) {
+	t.Helper()
+	tel, sc, err := writeLogInSpan(t, e)
+	if err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	for _, s := range tel.Stats() {
@@ -32,7 +42,7 @@ func logInSpan(t *testing.T, e env) (traceID, spanID string) {
 			t.Errorf("%s: Stats().Logs = %+v, want 1 exported and none dropped", s.Backend, s.Logs)
 		}
 	}
-	return span.SpanContext().TraceID().String(), span.SpanContext().SpanID().String()
+	return sc.TraceID().String(), sc.SpanID().String()
 }
 
 // A record written inside a span reaches each backend that takes OTLP logs
@@ -111,18 +121,11 @@ func TestLogsReachEveryOTLPBackend(t *testing.T) {
 // only the log record's delivery counts.
 func logInSpanTolerant(t *testing.T, e env) (traceID, spanID string) {
 	t.Helper()
-	tel, err := bootstrap.Init(context.Background(), bootstrap.WithLookupEnv(e.Lookup), bootstrap.WithoutGlobals(), bootstrap.WithLogOutput(io.Discard))
-	if err != nil {
-		t.Fatalf("Init: %v", err)
-	}
-	ctx, span := tel.TracerProvider().Tracer("otelswitch/e2e").Start(context.Background(), "load book")
-	tel.Logger().WarnContext(ctx, "book not found", "book.id", 42)
-	span.End()
-	_ = tel.Shutdown(context.Background())
+	tel, sc, _ := writeLogInSpan(t, e)
 	if s := tel.Stats()[0]; s.Logs.Exported != 1 || s.Logs.BytesSent == 0 {
 		t.Errorf("Stats().Logs = %+v, want 1 exported with its bytes", s.Logs)
 	}
-	return span.SpanContext().TraceID().String(), span.SpanContext().SpanID().String()
+	return sc.TraceID().String(), sc.SpanID().String()
 }
 
 // Fan-out: the same 10,000 records reach both backends that take logs,
