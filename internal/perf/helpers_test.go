@@ -140,17 +140,12 @@ type handWired struct {
 	exported *atomic.Int64 // spans the exporter delivered
 }
 
-// newHandWired builds the pipeline, sending spans to traces (an OTLP/gRPC
-// host:port) and, when metrics is not empty, metrics to metrics. With no
-// traces endpoint the provider has no processor: spans are recorded and
-// dropped. With no metrics endpoint it uses the no-op MeterProvider, as a
-// user whose backend takes no metrics would.
-func newHandWired(b *testing.B, traces, metrics string) *handWired {
+// otelswitchResource is the resource otelswitch builds: Jaeger stores it
+// with every span, so a smaller one would be cheaper to deliver for reasons
+// of its own.
+func otelswitchResource(b *testing.B) *resource.Resource {
 	b.Helper()
-	ctx := context.Background()
-	// The resource otelswitch builds: Jaeger stores it with every span, so
-	// a smaller one would be cheaper to deliver for reasons of its own.
-	res, err := resource.New(ctx,
+	res, err := resource.New(context.Background(),
 		resource.WithTelemetrySDK(), resource.WithHost(), resource.WithOS(),
 		resource.WithProcessPID(), resource.WithProcessExecutableName(),
 		resource.WithProcessRuntimeName(), resource.WithProcessRuntimeVersion(),
@@ -159,6 +154,18 @@ func newHandWired(b *testing.B, traces, metrics string) *handWired {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return res
+}
+
+// newHandWired builds the pipeline, sending spans to traces (an OTLP/gRPC
+// host:port) and, when metrics is not empty, metrics to metrics. With no
+// traces endpoint the provider has no processor: spans are recorded and
+// dropped. With no metrics endpoint it uses the no-op MeterProvider, as a
+// user whose backend takes no metrics would.
+func newHandWired(b *testing.B, traces, metrics string) *handWired {
+	b.Helper()
+	ctx := context.Background()
+	res := otelswitchResource(b)
 	h := &handWired{exported: new(atomic.Int64)}
 	topts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample()))}

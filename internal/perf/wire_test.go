@@ -21,7 +21,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
@@ -150,15 +149,7 @@ func launchSink() (grpcAddr, httpAddr string, err error) {
 // benchmark measures what happens to a span after it ends.
 func recordedSpans(b *testing.B, n int) []sdktrace.ReadOnlySpan {
 	b.Helper()
-	res, err := resource.New(context.Background(),
-		resource.WithTelemetrySDK(), resource.WithHost(), resource.WithOS(),
-		resource.WithProcessPID(), resource.WithProcessExecutableName(),
-		resource.WithProcessRuntimeName(), resource.WithProcessRuntimeVersion(),
-		resource.WithSchemaURL(semconv.SchemaURL),
-		resource.WithAttributes(semconv.ServiceName(service), semconv.DeploymentEnvironmentNameKey.String(dev.Name)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	res := otelswitchResource(b)
 	rec := &recorder{}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(rec))
 	server := tp.Tracer("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", trace.WithInstrumentationVersion("0.72.0"))
