@@ -16,3 +16,16 @@ func SharedLen(s *Shared) int {
 
 // SharedBySpan says whether s shares span by span (batches do not line up).
 func SharedBySpan(s *Shared) bool { return s.bySpan.Load() }
+
+// SharedRingHeld is how many span keys s's ring holds.
+func SharedRingHeld(s *Shared) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, k := range s.ring {
+		if k != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -58,6 +58,7 @@ const sharedBatches = 8
 type sharedSpan struct {
 	b    []byte
 	left int32 // encoders that have yet to take it
+	slot int   // its key's index in ring
 }
 
 // sharedMax bounds the spans held: two batches of 512 for each of a few
@@ -184,6 +185,10 @@ func (s *Shared) take(k any) ([]byte, bool) {
 	}
 	if e.left--; e.left <= 0 {
 		delete(s.m, k)
+		// Nor may the ring keep the span (the key) alive until it wraps.
+		if s.ring[e.slot] == k {
+			s.ring[e.slot] = nil
+		}
 	}
 	s.hits.Add(1)
 	return e.b, true
@@ -198,9 +203,13 @@ func (s *Shared) put(k any, b []byte, others int32) {
 		s.m = make(map[any]*sharedSpan)
 	}
 	if len(s.ring) < sharedMax {
+		e.slot = len(s.ring)
 		s.ring = append(s.ring, k)
 	} else {
-		delete(s.m, s.ring[s.next])
+		if old := s.ring[s.next]; old != nil {
+			delete(s.m, old)
+		}
+		e.slot = s.next
 		s.ring[s.next] = k
 		s.next = (s.next + 1) % sharedMax
 	}

@@ -106,6 +106,12 @@ func TestSharedFallsBackToSpans(t *testing.T) {
 	if h := otlpwire.SharedHits(sh); h != 2 {
 		t.Errorf("%d spans taken; want the 2 of the smaller batch", h)
 	}
+	// The spans every encoder took are let go: the bound's ring keeps
+	// alive only the 3 not taken (the ninth request's span, left once
+	// sharing fell back to spans, and spans[0] and spans[3]).
+	if n := otlpwire.SharedRingHeld(sh); n != 3 {
+		t.Errorf("the ring holds %d spans; want the 3 not taken", n)
+	}
 	if got := b.AppendRequest(nil, spans); !bytes.Equal(got, new(otlpwire.Encoder).AppendRequest(nil, spans)) {
 		t.Error("a taken request differs from one encoded alone")
 	}
