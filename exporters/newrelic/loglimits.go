@@ -43,6 +43,30 @@ func (e limitLogExporter) Export(ctx context.Context, records []sdklog.Record) e
 	return errors.Join(errs...)
 }
 
+// limitLogRecord is limitRecord for the wire log processor, which encodes
+// each record as it is emitted and splits requests itself (LogLimits'
+// MaxRequest): it returns r when r keeps every limit, and a limited copy
+// when not, since the SDK hands the same record to every processor.
+func limitLogRecord(r *sdklog.Record) *sdklog.Record {
+	if keepsLimits(r, payloadBudget) {
+		return r
+	}
+	c := r.Clone()
+	limitRecord(&c, payloadBudget)
+	return &c
+}
+
+// keepsLimits reports whether limitRecord would leave r as it is.
+func keepsLimits(r *sdklog.Record, budget int) bool {
+	ok := true
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		_, keep, changed := limitKeyValue(kv)
+		ok = keep && !changed
+		return ok
+	})
+	return ok && recordSize(r)+requestOverhead+4096 <= budget
+}
+
 // resourceOverheadLogs bounds the resource and scope wrapping of records'
 // first record; every record of one provider shares them.
 func resourceOverheadLogs(records []sdklog.Record) int {
