@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,10 @@ type logEntry struct {
 	h   slog.Handler
 	rec slog.Record
 	ctx context.Context
+	// with and grouped are the handler's WithAttrs and whether it has a
+	// group, for the wire path (logwire.go).
+	with    []slog.Attr
+	grouped bool
 }
 
 var entryPool = sync.Pool{New: func() any { return new(logEntry) }}
@@ -61,10 +66,15 @@ type logQueue struct {
 
 	drops []*exporters.SignalCounters // every backend behind the queue
 	once  sync.Once
+
+	// wire, when set, encodes the records it can and hands them to the
+	// backends' processors itself; the others take the bridge.
+	wire *wireSinks
 }
 
-func newLogQueue(size int, drops []*exporters.SignalCounters) *logQueue {
+func newLogQueue(size int, drops []*exporters.SignalCounters, wire *wireSinks) *logQueue {
 	q := &logQueue{
+		wire:  wire,
 		queue: make(chan *logEntry, size),
 		kick:  make(chan struct{}, 1),
 		flush: make(chan chan struct{}),
@@ -181,7 +191,9 @@ func (q *logQueue) emit(e *logEntry) {
 		q.dropped(e)
 		return
 	}
-	_ = e.h.Handle(e.ctx, e.rec) // the bridge returns no error
+	if q.wire == nil || e.grouped || !q.wire.emit(e) {
+		_ = e.h.Handle(e.ctx, e.rec) // the bridge returns no error
+	}
 	release(e)
 }
 
@@ -217,8 +229,10 @@ func (q *logQueue) Close(ctx context.Context) error {
 // queuedHandler is the export handler in front of a logQueue: Handle keeps
 // the record for the queue's goroutine, which runs next (the bridge).
 type queuedHandler struct {
-	next slog.Handler
-	q    *logQueue
+	next    slog.Handler
+	q       *logQueue
+	with    []slog.Attr // WithAttrs's, while there is no group
+	grouped bool
 }
 
 func (h queuedHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -234,17 +248,23 @@ func (h queuedHandler) Handle(ctx context.Context, r slog.Record) error {
 		return h.next.Handle(ctx, r)
 	}
 	e := entryPool.Get().(*logEntry)
-	e.h, e.rec, e.ctx = h.next, r.Clone(), ctx
+	e.h, e.rec, e.ctx, e.with, e.grouped = h.next, r.Clone(), ctx, h.with, h.grouped
 	h.q.put(e)
 	return nil
 }
 
+// WithAttrs keeps attrs for the wire path too (a new slice: handlers
+// derived from h share its). Past a group the wire path is not taken.
 func (h queuedHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return queuedHandler{h.next.WithAttrs(attrs), h.q}
+	with := h.with
+	if !h.grouped {
+		with = slices.Concat(h.with, attrs)
+	}
+	return queuedHandler{h.next.WithAttrs(attrs), h.q, with, h.grouped}
 }
 
 func (h queuedHandler) WithGroup(name string) slog.Handler {
-	return queuedHandler{h.next.WithGroup(name), h.q}
+	return queuedHandler{h.next.WithGroup(name), h.q, nil, true}
 }
 
 // deferrable reports whether every value of r is a copy the caller cannot

@@ -81,23 +81,29 @@ var recordPool = sync.Pool{New: func() any { return new(sdklog.Record) }}
 // returns) and queues it, and export sends batches of them, on the
 // processor's goroutine. The queue, its bound, the counting, ForceFlush and
 // Shutdown are NewLogProcessor's. Like it, the processor is Deferrable.
-func NewConvertingLogProcessor[T any](keep func(*sdklog.Record) T, export func(context.Context, []T) error, shutdown func(context.Context) error, opts ...BatchOption) sdklog.Processor {
+func NewConvertingLogProcessor[T any](keep func(*sdklog.Record) T, export func(context.Context, []T) error, shutdown func(context.Context) error, opts ...BatchOption) *ConvertingLogProcessor[T] {
 	c := newBatchConfig(DefaultLogDelay, opts)
-	return &logProcessor[T]{newBatcher(export, shutdown, c, c.counters.Logs()), keep}
+	return &ConvertingLogProcessor[T]{newBatcher(export, shutdown, c, c.counters.Logs()), keep}
 }
 
-type logProcessor[T any] struct {
+// ConvertingLogProcessor is NewConvertingLogProcessor's processor.
+type ConvertingLogProcessor[T any] struct {
 	*batcher[T]
 	keep func(*sdklog.Record) T
 }
 
 // OnEmit queues what keep makes of r.
-func (p *logProcessor[T]) OnEmit(_ context.Context, r *sdklog.Record) error {
+func (p *ConvertingLogProcessor[T]) OnEmit(_ context.Context, r *sdklog.Record) error {
 	p.enqueue(p.keep(r))
 	return nil
 }
 
-func (p *logProcessor[T]) deferrable() {}
+// Enqueue queues item as OnEmit queues what it makes of a record, for an
+// exporter that can make items without the SDK's record. It never blocks:
+// a full queue drops item and counts it.
+func (p *ConvertingLogProcessor[T]) Enqueue(item T) { p.enqueue(item) }
+
+func (p *ConvertingLogProcessor[T]) deferrable() {}
 
 // Deferrable reports whether p only queues what OnEmit hands it, so a
 // record may reach it from another goroutine than the one that wrote it, a
@@ -111,7 +117,9 @@ func Deferrable(p sdklog.Processor) bool {
 }
 
 // Enabled implements sdklog's FilterProcessor: every record is wanted.
-func (p *logProcessor[T]) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *ConvertingLogProcessor[T]) Enabled(context.Context, sdklog.EnabledParameters) bool {
+	return true
+}
 
 // batcher is the queue behind both processors: items of type T wait in a
 // bounded slice and one goroutine exports them in batches.

@@ -54,7 +54,7 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 		Wrap:        newLimitExporter,
 		WrapMetrics: newLimitMetricExporter,
 		WrapLogs:    newLimitLogExporter,
-		LogLimits:   &otlp.LogLimits{Record: limitLogRecord, MaxRequest: payloadBudget},
+		LogLimits:   logLimits,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {

@@ -134,7 +134,7 @@ func addLogs(ctx context.Context, b *exporters.Backend, p Pipeline, res *resourc
 	opts := []exporters.BatchOption{exporters.WithBatch(batch), exporters.WithExportTimeout(timeout),
 		exporters.WithCounters(counters), exporters.WithLogger(s.Logger)}
 	var err error
-	if b.LogProcessor, err = newLogProcessor(ctx, lt, timeout, p, counters, opts); err != nil {
+	if b.LogProcessor, err = newLogProcessor(ctx, lt, timeout, p, counters, batch, opts); err != nil {
 		return err
 	}
 	if res != nil && s.Resource != nil {
@@ -147,13 +147,13 @@ func addLogs(ctx context.Context, b *exporters.Backend, p Pipeline, res *resourc
 
 // newLogProcessor is the wire log processor over t, with p's LogLimits, or,
 // for tests comparing the two, the SDK's exporter wrapped by p.WrapLogs.
-func newLogProcessor(ctx context.Context, t Target, timeout time.Duration, p Pipeline, counters *exporters.Counters, opts []exporters.BatchOption) (sdklog.Processor, error) {
+func newLogProcessor(ctx context.Context, t Target, timeout time.Duration, p Pipeline, counters *exporters.Counters, batch exporters.Batch, opts []exporters.BatchOption) (sdklog.Processor, error) {
 	if !sdkLogExporter {
 		tr, err := newTransport(t, timeout)
 		if err != nil {
 			return nil, err
 		}
-		return newWireLogProcessor(tr, counters, p.LogLimits, opts...)
+		return newWireLogProcessor(tr, counters, p.LogLimits, batch, opts...)
 	}
 	lexp, err := NewLogExporter(ctx, t, timeout, counters)
 	if err != nil {

@@ -3,10 +3,13 @@ package otlp
 import (
 	"context"
 	"errors"
-	"sync"
+	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp/internal/otlpwire"
@@ -27,6 +30,9 @@ type LogLimits struct {
 	// MaxRequest, when positive, bounds the bytes of each request: a batch
 	// that would be larger goes in several.
 	MaxRequest int
+	// Encoded bounds the records taken already encoded (EmitEncoded): those
+	// Record would leave as they are.
+	Encoded exporters.EncodedLimits
 }
 
 // wireLogs is the log path of every OTLP-family backend, as the wire span
@@ -42,35 +48,63 @@ type wireLogs struct {
 	send   sender
 	limits LogLimits
 	buf    []byte // the request; the processor's goroutine's only
+	free   chan *otlpwire.LogRecord
 }
 
 // newWireLogProcessor returns the counting batch log processor over tr
 // that NewBackend gives an OTLP-family backend taking logs.
-func newWireLogProcessor(tr transport, counters *exporters.Counters, limits *LogLimits, opts ...exporters.BatchOption) (sdklog.Processor, error) {
+func newWireLogProcessor(tr transport, counters *exporters.Counters, limits *LogLimits, batch exporters.Batch, opts ...exporters.BatchOption) (sdklog.Processor, error) {
 	s, err := newSender(tr, signalCounters(counters, (*exporters.Counters).Logs), logSignal)
 	if err != nil {
 		return nil, err
 	}
-	w := &wireLogs{send: s}
+	w := &wireLogs{send: s, free: make(chan *otlpwire.LogRecord, max(batch.MaxExport, 1))}
 	if limits != nil {
 		w.limits = *limits
 	}
-	return exporters.NewConvertingLogProcessor(w.keep, w.export, s.close, opts...), nil
+	return wireLogProcessor{exporters.NewConvertingLogProcessor(w.keep, w.export, s.close, opts...), w}, nil
 }
 
-// maxPooledRecord bounds the record buffers kept for reuse: a record is a
-// few hundred bytes; a huge one is left to the GC.
-const maxPooledRecord = 16 << 10
+// wireLogProcessor is the processor of newWireLogProcessor. It takes
+// records already encoded too (exporters.EncodedLogProcessor).
+type wireLogProcessor struct {
+	*exporters.ConvertingLogProcessor[*otlpwire.LogRecord]
+	w *wireLogs
+}
 
-var logRecords = sync.Pool{New: func() any { return new(otlpwire.LogRecord) }}
+func (p wireLogProcessor) EmitEncoded(rec []byte, res *resource.Resource, scope instrumentation.Scope) {
+	m := p.w.record()
+	m.B = append(m.B, rec...)
+	m.Resource, m.Scope = res, scope
+	p.Enqueue(m)
+}
+
+func (p wireLogProcessor) EncodedLimits() exporters.EncodedLimits { return p.w.limits.Encoded }
+
+// maxKeptRecord bounds the record buffers kept for reuse: a record is a
+// few hundred bytes; a huge one is left to the GC.
+const maxKeptRecord = 16 << 10
+
+// record returns an empty record, reusing one sent before when it can.
+// Kept records wait in a free list of one batch at most rather than a
+// sync.Pool, which every GC empties: on a busy service that is many times
+// between two exports, and each record would grow a buffer anew.
+func (w *wireLogs) record() *otlpwire.LogRecord {
+	select {
+	case m := <-w.free:
+		return m
+	default:
+		return &otlpwire.LogRecord{B: make([]byte, 0, 256)}
+	}
+}
 
 // keep encodes r, limited when the vendor has limits.
 func (w *wireLogs) keep(r *sdklog.Record) *otlpwire.LogRecord {
 	if w.limits.Record != nil {
 		r = w.limits.Record(r)
 	}
-	m := logRecords.Get().(*otlpwire.LogRecord)
-	m.B = otlpwire.AppendLogRecord(m.B[:0], r)
+	m := w.record()
+	m.B = otlpwire.AppendLogRecord(m.B, r)
 	m.Resource, m.Scope = r.Resource(), r.InstrumentationScope()
 	return m
 }
@@ -78,7 +112,7 @@ func (w *wireLogs) keep(r *sdklog.Record) *otlpwire.LogRecord {
 // export sends records in one request, or in as many as MaxRequest needs,
 // and gives the records back to the pool.
 func (w *wireLogs) export(ctx context.Context, records []*otlpwire.LogRecord) error {
-	defer releaseLogRecords(records)
+	defer w.release(records)
 	var errs []error
 	for start := 0; start < len(records); {
 		end := w.cut(records, start)
@@ -107,7 +141,7 @@ func (w *wireLogs) cut(records []*otlpwire.LogRecord, start int) int {
 	size := 0
 	for i := start; i < len(records); i++ {
 		r := records[i]
-		if i == start || r.Resource != records[i-1].Resource || r.Scope != records[i-1].Scope {
+		if i == start || !r.SameGroup(records[i-1]) {
 			size += w.enc.Overhead(r)
 		}
 		size += otlpwire.LogRecordSize(len(r.B))
@@ -118,12 +152,30 @@ func (w *wireLogs) cut(records []*otlpwire.LogRecord, start int) int {
 	return len(records)
 }
 
-func releaseLogRecords(records []*otlpwire.LogRecord) {
+// release gives records back to the free list, as much as it holds.
+func (w *wireLogs) release(records []*otlpwire.LogRecord) {
 	for _, r := range records {
-		if cap(r.B) > maxPooledRecord {
+		if cap(r.B) > maxKeptRecord {
 			continue
 		}
 		r.B, r.Resource, r.Scope = r.B[:0], nil, instrumentation.Scope{}
-		logRecords.Put(r)
+		select {
+		case w.free <- r:
+		default:
+			return
+		}
 	}
+}
+
+var _ exporters.EncodedLogProcessor = wireLogProcessor{}
+
+// SlogLimits bound the records AppendSlogRecord encodes.
+type SlogLimits = otlpwire.SlogLimits
+
+// AppendSlogRecord appends to b the contents of the LogRecord message that
+// the otelslog bridge, the SDK's LoggerProvider and its OTLP exporter make
+// of r, when its conversion is plain (see otlpwire.AppendSlogRecord), for
+// an EncodedLogProcessor; it returns b and false when not.
+func AppendSlogRecord(b []byte, with []slog.Attr, r slog.Record, sc trace.SpanContext, observed time.Time, lim SlogLimits) ([]byte, bool) {
+	return otlpwire.AppendSlogRecord(b, with, r, sc, observed, lim)
 }

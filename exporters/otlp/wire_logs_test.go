@@ -202,8 +202,8 @@ func logProcessor(t *testing.T, tg Target, sdk bool, limits *LogLimits) sdklog.P
 	t.Helper()
 	sdkLogExporter = sdk
 	defer func() { sdkLogExporter = false }()
-	opts := []exporters.BatchOption{exporters.WithBatch(exporters.Batch{Delay: time.Hour, MaxQueue: 4096, MaxExport: 4096})}
-	p, err := newLogProcessor(context.Background(), tg, 5*time.Second, Pipeline{LogLimits: limits}, nil, opts)
+	batch := exporters.Batch{Delay: time.Hour, MaxQueue: 4096, MaxExport: 4096}
+	p, err := newLogProcessor(context.Background(), tg, 5*time.Second, Pipeline{LogLimits: limits}, nil, batch, []exporters.BatchOption{exporters.WithBatch(batch)})
 	if err != nil {
 		t.Fatal(err)
 	}

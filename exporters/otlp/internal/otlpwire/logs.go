@@ -73,6 +73,16 @@ type LogRecord struct {
 	Scope    instrumentation.Scope
 }
 
+// SameGroup reports whether r and o go in the same ResourceLogs and
+// ScopeLogs: same scope, and the same resource or an equivalent one (a
+// record encoded without the SDK carries a copy of its provider's).
+func (r *LogRecord) SameGroup(o *LogRecord) bool {
+	if r.Scope != o.Scope {
+		return false
+	}
+	return r.Resource == o.Resource || r.Resource != nil && o.Resource != nil && r.Resource.Equivalent() == o.Resource.Equivalent()
+}
+
 // LogEncoder writes ExportLogsServiceRequest messages of encoded records.
 // It keeps the encoded resources and scopes as Encoder does. It is safe for
 // concurrent use.
@@ -89,7 +99,7 @@ func (e *LogEncoder) AppendRequest(dst []byte, records []*LogRecord) []byte {
 	defer e.enc.mu.Unlock()
 	for i := 0; i < len(records); {
 		j := i + 1
-		for j < len(records) && records[j].Resource == records[i].Resource && records[j].Scope == records[i].Scope {
+		for j < len(records) && records[j].SameGroup(records[i]) {
 			j++
 		}
 		dst = e.appendResourceLogs(dst, records[i:j])
