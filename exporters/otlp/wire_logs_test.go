@@ -11,18 +11,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp/internal/otlpwire"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
@@ -208,4 +212,148 @@ func logProcessor(t *testing.T, tg Target, sdk bool, limits *LogLimits) sdklog.P
 		t.Fatal(err)
 	}
 	return p
+}
+
+// sdkCapture keeps what the SDK makes of each record it is handed: the
+// LogRecord message AppendLogRecord encodes (TestWireLogsMatchTheSDKExporter
+// shows it is the SDK exporter's), the observed time and the scope.
+type sdkCapture struct {
+	recs     [][]byte
+	observed []time.Time
+	scopes   []instrumentation.Scope
+}
+
+func (c *sdkCapture) OnEmit(_ context.Context, r *sdklog.Record) error {
+	c.recs = append(c.recs, otlpwire.AppendLogRecord(nil, r))
+	c.observed = append(c.observed, r.ObservedTimestamp())
+	c.scopes = append(c.scopes, r.InstrumentationScope())
+	return nil
+}
+func (c *sdkCapture) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (c *sdkCapture) Shutdown(context.Context) error                         { return nil }
+func (c *sdkCapture) ForceFlush(context.Context) error                       { return nil }
+
+// slogBoth writes one record through the otelslog bridge and the SDK, and
+// encodes it with AppendSlogRecord (observed when the SDK observed it). It
+// returns both LogRecords, and whether AppendSlogRecord took it.
+func slogBoth(t testing.TB, ctx context.Context, with []slog.Attr, level slog.Level, msg string, attrs []slog.Attr, lim SlogLimits) (sdk, wire *logspb.LogRecord, ok bool) {
+	t.Helper()
+	c := &sdkCapture{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(c))
+	var h slog.Handler = otelslog.NewHandler("bridge", otelslog.WithLoggerProvider(lp))
+	if len(with) > 0 {
+		h = h.WithAttrs(with)
+	}
+	r := slog.NewRecord(time.Now(), level, msg, 0)
+	r.AddAttrs(attrs...)
+	if err := h.Handle(ctx, r.Clone()); err != nil || len(c.recs) != 1 {
+		t.Fatalf("the bridge handled %d records (%v)", len(c.recs), err)
+	}
+	if c.scopes[0] != (instrumentation.Scope{Name: "bridge"}) {
+		t.Fatalf("the SDK's scope is %+v; bootstrap's wire path sends {Name: bridge}", c.scopes[0])
+	}
+	sdk, wire = new(logspb.LogRecord), new(logspb.LogRecord)
+	if err := proto.Unmarshal(c.recs[0], sdk); err != nil {
+		t.Fatal(err)
+	}
+	b, ok := AppendSlogRecord([]byte("keep"), with, r, trace.SpanContextFromContext(ctx), c.observed[0], lim)
+	if string(b[:4]) != "keep" || !ok && len(b) != 4 {
+		t.Fatalf("AppendSlogRecord changed what was before its record, or left bytes when it refused: %q", b)
+	}
+	if err := proto.Unmarshal(b[4:], wire); err != nil {
+		t.Fatal(err)
+	}
+	return sdk, wire, ok
+}
+
+// AppendSlogRecord, bootstrap's wire path, encodes exactly what the
+// otelslog bridge, the SDK and its exporter send for every record it
+// takes, and refuses the others: groups, maps, errors, LogValuers, empty
+// and duplicate keys, too many attributes, values past the limits.
+func TestAppendSlogRecordMatchesTheBridge(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	inSpan, span := tp.Tracer("t").Start(context.Background(), "op")
+	defer span.End()
+	unsampled, uspan := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())).Tracer("t").Start(context.Background(), "off")
+	defer uspan.End()
+	many := func(n int) []slog.Attr {
+		var out []slog.Attr
+		for i := range n {
+			out = append(out, slog.Int(fmt.Sprint("k", i), i))
+		}
+		return out
+	}
+	lim := SlogLimits{MaxAttrs: 128}
+	for _, tc := range []struct {
+		name  string
+		ctx   context.Context
+		with  []slog.Attr
+		level slog.Level
+		msg   string
+		attrs []slog.Attr
+		lim   SlogLimits
+		plain bool
+	}{
+		{"every plain kind", inSpan, nil, slog.LevelInfo, "kinds", []slog.Attr{slog.String("s", "x"), slog.Int("i", -7), slog.Int64("i64", math.MinInt64),
+			slog.Uint64("u", 7), slog.Uint64("big", math.MaxUint64), slog.Float64("f", 2.5), slog.Float64("inf", math.Inf(-1)), slog.Bool("b", true),
+			slog.Bool("no", false), slog.Duration("d", -time.Second), slog.Time("t", time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)), slog.Time("zero", time.Time{})}, lim, true},
+		{"empty message", inSpan, nil, slog.LevelInfo, "", nil, lim, true},
+		{"no span", context.Background(), nil, slog.LevelError, "no span", []slog.Attr{slog.Int("a", 1)}, lim, true},
+		{"unsampled span", unsampled, nil, slog.LevelWarn, "unsampled", nil, lim, true},
+		{"debug-8", inSpan, nil, slog.LevelDebug - 8, "below trace", nil, lim, true},
+		{"debug-4", inSpan, nil, slog.LevelDebug - 4, "trace", nil, lim, true},
+		{"info+1", inSpan, nil, slog.LevelInfo + 1, "info2", nil, lim, true},
+		{"error+4", inSpan, nil, slog.LevelError + 4, "fatal", nil, lim, true},
+		{"error+20", inSpan, nil, slog.LevelError + 20, "past fatal4", nil, lim, true},
+		{"with attributes", inSpan, []slog.Attr{slog.String("tenant", "acme"), slog.Int("shard", 3)}, slog.LevelInfo, "with", []slog.Attr{slog.Bool("ok", true)}, lim, true},
+		{"six attributes", inSpan, nil, slog.LevelInfo, "six", many(6), lim, true},
+		{"thirty-two attributes", inSpan, many(2), slog.LevelInfo, "32", many(32)[2:], lim, true},
+		{"unicode", inSpan, nil, slog.LevelInfo, "héllo ✓", []slog.Attr{slog.String("ключ", "значение")}, lim, true},
+		{"a long value within the limit", inSpan, nil, slog.LevelInfo, "long", []slog.Attr{slog.String("v", strings.Repeat("x", 4095))}, SlogLimits{MaxAttrs: 128, MaxValue: 4095}, true},
+
+		{"thirty-three attributes", inSpan, nil, slog.LevelInfo, "33", many(33), lim, false},
+		{"past the count limit", inSpan, nil, slog.LevelInfo, "count", many(3), SlogLimits{MaxAttrs: 2}, false},
+		{"a value past the limit", inSpan, nil, slog.LevelInfo, "long", []slog.Attr{slog.String("v", strings.Repeat("x", 4096))}, SlogLimits{MaxAttrs: 128, MaxValue: 4095}, false},
+		{"a key past the limit", inSpan, nil, slog.LevelInfo, "key", []slog.Attr{slog.Int(strings.Repeat("k", 256), 1)}, SlogLimits{MaxAttrs: 128, MaxKey: 255}, false},
+		{"a record past the limit", inSpan, nil, slog.LevelInfo, strings.Repeat("m", 500), nil, SlogLimits{MaxAttrs: 128, MaxRecord: 400}, false},
+		{"group", inSpan, nil, slog.LevelInfo, "group", []slog.Attr{slog.Group("g", "a", 1)}, lim, false},
+		{"inline group", inSpan, nil, slog.LevelInfo, "inline", []slog.Attr{slog.Group("", "a", 1)}, lim, false},
+		{"map", inSpan, nil, slog.LevelInfo, "map", []slog.Attr{slog.Any("m", map[string]int{"a": 1})}, lim, false},
+		{"error", inSpan, nil, slog.LevelError, "error", []slog.Attr{slog.Any("err", errors.New("boom"))}, lim, false},
+		{"LogValuer", inSpan, nil, slog.LevelInfo, "valuer", []slog.Attr{slog.Any("u", logUser("ann"))}, lim, false},
+		{"empty key", inSpan, nil, slog.LevelInfo, "empty key", []slog.Attr{slog.Int("", 1)}, lim, false},
+		{"empty attr", inSpan, nil, slog.LevelInfo, "empty attr", []slog.Attr{{}}, lim, false},
+		{"duplicate key", inSpan, nil, slog.LevelInfo, "dup", []slog.Attr{slog.Int("k", 1), slog.Int("k", 2)}, lim, false},
+		{"duplicate of a With key", inSpan, []slog.Attr{slog.Int("k", 0)}, slog.LevelInfo, "dup with", []slog.Attr{slog.Int("k", 1)}, lim, false},
+		{"a With map", inSpan, []slog.Attr{slog.Any("m", []int{1})}, slog.LevelInfo, "with map", nil, lim, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sdk, wire, ok := slogBoth(t, tc.ctx, tc.with, tc.level, tc.msg, tc.attrs, tc.lim)
+			if ok != tc.plain {
+				t.Fatalf("AppendSlogRecord took it: %v, want %v", ok, tc.plain)
+			}
+			if ok && !proto.Equal(sdk, wire) {
+				t.Errorf("differs:\nbridge+SDK: %s\nwire:       %s", prototext.Format(sdk), prototext.Format(wire))
+			}
+		})
+	}
+}
+
+// FuzzAppendSlogRecord: whatever the keys, strings, numbers and level, a
+// record AppendSlogRecord takes is the bridge's and the SDK's.
+func FuzzAppendSlogRecord(f *testing.F) {
+	f.Add("msg", "k1", "k2", "v", int64(-1), uint64(1<<63), 1.5, true, 4, int64(5))
+	f.Add("", "a", "a", "", int64(0), uint64(0), math.NaN(), false, -8, int64(-1))
+	f.Fuzz(func(t *testing.T, msg, k1, k2, s string, i int64, u uint64, fl float64, b bool, level int, d int64) {
+		if !utf8.ValidString(msg + k1 + k2 + s) {
+			t.Skip("the SDK's exporter cannot marshal invalid UTF-8; AppendSlogRecord replaces it")
+		}
+		attrs := []slog.Attr{slog.String(k1, s), slog.Int64(k2, i), slog.Uint64(k1+"u", u), slog.Float64(k2+"f", fl),
+			slog.Bool("b", b), slog.Duration("d", time.Duration(d)), slog.Time("t", time.Unix(0, d))}
+		with := []slog.Attr{slog.String(k2+"w", s)}
+		sdk, wire, ok := slogBoth(t, context.Background(), with, slog.Level(level), msg, attrs, SlogLimits{MaxAttrs: 128})
+		if ok && !proto.Equal(sdk, wire) {
+			t.Errorf("differs:\nbridge+SDK: %s\nwire:       %s", prototext.Format(sdk), prototext.Format(wire))
+		}
+	})
 }
