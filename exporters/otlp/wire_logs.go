@@ -58,7 +58,7 @@ func newWireLogProcessor(tr transport, counters *exporters.Counters, limits *Log
 	if err != nil {
 		return nil, err
 	}
-	w := &wireLogs{send: s, free: make(chan *otlpwire.LogRecord, max(batch.MaxExport, 1))}
+	w := &wireLogs{send: s, free: make(chan *otlpwire.LogRecord, 2*max(batch.MaxExport, 1))}
 	if limits != nil {
 		w.limits = *limits
 	}
@@ -86,7 +86,7 @@ func (p wireLogProcessor) EncodedLimits() exporters.EncodedLimits { return p.w.l
 const maxKeptRecord = 16 << 10
 
 // record returns an empty record, reusing one sent before when it can.
-// Kept records wait in a free list of one batch at most rather than a
+// Kept records wait in a free list of two batches at most rather than a
 // sync.Pool, which every GC empties: on a busy service that is many times
 // between two exports, and each record would grow a buffer anew.
 func (w *wireLogs) record() *otlpwire.LogRecord {
