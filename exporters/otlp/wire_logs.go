@@ -169,13 +169,18 @@ func (w *wireLogs) release(records []*otlpwire.LogRecord) {
 
 var _ exporters.EncodedLogProcessor = wireLogProcessor{}
 
-// SlogLimits bound the records AppendSlogRecord encodes.
-type SlogLimits = otlpwire.SlogLimits
+// SlogLimits bound the records AppendSlogRecord encodes: at most MaxAttrs
+// attributes (the SDK's attribute count limit; past it the SDK drops
+// some), keys and string values of at most MaxKey and MaxValue bytes, and
+// at most MaxRecord bytes in all. Zero means no bound, but for MaxAttrs.
+type SlogLimits struct {
+	MaxAttrs, MaxKey, MaxValue, MaxRecord int
+}
 
 // AppendSlogRecord appends to b the contents of the LogRecord message that
 // the otelslog bridge, the SDK's LoggerProvider and its OTLP exporter make
 // of r, when its conversion is plain (see otlpwire.AppendSlogRecord), for
 // an EncodedLogProcessor; it returns b and false when not.
 func AppendSlogRecord(b []byte, with []slog.Attr, r slog.Record, sc trace.SpanContext, observed time.Time, lim SlogLimits) ([]byte, bool) {
-	return otlpwire.AppendSlogRecord(b, with, r, sc, observed, lim)
+	return otlpwire.AppendSlogRecord(b, with, r, sc, observed, otlpwire.SlogLimits(lim))
 }
