@@ -78,6 +78,16 @@ func exportedRecords(t *testing.T, extra env) []*logspb.LogRecord {
 	if st := tel.Stats()[0].Logs; st.Exported != int64(n) || st.Dropped != 0 {
 		t.Errorf("Stats().Logs = %+v, want %d exported", st, n)
 	}
+	// Records the wire path encoded and records the SDK made share their
+	// request's one resource and scope.
+	for _, req := range recv.Requests() {
+		if len(req.Spans) > 0 {
+			continue
+		}
+		if len(req.Logs) != 1 || len(req.Logs[0].ScopeLogs) != 1 || req.Logs[0].ScopeLogs[0].Scope.GetName() != "github.com/otelswitch/otelswitch/bootstrap" {
+			t.Errorf("a request with %d resources (want one, with one scope, the bridge's): %v", len(req.Logs), req.Logs)
+		}
+	}
 	var out []*logspb.LogRecord
 	for _, r := range got {
 		rec := proto.Clone(r.Record).(*logspb.LogRecord)
