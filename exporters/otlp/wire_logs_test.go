@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel/attribute"
@@ -356,4 +357,20 @@ func FuzzAppendSlogRecord(f *testing.F) {
 			t.Errorf("differs:\nbridge+SDK: %s\nwire:       %s", prototext.Format(sdk), prototext.Format(wire))
 		}
 	})
+}
+
+// docs/reliability.md's log memory bound charges a queued record S, the
+// SDK record as the bridge makes it (583 bytes for the flood test's
+// record). The wire processor queues less for that record: its LogRecord
+// and the buffer the record is encoded in.
+func TestWireLogRecordWithinTheBound(t *testing.T) {
+	w := &wireLogs{free: make(chan *otlpwire.LogRecord, 1)}
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "book fetched", 0)
+	r.AddAttrs(slog.Int("worker", 7), slog.Int("seq", 123456), slog.String("route", "/books/{id}"), slog.String("user.agent", "reliability-test/1.0"))
+	m := w.record()
+	var ok bool
+	m.B, ok = AppendSlogRecord(m.B, nil, r, trace.SpanContext{}, time.Now(), SlogLimits{MaxAttrs: 128})
+	if n := int(unsafe.Sizeof(*m)) + cap(m.B); !ok || n > 583 {
+		t.Errorf("a queued flood record holds %d bytes (encoded: %v); docs/reliability.md's S is 583", n, ok)
+	}
 }
