@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +25,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	collectorlogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 
@@ -373,4 +378,57 @@ func TestWireLogRecordWithinTheBound(t *testing.T) {
 	if n := int(unsafe.Sizeof(*m)) + cap(m.B); !ok || n > 583 {
 		t.Errorf("a queued flood record holds %d bytes (encoded: %v); docs/reliability.md's S is 583", n, ok)
 	}
+}
+
+// A log endpoint that accepts part of an export says so in its
+// ExportLogsServiceResponse; the wire processor reports it as a failed
+// export counted in Stats().Logs, in log records, over HTTP and gRPC.
+func TestWireLogsReportPartialSuccess(t *testing.T) {
+	resp := &collectorlogs.ExportLogsServiceResponse{PartialSuccess: &collectorlogs.ExportLogsPartialSuccess{RejectedLogRecords: 3, ErrorMessage: "too old"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := proto.Marshal(resp)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(b)
+	}))
+	defer srv.Close()
+	gs := grpc.NewServer()
+	collectorlogs.RegisterLogsServiceServer(gs, partialLogs{resp: resp})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = gs.Serve(lis) }()
+	defer gs.Stop()
+	for _, tg := range []Target{
+		{Protocol: HTTPProtobuf, URL: mustURL(t, srv.URL+LogsPath), Compression: None},
+		{Protocol: GRPC, URL: mustURL(t, "http://"+lis.Addr().String()), Compression: None},
+	} {
+		counters := exporters.NewCounters("partial")
+		batch := exporters.Batch{Delay: time.Hour, MaxQueue: 16, MaxExport: 16}
+		p, err := newLogProcessor(context.Background(), tg, 5*time.Second, Pipeline{}, counters, batch,
+			[]exporters.BatchOption{exporters.WithBatch(batch), exporters.WithCounters(counters), exporters.WithLogger(slog.New(slog.DiscardHandler))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(p))
+		var r log.Record
+		r.SetBody(attribute.StringValue("x"))
+		lp.Logger("t").Emit(context.Background(), r)
+		if err := lp.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		st := counters.Snapshot().Logs
+		if st.FailedExports != 1 || !strings.Contains(st.LastError, "too old (3 log records rejected)") {
+			t.Errorf("%s: Stats().Logs = %+v, want the partial success reported", tg.Protocol, st)
+		}
+	}
+}
+
+type partialLogs struct {
+	collectorlogs.UnimplementedLogsServiceServer
+	resp *collectorlogs.ExportLogsServiceResponse
+}
+
+func (s partialLogs) Export(context.Context, *collectorlogs.ExportLogsServiceRequest) (*collectorlogs.ExportLogsServiceResponse, error) {
+	return s.resp, nil
 }
