@@ -15,10 +15,10 @@ import (
 	"github.com/otelswitch/otelswitch/internal/worker"
 )
 
-// Exporting a log record costs more than writing it locally: the slog
-// bridge converts it, the SDK copies it, the processor copies it again. On
-// the request's goroutine that cost was 3 to 4 times the local write (see
-// docs/performance.md), so the export handler does only the cheap part
+// Exporting a log record costs more than writing it locally: it must be
+// converted to OTLP (by the wire path, or by the slog bridge and the SDK).
+// On the request's goroutine that cost was 3 to 4 times the local write
+// (see docs/performance.md), so the export handler does only the cheap part
 // there: it keeps the slog.Record and the span context in a bounded queue,
 // and one goroutine does the conversion and hands the result to the
 // backends' processors. A full queue drops the record and counts it as
@@ -227,7 +227,8 @@ func (q *logQueue) Close(ctx context.Context) error {
 }
 
 // queuedHandler is the export handler in front of a logQueue: Handle keeps
-// the record for the queue's goroutine, which runs next (the bridge).
+// the record for the queue's goroutine, which encodes it itself (the wire
+// path, logwire.go) or runs next (the bridge).
 type queuedHandler struct {
 	next    slog.Handler
 	q       *logQueue

@@ -26,11 +26,12 @@ type Pipeline struct {
 	Wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	// WrapMetrics and WrapLogs, when set, wrap the metric and log exporters,
 	// for the same. (Three fields: the SDK's exporter types differ by signal.)
-	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
 	// WrapLogs wraps the SDK's log exporter, which only tests comparing it
-	// with the wire log processor use; LogLimits are what the wire log
-	// processor keeps.
-	WrapLogs  func(sdklog.Exporter) sdklog.Exporter
+	// with the wire log processor use.
+	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
+	WrapLogs    func(sdklog.Exporter) sdklog.Exporter
+	// LogLimits, when set, are the vendor's limits on log records, which
+	// the wire log processor keeps.
 	LogLimits *LogLimits
 	// Resource, when set, rewrites the resource this backend sends with
 	// every span, metric export and log record, for this backend only: the
