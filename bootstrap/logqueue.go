@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +15,10 @@ import (
 	"github.com/otelswitch/otelswitch/internal/worker"
 )
 
-// Exporting a log record costs more than writing it locally: the slog
-// bridge converts it, the SDK copies it, the processor copies it again. On
-// the request's goroutine that cost was 3 to 4 times the local write (see
-// docs/performance.md), so the export handler does only the cheap part
+// Exporting a log record costs more than writing it locally: it must be
+// converted to OTLP (by the wire path, or by the slog bridge and the SDK).
+// On the request's goroutine that cost was 3 to 4 times the local write
+// (see docs/performance.md), so the export handler does only the cheap part
 // there: it keeps the slog.Record and the span context in a bounded queue,
 // and one goroutine does the conversion and hands the result to the
 // backends' processors. A full queue drops the record and counts it as
@@ -39,6 +40,10 @@ type logEntry struct {
 	h   slog.Handler
 	rec slog.Record
 	ctx context.Context
+	// with and grouped are the handler's WithAttrs and whether it has a
+	// group, for the wire path (logwire.go).
+	with    []slog.Attr
+	grouped bool
 }
 
 var entryPool = sync.Pool{New: func() any { return new(logEntry) }}
@@ -61,10 +66,15 @@ type logQueue struct {
 
 	drops []*exporters.SignalCounters // every backend behind the queue
 	once  sync.Once
+
+	// wire, when set, encodes the records it can and hands them to the
+	// backends' processors itself; the others take the bridge.
+	wire *wireSinks
 }
 
-func newLogQueue(size int, drops []*exporters.SignalCounters) *logQueue {
+func newLogQueue(size int, drops []*exporters.SignalCounters, wire *wireSinks) *logQueue {
 	q := &logQueue{
+		wire:  wire,
 		queue: make(chan *logEntry, size),
 		kick:  make(chan struct{}, 1),
 		flush: make(chan chan struct{}),
@@ -181,7 +191,9 @@ func (q *logQueue) emit(e *logEntry) {
 		q.dropped(e)
 		return
 	}
-	_ = e.h.Handle(e.ctx, e.rec) // the bridge returns no error
+	if q.wire == nil || e.grouped || !q.wire.emit(e) {
+		_ = e.h.Handle(e.ctx, e.rec) // the bridge returns no error
+	}
 	release(e)
 }
 
@@ -215,10 +227,13 @@ func (q *logQueue) Close(ctx context.Context) error {
 }
 
 // queuedHandler is the export handler in front of a logQueue: Handle keeps
-// the record for the queue's goroutine, which runs next (the bridge).
+// the record for the queue's goroutine, which encodes it itself (the wire
+// path, logwire.go) or runs next (the bridge).
 type queuedHandler struct {
-	next slog.Handler
-	q    *logQueue
+	next    slog.Handler
+	q       *logQueue
+	with    []slog.Attr // WithAttrs's, while there is no group
+	grouped bool
 }
 
 func (h queuedHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -234,17 +249,23 @@ func (h queuedHandler) Handle(ctx context.Context, r slog.Record) error {
 		return h.next.Handle(ctx, r)
 	}
 	e := entryPool.Get().(*logEntry)
-	e.h, e.rec, e.ctx = h.next, r.Clone(), ctx
+	e.h, e.rec, e.ctx, e.with, e.grouped = h.next, r.Clone(), ctx, h.with, h.grouped
 	h.q.put(e)
 	return nil
 }
 
+// WithAttrs keeps attrs for the wire path too (a new slice: handlers
+// derived from h share its). Past a group the wire path is not taken.
 func (h queuedHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return queuedHandler{h.next.WithAttrs(attrs), h.q}
+	with := h.with
+	if !h.grouped {
+		with = slices.Concat(h.with, attrs)
+	}
+	return queuedHandler{h.next.WithAttrs(attrs), h.q, with, h.grouped}
 }
 
 func (h queuedHandler) WithGroup(name string) slog.Handler {
-	return queuedHandler{h.next.WithGroup(name), h.q}
+	return queuedHandler{h.next.WithGroup(name), h.q, nil, true}
 }
 
 // deferrable reports whether every value of r is a copy the caller cannot

@@ -95,7 +95,7 @@ func TestLogQueueCloseAtTheDeadline(t *testing.T) {
 // A queue goroutine that went idle is woken by the next record, by put
 // itself (not the one-second backstop): put clears idle as it kicks.
 func TestLogQueueWakesForALateRecord(t *testing.T) {
-	q := newLogQueue(16, nil)
+	q := newLogQueue(16, nil, nil)
 	defer func() { _ = q.Close(context.Background()) }()
 	h := countingHandler{slog.DiscardHandler, &sync.Mutex{}, new(int)}
 	if !waitFor(5*time.Second, q.idle.Load) {

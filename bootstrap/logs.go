@@ -122,7 +122,7 @@ func loggerProviders(p logPlan, res *resource.Resource, backends []*exporters.Ba
 	if len(sdks) == 0 {
 		return nil, nil, nil
 	}
-	return queued(fanOut(sdks), p, backends), sdks, nil
+	return queued(fanOut(sdks), p, res, backends), sdks, nil
 }
 
 // fanOut is the one provider the bridge writes to.
@@ -142,7 +142,7 @@ func fanOut(sdks []*sdklog.LoggerProvider) log.LoggerProvider {
 // console exporter writes as it is handed a record and the New Relic
 // agent's processor records on the live transaction: with either, records
 // are converted on the caller's goroutine, as they are written.
-func queued(lp log.LoggerProvider, p logPlan, backends []*exporters.Backend) log.LoggerProvider {
+func queued(lp log.LoggerProvider, p logPlan, res *resource.Resource, backends []*exporters.Backend) log.LoggerProvider {
 	if p.console {
 		return lp
 	}
@@ -156,7 +156,7 @@ func queued(lp log.LoggerProvider, p logPlan, backends []*exporters.Backend) log
 			drops = append(drops, b.Stats.Logs())
 		}
 	}
-	return &queuedProvider{lp, newLogQueue(p.batch.MaxQueue, drops)}
+	return &queuedProvider{lp, newLogQueue(p.batch.MaxQueue, drops, newWireSinks(res, backends))}
 }
 
 // multiProvider hands every record to several providers: the bridge turns
@@ -204,7 +204,7 @@ const bridgeName = "github.com/otelswitch/otelswitch/bootstrap"
 func exportHandler(lp log.LoggerProvider, level slog.Leveler) slog.Handler {
 	next := levelHandler{otelslog.NewHandler(bridgeName, otelslog.WithLoggerProvider(lp)), level}
 	if qp, ok := lp.(*queuedProvider); ok {
-		return queuedHandler{next, qp.q}
+		return queuedHandler{next: next, q: qp.q}
 	}
 	return next
 }

@@ -41,11 +41,10 @@ func (p *batchProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 }
 
 // NewLogProcessor returns a log processor that does for log records what
-// NewLogProcessor does for log records what NewBatchProcessor does for
-// spans, counting in the Logs() counters: OnEmit never blocks, a full queue
-// drops the record and counts it, and Shutdown keeps to its context's
-// deadline. The defaults are the log SDK's: as for spans but
-// DefaultLogDelay.
+// NewBatchProcessor does for spans, counting in the Logs() counters: OnEmit
+// never blocks, a full queue drops the record and counts it, and Shutdown
+// keeps to its context's deadline. The defaults are the log SDK's: as for
+// spans but DefaultLogDelay.
 //
 // The queue holds pointers to pooled copies: a channel of records would be
 // one object of MaxQueue records (584 bytes each) that the GC scans whole
@@ -66,35 +65,61 @@ func NewLogProcessor(exp sdklog.Exporter, opts ...BatchOption) sdklog.Processor 
 		buf = buf[:0]
 		return err
 	}
-	return &logProcessor{newBatcher(export, exp.Shutdown, c, c.counters.Logs())}
+	keep := func(r *sdklog.Record) *sdklog.Record {
+		c := recordPool.Get().(*sdklog.Record)
+		*c = r.Clone()
+		return c
+	}
+	return NewConvertingLogProcessor(keep, export, exp.Shutdown, opts...)
 }
 
 var recordPool = sync.Pool{New: func() any { return new(sdklog.Record) }}
 
-type logProcessor struct {
-	*batcher[*sdklog.Record]
+// NewConvertingLogProcessor is NewLogProcessor for an exporter that takes
+// records in a form of its own, T: OnEmit turns each record into a T with
+// keep (on the caller's goroutine: the SDK reuses the record once OnEmit
+// returns) and queues it, and export sends batches of them, on the
+// processor's goroutine. The queue, its bound, the counting, ForceFlush and
+// Shutdown are NewLogProcessor's. Like it, the processor is Deferrable.
+func NewConvertingLogProcessor[T any](keep func(*sdklog.Record) T, export func(context.Context, []T) error, shutdown func(context.Context) error, opts ...BatchOption) *ConvertingLogProcessor[T] {
+	c := newBatchConfig(DefaultLogDelay, opts)
+	return &ConvertingLogProcessor[T]{newBatcher(export, shutdown, c, c.counters.Logs()), keep}
 }
 
-// OnEmit queues a copy of r: the SDK reuses r once OnEmit returns.
-func (p *logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
-	c := recordPool.Get().(*sdklog.Record)
-	*c = r.Clone()
-	p.enqueue(c)
+// ConvertingLogProcessor is NewConvertingLogProcessor's processor.
+type ConvertingLogProcessor[T any] struct {
+	*batcher[T]
+	keep func(*sdklog.Record) T
+}
+
+// OnEmit queues what keep makes of r.
+func (p *ConvertingLogProcessor[T]) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.enqueue(p.keep(r))
 	return nil
 }
+
+// Enqueue queues item as OnEmit queues what it makes of a record, for an
+// exporter that can make items without the SDK's record. It never blocks:
+// a full queue drops item and counts it.
+func (p *ConvertingLogProcessor[T]) Enqueue(item T) { p.enqueue(item) }
+
+func (p *ConvertingLogProcessor[T]) deferrable() {}
 
 // Deferrable reports whether p only queues what OnEmit hands it, so a
 // record may reach it from another goroutine than the one that wrote it, a
 // few milliseconds later, and be exported just the same: true for
-// NewLogProcessor's. A processor that acts on the caller's state, such as
-// the New Relic agent's (it records on the live transaction), is not.
+// NewLogProcessor's and NewConvertingLogProcessor's. A processor that acts
+// on the caller's state, such as the New Relic agent's (it records on the
+// live transaction), is not.
 func Deferrable(p sdklog.Processor) bool {
-	_, ok := p.(*logProcessor)
+	_, ok := p.(interface{ deferrable() })
 	return ok
 }
 
 // Enabled implements sdklog's FilterProcessor: every record is wanted.
-func (p *logProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *ConvertingLogProcessor[T]) Enabled(context.Context, sdklog.EnabledParameters) bool {
+	return true
+}
 
 // batcher is the queue behind both processors: items of type T wait in a
 // bounded slice and one goroutine exports them in batches.

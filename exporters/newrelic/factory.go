@@ -54,6 +54,7 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 		Wrap:        newLimitExporter,
 		WrapMetrics: newLimitMetricExporter,
 		WrapLogs:    newLimitLogExporter,
+		LogLimits:   logLimits,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
 
 // limitLogExporter keeps New Relic's limits on log records as limitExporter
@@ -41,6 +44,41 @@ func (e limitLogExporter) Export(ctx context.Context, records []sdklog.Record) e
 		errs = append(errs, e.Exporter.Export(ctx, records[start:]))
 	}
 	return errors.Join(errs...)
+}
+
+// logLimits are New Relic's limits for the wire log processor. Records it
+// takes encoded (from bootstrap's slog handler, which encodes only strings,
+// numbers, booleans, times and durations) must have keys and strings that
+// limitKeyValue leaves alone, and be far from the size where limitRecord
+// cuts the body.
+var logLimits = &otlp.LogLimits{
+	Record:     limitLogRecord,
+	MaxRequest: payloadBudget,
+	Encoded:    exporters.EncodedLimits{MaxKey: maxNameBytes, MaxValue: maxValueBytes, MaxRecord: 64 << 10},
+}
+
+// limitLogRecord is limitRecord for the wire log processor, which encodes
+// each record as it is emitted and splits requests itself (LogLimits'
+// MaxRequest): it returns r when r keeps every limit, and a limited copy
+// when not, since the SDK hands the same record to every processor.
+func limitLogRecord(r *sdklog.Record) *sdklog.Record {
+	if keepsLimits(r, payloadBudget) {
+		return r
+	}
+	c := r.Clone()
+	limitRecord(&c, payloadBudget)
+	return &c
+}
+
+// keepsLimits reports whether limitRecord would leave r as it is.
+func keepsLimits(r *sdklog.Record, budget int) bool {
+	ok := true
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		_, keep, changed := limitKeyValue(kv)
+		ok = keep && !changed
+		return ok
+	})
+	return ok && recordSize(r)+requestOverhead+4096 <= budget
 }
 
 // resourceOverheadLogs bounds the resource and scope wrapping of records'

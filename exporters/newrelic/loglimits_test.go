@@ -3,8 +3,11 @@ package newrelic
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
@@ -12,6 +15,8 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
 
+	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/exporters/otlp"
 	"github.com/otelswitch/otelswitch/internal/otlptest"
 )
 
@@ -32,21 +37,61 @@ func TestLimitLogExporterKeepsEveryRequestUnderOneMB(t *testing.T) {
 	defer func() { _ = exp.Shutdown(context.Background()) }()
 	keep := &otlptest.LogKeeper{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keep), sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", "books"))))
+	emitLimitRecords(lp)
+	if err := newLimitLogExporter(exp).Export(context.Background(), keep.Records); err != nil {
+		t.Fatal(err)
+	}
+	checkLimitRecords(t, recv)
+}
+
+// The same for the log processor New Relic's backend has: the wire log
+// processor with New Relic's LogLimits.
+func TestWireLogProcessorKeepsEveryRequestUnderOneMB(t *testing.T) {
+	recv, srv := otlptest.NewHTTP(t)
+	u, err := url.Parse(srv.URL + otlp.LogsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := otlp.Target{Protocol: otlp.HTTPProtobuf, URL: u, Compression: otlp.None}
+	s := exporters.Settings{Environment: "development", Logs: true, ExportTimeout: 10 * time.Second, Logger: slog.New(slog.DiscardHandler),
+		Batch: exporters.Batch{Delay: time.Hour, MaxQueue: 1024, MaxExport: 1024}}
+	b, err := otlp.NewBackend(context.Background(), Name, nil, otlp.Pipeline{Traces: tg, Logs: &tg, LogLimits: logLimits}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.SpanProcessor.Shutdown(context.Background()) }()
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(b.LogProcessor), sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", "books"))))
+	emitLimitRecords(lp)
+	if err := lp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkLimitRecords(t, recv)
+	if st := b.Stats.Snapshot().Logs; st.Exported != limitRecords || st.FailedExports != 0 || st.BytesSent < 2_000_000 {
+		t.Errorf("Stats().Logs = %+v, want %d exported, none failed, the bytes counted", st, limitRecords)
+	}
+}
+
+const limitRecords, hugeRecord = 400, 200
+
+// emitLimitRecords emits the records of the two tests above.
+func emitLimitRecords(lp *sdklog.LoggerProvider) {
 	logger := lp.Logger("nr-test")
-	const n, huge = 400, 200
-	for i := range n {
+	for i := range limitRecords {
 		var r log.Record
 		body := strings.Repeat("b", 1000)
-		if i == huge {
+		if i == hugeRecord {
 			body = strings.Repeat("h", 2_000_000)
 		}
 		r.SetBody(attribute.StringValue(body))
 		r.AddAttributes(attribute.Int("seq", i), attribute.String("long", strings.Repeat("v", 8000)))
 		logger.Emit(context.Background(), r)
 	}
-	if err := newLimitLogExporter(exp).Export(context.Background(), keep.Records); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// checkLimitRecords checks what recv received of emitLimitRecords's.
+func checkLimitRecords(t *testing.T, recv *otlptest.Receiver) {
+	t.Helper()
+	const n, huge = limitRecords, hugeRecord
 	reqs := recv.Requests()
 	if len(reqs) < 4 {
 		t.Errorf("%d requests for about 3 MB of records; the split did not happen", len(reqs))

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -25,8 +26,13 @@ type Pipeline struct {
 	Wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	// WrapMetrics and WrapLogs, when set, wrap the metric and log exporters,
 	// for the same. (Three fields: the SDK's exporter types differ by signal.)
+	// WrapLogs wraps the SDK's log exporter, which only tests comparing it
+	// with the wire log processor use.
 	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
 	WrapLogs    func(sdklog.Exporter) sdklog.Exporter
+	// LogLimits, when set, are the vendor's limits on log records, which
+	// the wire log processor keeps.
+	LogLimits *LogLimits
 	// Resource, when set, rewrites the resource this backend sends with
 	// every span, metric export and log record, for this backend only: the
 	// other backends of a fan-out keep the provider's. It is called again only
@@ -122,25 +128,42 @@ func addLogs(ctx context.Context, b *exporters.Backend, p Pipeline, res *resourc
 	lt := *p.Logs
 	lt.noRetry = s.NoRetry
 	b.Endpoints = append(b.Endpoints, lt.Endpoint(exporters.EndpointLogs))
-	lexp, err := NewLogExporter(ctx, lt, timeout, counters)
-	if err != nil {
-		return err
-	}
-	if p.WrapLogs != nil {
-		lexp = p.WrapLogs(lexp)
-	}
 	batch := s.LogBatch
 	if batch.MaxQueue <= 0 {
 		batch = s.Batch
 	}
-	b.LogProcessor = exporters.NewLogProcessor(lexp, exporters.WithBatch(batch), exporters.WithExportTimeout(timeout),
-		exporters.WithCounters(counters), exporters.WithLogger(s.Logger))
+	opts := []exporters.BatchOption{exporters.WithBatch(batch), exporters.WithExportTimeout(timeout),
+		exporters.WithCounters(counters), exporters.WithLogger(s.Logger)}
+	var err error
+	if b.LogProcessor, err = newLogProcessor(ctx, lt, timeout, p, counters, batch, opts); err != nil {
+		return err
+	}
 	if res != nil && s.Resource != nil {
 		if r := res.get(s.Resource); r != s.Resource {
 			b.LogResource = r
 		}
 	}
 	return nil
+}
+
+// newLogProcessor is the wire log processor over t, with p's LogLimits, or,
+// for tests comparing the two, the SDK's exporter wrapped by p.WrapLogs.
+func newLogProcessor(ctx context.Context, t Target, timeout time.Duration, p Pipeline, counters *exporters.Counters, batch exporters.Batch, opts []exporters.BatchOption) (sdklog.Processor, error) {
+	if !sdkLogExporter {
+		tr, err := newTransport(t, timeout)
+		if err != nil {
+			return nil, err
+		}
+		return newWireLogProcessor(tr, counters, p.LogLimits, batch, opts...)
+	}
+	lexp, err := NewLogExporter(ctx, t, timeout, counters)
+	if err != nil {
+		return nil, err
+	}
+	if p.WrapLogs != nil {
+		lexp = p.WrapLogs(lexp)
+	}
+	return exporters.NewLogProcessor(lexp, opts...), nil
 }
 
 // NewMetricReader returns a periodic reader over an OTLP metric exporter

@@ -25,21 +25,10 @@ var sdkSpanExporter bool
 // through. It costs a fraction of the SDK's exporter, which builds proto
 // structs for every span before marshalling them (docs/performance.md).
 func newWireSpanExporter(tr transport, counters *exporters.SignalCounters) (sdktrace.SpanExporter, error) {
-	var s sender
-	var err error
-	switch tr.target.Protocol {
-	case GRPC:
-		s, err = newGRPCSender(tr, counters)
-	case HTTPProtobuf:
-		s, err = newHTTPSender(tr, counters)
-	default:
-		return nil, errProtocol(tr.target.Protocol)
-	}
+	s, err := newSender(tr, counters, traceSignal)
 	if err != nil {
-		return nil, mask(err, tr.creds)
+		return nil, err
 	}
-	// The transport masks credentials in what a server sends back, for
-	// this exporter as for the SDK's.
 	e := &wireExporter{send: s, timeout: tr.timeout}
 	e.enc.Shared = sharedSpans
 	e.leave = sharedSpans.Join()
@@ -54,7 +43,40 @@ func newWireSpanExporter(tr transport, counters *exporters.SignalCounters) (sdkt
 // held are bounded.
 var sharedSpans = &otlpwire.Shared{}
 
-// sender delivers one encoded ExportTraceServiceRequest.
+// wireSignal is what a sender sends: the gRPC method of its OTLP service,
+// and what a partial success counts, for the error that reports one.
+type wireSignal struct {
+	method string
+	items  string
+}
+
+var (
+	traceSignal = wireSignal{"/opentelemetry.proto.collector.trace.v1.TraceService/Export", "spans"}
+	logSignal   = wireSignal{"/opentelemetry.proto.collector.logs.v1.LogsService/Export", "log records"}
+)
+
+// newSender returns the sender of tr's protocol for sig. The transport
+// masks credentials in what a server sends back, for these senders as for
+// the SDK's exporters.
+func newSender(tr transport, counters *exporters.SignalCounters, sig wireSignal) (sender, error) {
+	var s sender
+	var err error
+	switch tr.target.Protocol {
+	case GRPC:
+		s, err = newGRPCSender(tr, counters, sig)
+	case HTTPProtobuf:
+		s, err = newHTTPSender(tr, counters, sig)
+	default:
+		return nil, errProtocol(tr.target.Protocol)
+	}
+	if err != nil {
+		return nil, mask(err, tr.creds)
+	}
+	return s, nil
+}
+
+// sender delivers one encoded export request (ExportTraceServiceRequest,
+// ExportLogsServiceRequest).
 type sender interface {
 	// send delivers body, retrying what the OTLP specification says is
 	// retryable while ctx allows. It must not keep body once it returns.
@@ -133,6 +155,7 @@ func waitToRetry(ctx context.Context, d time.Duration, last error) error {
 type partialSuccess struct {
 	rejected int64
 	message  string
+	items    string // what was rejected: spans, log records
 }
 
 func (p partialSuccess) Error() string {
@@ -140,5 +163,5 @@ func (p partialSuccess) Error() string {
 	if msg == "" {
 		msg = "empty message"
 	}
-	return fmt.Sprintf("OTLP partial success: %s (%d spans rejected)", msg, p.rejected)
+	return fmt.Sprintf("OTLP partial success: %s (%d %s rejected)", msg, p.rejected, p.items)
 }

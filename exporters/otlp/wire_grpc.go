@@ -18,9 +18,6 @@ import (
 	"github.com/otelswitch/otelswitch/exporters"
 )
 
-// exportMethod is the OTLP trace service's one method.
-const exportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-
 // grpcSender calls TraceService/Export with bytes otlpwire encoded,
 // passed through by rawCodec, on a connection made as otlptracegrpc makes
 // it: the target's credentials, headers as metadata, gzip when asked, and
@@ -30,9 +27,10 @@ type grpcSender struct {
 	md       metadata.MD
 	callOpts []grpc.CallOption
 	noRetry  bool // Settings.NoRetry: one attempt, for the doctor
+	sig      wireSignal
 }
 
-func newGRPCSender(tr transport, counters *exporters.SignalCounters) (*grpcSender, error) {
+func newGRPCSender(tr transport, counters *exporters.SignalCounters, sig wireSignal) (*grpcSender, error) {
 	t := tr.target
 	// grpc.NewClient does not connect: the connection is made on the
 	// first export, as with the SDK's exporter. The transport's options
@@ -41,7 +39,7 @@ func newGRPCSender(tr transport, counters *exporters.SignalCounters) (*grpcSende
 	if err != nil {
 		return nil, err
 	}
-	s := &grpcSender{conn: conn, callOpts: []grpc.CallOption{grpc.ForceCodecV2(rawCodec{})}, noRetry: t.noRetry}
+	s := &grpcSender{conn: conn, callOpts: []grpc.CallOption{grpc.ForceCodecV2(rawCodec{})}, noRetry: t.noRetry, sig: sig}
 	if len(t.Headers) > 0 {
 		s.md = metadata.New(t.headers())
 	}
@@ -61,9 +59,9 @@ func (s *grpcSender) send(ctx context.Context, body []byte) error {
 	}
 	for attempt := 1; ; attempt++ {
 		var resp rawMessage
-		err := s.conn.Invoke(ctx, exportMethod, &rawMessage{b: body}, &resp, s.callOpts...)
+		err := s.conn.Invoke(ctx, s.sig.method, &rawMessage{b: body}, &resp, s.callOpts...)
 		if err == nil {
-			return partialFromGRPC(resp.b)
+			return partialFromGRPC(resp.b, s.sig)
 		}
 		retry, wait := retryableGRPC(err)
 		if !retry || s.noRetry || ctx.Err() != nil {
@@ -78,8 +76,8 @@ func (s *grpcSender) send(ctx context.Context, body []byte) error {
 	}
 }
 
-// partialFromGRPC reads an ExportTraceServiceResponse.
-func partialFromGRPC(b []byte) error {
+// partialFromGRPC reads an export response (see partialError).
+func partialFromGRPC(b []byte, sig wireSignal) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -87,7 +85,7 @@ func partialFromGRPC(b []byte) error {
 	if err := proto.Unmarshal(b, &resp); err != nil {
 		return fmt.Errorf("reading the export response: %w", err)
 	}
-	return partialError(resp.GetPartialSuccess())
+	return partialError(resp.GetPartialSuccess(), sig)
 }
 
 // retryableGRPC says whether err is one the OTLP specification says to

@@ -36,9 +36,10 @@ type httpSender struct {
 	headers http.Header
 	gzip    bool
 	noRetry bool // Settings.NoRetry: one attempt, for the doctor
+	sig     wireSignal
 }
 
-func newHTTPSender(tr transport, counters *exporters.SignalCounters) (*httpSender, error) {
+func newHTTPSender(tr transport, counters *exporters.SignalCounters, sig wireSignal) (*httpSender, error) {
 	t := tr.target
 	h := http.Header{}
 	for k, v := range t.Headers {
@@ -57,6 +58,7 @@ func newHTTPSender(tr transport, counters *exporters.SignalCounters) (*httpSende
 		headers: h,
 		gzip:    gz,
 		noRetry: t.noRetry,
+		sig:     sig,
 	}, nil
 }
 
@@ -119,7 +121,7 @@ func (h *httpSender) post(ctx context.Context, body []byte) (retry bool, wait ti
 		return false, 0, fmt.Errorf("failed to send to %s: %s (reading the body: %w)", h.shown, resp.Status, err)
 	}
 	if resp.StatusCode/100 == 2 {
-		return false, 0, partialFromHTTP(resp.Header.Get("Content-Type"), data)
+		return false, 0, partialFromHTTP(resp.Header.Get("Content-Type"), data, h.sig)
 	}
 	err = fmt.Errorf("failed to send to %s: %s (body: %s)", h.shown, resp.Status, errorBody(resp.Header.Get("Content-Type"), data))
 	switch resp.StatusCode {
@@ -131,7 +133,7 @@ func (h *httpSender) post(ctx context.Context, body []byte) (retry bool, wait ti
 
 // partialFromHTTP reads a success response: an ExportTraceServiceResponse
 // whose partial_success, when set, says how much was rejected.
-func partialFromHTTP(contentType string, data []byte) error {
+func partialFromHTTP(contentType string, data []byte, sig wireSignal) error {
 	if len(data) == 0 || !strings.HasPrefix(contentType, "application/x-protobuf") {
 		return nil
 	}
@@ -139,14 +141,17 @@ func partialFromHTTP(contentType string, data []byte) error {
 	if err := proto.Unmarshal(data, &resp); err != nil {
 		return fmt.Errorf("reading the export response: %w", err)
 	}
-	return partialError(resp.GetPartialSuccess())
+	return partialError(resp.GetPartialSuccess(), sig)
 }
 
-func partialError(ps *collectortrace.ExportTracePartialSuccess) error {
+// partialError reads the partial success of any signal's export response
+// as the trace one: ExportLogsServiceResponse has the same fields under the
+// same numbers (partial_success 1: rejected count 1, error_message 2).
+func partialError(ps *collectortrace.ExportTracePartialSuccess, sig wireSignal) error {
 	if ps == nil || (ps.GetRejectedSpans() == 0 && ps.GetErrorMessage() == "") {
 		return nil
 	}
-	return partialSuccess{rejected: ps.GetRejectedSpans(), message: ps.GetErrorMessage()}
+	return partialSuccess{rejected: ps.GetRejectedSpans(), message: ps.GetErrorMessage(), items: sig.items}
 }
 
 // errorBody renders an error response's body: the message of a

@@ -20,4 +20,11 @@
 // leaves out, and strings that are not valid UTF-8 are sent with the bad
 // bytes replaced by U+FFFD where the SDK fails the whole export (proto3
 // strings must be UTF-8).
+//
+// Log records are done the same way (logs.go): AppendLogRecord writes an
+// SDK log record's LogRecord message, AppendSlogRecord writes the one the
+// otelslog bridge and the SDK would make of a plain slog record, and
+// LogEncoder joins encoded records into an ExportLogsServiceRequest. Their
+// differential tests (exporters/otlp, wire_logs_test.go) compare them with
+// the SDK's log exporters and the bridge.
 package otlpwire
