@@ -15,6 +15,7 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -56,6 +57,14 @@ type nativeProcessor struct {
 	logger *slog.Logger
 	opts   []tracer.StartOption
 
+	// wire, when set, sends the spans itself (wireencode.go, wiresend.go):
+	// dd-trace-go is then off the span path, and runs beside it for what
+	// it still does: runtime metrics and its own health metrics through
+	// DogStatsD.
+	wire     *wireSender
+	wireCfg  *wireConfig
+	ddFailed bool // tracer.Start failed in the wire path
+
 	ready    atomic.Bool // tracer.Start has returned and the tracer is ours
 	failed   atomic.Bool // tracer.Start failed or never ran: spans are dropped
 	stopping atomic.Bool // Shutdown has begun: nothing more goes to dd-trace-go
@@ -91,44 +100,60 @@ type nativeProcessor struct {
 	resolved  atomic.Int64 // spans in payloads with a final outcome
 	inflight  atomic.Int64 // payloads being sent
 	failing   bool
+
+	sendStop, sendDone chan struct{} // the wire sender's
 }
 
-// mirrored is one OTel span's dd-trace-go span.
+// mirrored is one OTel span's record while its local trace is open: its
+// dd-trace-go span in the mirroring path, its index among the local
+// trace's records and what was decided when it started in the wire path.
 type mirrored struct {
 	dd    *tracer.Span
 	local *localTrace
+	idx   int
+	rec   wireRecord
 }
 
-// localTrace is the part of a trace that runs in this process, what
-// dd-trace-go sends as one chunk once every span in it has finished.
+// localTrace is the part of a trace that runs in this process, sent as one
+// chunk once every span in it has finished.
 type localTrace struct {
 	mu       sync.Mutex
 	open     int
 	finished int
 	ids      []trace.SpanID
+	recs     []wireRecord   // wire path: the spans in start order
+	pc       *parentContext // wire path: the context the chunk started under
 }
 
-func (lt *localTrace) start(id trace.SpanID) {
-	lt.mu.Lock()
-	lt.open++
-	lt.ids = append(lt.ids, id)
-	lt.mu.Unlock()
-}
-
-// finish records one finished span; when it was the last open one, it
-// returns the size of the chunk dd-trace-go now sends and the spans to
-// forget.
-func (lt *localTrace) finish() (chunk int, ids []trace.SpanID) {
+// start records a started span and returns its index in the chunk.
+func (lt *localTrace) start(id trace.SpanID, rec wireRecord) int {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
+	lt.open++
+	lt.ids = append(lt.ids, id)
+	if lt.pc != nil {
+		lt.recs = append(lt.recs, rec)
+	}
+	return len(lt.ids) - 1
+}
+
+// finish records the span at idx as finished (s, in the wire path); when
+// it was the last open one, it returns the size of the chunk now sent, the
+// spans to forget and, in the wire path, the chunk's records.
+func (lt *localTrace) finish(idx int, s sdktrace.ReadOnlySpan) (chunk int, ids []trace.SpanID, recs []wireRecord) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if lt.pc != nil {
+		lt.recs[idx].span = s
+	}
 	lt.open--
 	lt.finished++
 	if lt.open > 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
-	chunk, ids = lt.finished, lt.ids
-	lt.finished, lt.ids = 0, nil
-	return chunk, ids
+	chunk, ids, recs = lt.finished, lt.ids, lt.recs
+	lt.finished, lt.ids, lt.recs = 0, nil, nil
+	return chunk, ids, recs
 }
 
 func newNativeProcessor(s exporters.Settings, stats *exporters.Counters) *nativeProcessor {
@@ -202,7 +227,7 @@ func (p *nativeProcessor) run(prev <-chan struct{}) {
 		close(p.started)
 		return
 	}
-	if err := tracer.Start(p.opts...); err != nil {
+	if err := p.begin(); err != nil {
 		p.startErr = err
 		p.fail()
 		close(p.started)
@@ -213,7 +238,47 @@ func (p *nativeProcessor) run(prev <-chan struct{}) {
 	p.replayPending()
 	close(p.started)
 	<-p.stopReq
-	tracer.Stop()
+	p.end()
+}
+
+// begin starts what sends the spans: dd-trace-go in the mirroring path;
+// in the wire path the sender, after asking the Agent's /info what it
+// takes, then dd-trace-go for its metrics (a failure there leaves the
+// spans flowing).
+func (p *nativeProcessor) begin() error {
+	if p.wire == nil {
+		return tracer.Start(p.opts...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.sendStop, p.sendDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer cancel()
+		select {
+		case <-p.abandon: // Shutdown gave up: end the send in flight
+		case <-p.sendDone:
+		}
+	}()
+	p.wire.probe(ctx)
+	go func() {
+		defer close(p.sendDone)
+		p.wire.run(ctx, p.sendStop)
+	}()
+	if err := tracer.Start(p.opts...); err != nil {
+		p.ddFailed = true
+		p.logger.Warn("datadog: dd-trace-go did not start; no runtime metrics", "error", err.Error())
+	}
+	return nil
+}
+
+// end stops what begin started; the sender sends what is queued first.
+func (p *nativeProcessor) end() {
+	if p.wire != nil {
+		close(p.sendStop)
+		<-p.sendDone
+	}
+	if !p.ddFailed {
+		tracer.Stop()
+	}
 }
 
 func (p *nativeProcessor) hasPending() bool {
@@ -237,16 +302,39 @@ func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 // parent before the live spans (replayed spans' parents are there). final,
 // when set, is the decision a root s was finally given (release).
 func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) *mirrored {
-	sc := s.SpanContext()
-	sid := sc.SpanID()
+	pm, pc := p.parentOf(s, extra, final)
+	var m *mirrored
+	if p.wire != nil {
+		m = p.wireStart(s, pm, pc)
+	} else if m = mirrorStart(s, pm, pc); m == nil {
+		return nil // tracing disabled in dd-trace-go
+	}
+	id := s.SpanContext().SpanID()
+	m.idx = m.local.start(id, m.rec)
+	if extra != nil {
+		extra[id] = m
+	} else {
+		p.live.Store(id, m)
+		p.nlive.Add(1)
+	}
+	return m
+}
+
+// mirrorStart starts s's dd-trace-go span under its mirrored parent pm,
+// else under pc in a new local trace.
+func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirrored {
+	sid := s.SpanContext().SpanID()
 	cfg := tracer.StartSpanConfig{
 		SpanID:    binary.BigEndian.Uint64(sid[:]),
 		StartTime: s.StartTime(),
 	}
-	var local *localTrace
-	cfg.Parent, local = p.parentOf(s, extra, final)
-	a := attrs(s.Attributes())
-	if svc := a.str(tagServiceName); svc != "" {
+	local := &localTrace{}
+	if pm != nil {
+		cfg.Parent, local = pm.dd.Context(), pm.local
+	} else {
+		cfg.Parent = tracer.FromGenericCtx(pc)
+	}
+	if svc := attrs(s.Attributes()).str(tagServiceName); svc != "" {
 		// dd-trace-go decides top-level spans when they start, by service.
 		cfg.Tags = map[string]any{ext.ServiceName: svc}
 	}
@@ -254,26 +342,41 @@ func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]
 	// attributes.
 	dd := tracer.StartSpan(s.Name(), tracer.WithStartSpanConfig(&cfg))
 	if dd == nil {
-		return nil // tracing disabled in dd-trace-go
+		return nil
 	}
-	m := &mirrored{dd: dd, local: local}
-	local.start(sc.SpanID())
-	if extra != nil {
-		extra[sc.SpanID()] = m
-	} else {
-		p.live.Store(sc.SpanID(), m)
-		p.nlive.Add(1)
-	}
-	return m
+	return &mirrored{dd: dd, local: local}
 }
 
-// parentOf returns the dd-trace-go context s starts under and the local
-// trace it joins: its parent's when the parent is mirrored, else a new
-// local trace under a context carrying the OTel trace ID and sampling
-// decision (final, when set, replacing it), as dd-trace-go starts one for a
-// context it extracted from headers: a root, a remote parent, or a local
-// one that is not mirrored.
-func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) (*tracer.SpanContext, *localTrace) {
+// wireStart records what dd-trace-go decides when a span starts: its
+// service, named by the span or inherited from its local parent pm, and
+// whether it is top-level (a local root, or another service than its
+// parent's). Without pm, s starts a local trace under pc.
+func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirrored {
+	svc := attrs(s.Attributes()).str(tagServiceName)
+	rec := wireRecord{service: svc}
+	if svc != "" {
+		rec.svcSource = "m"
+	}
+	if pm == nil {
+		if svc == "" {
+			rec.service = p.wireCfg.service
+		}
+		rec.top = true
+		return &mirrored{local: &localTrace{pc: pc}, rec: rec}
+	}
+	if svc == "" {
+		rec.service, rec.svcSource = pm.rec.service, pm.rec.svcSource
+	}
+	rec.top = rec.service != pm.rec.service
+	return &mirrored{local: pm.local, rec: rec}
+}
+
+// parentOf returns the parent s starts under: its record when the parent
+// is mirrored (s joins its local trace), else the context of a new local
+// trace carrying the OTel trace ID and sampling decision (final, when set,
+// replacing it), as dd-trace-go starts one for a context it extracted from
+// headers: a root, a remote parent, or a local one that is not mirrored.
+func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) (*mirrored, *parentContext) {
 	sc, parent := s.SpanContext(), s.Parent()
 	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
 		pm := extra[parent.SpanID()]
@@ -283,14 +386,14 @@ func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.Span
 			}
 		}
 		if pm != nil {
-			return pm.dd.Context(), pm.local
+			return pm, nil
 		}
 	}
 	pc := newParentContext(sc, parent)
 	if final != nil {
 		pc.decide(*final)
 	}
-	return tracer.FromGenericCtx(pc), &localTrace{}
+	return nil, pc
 }
 
 // OnEnd implements sdktrace.SpanProcessor.
@@ -423,9 +526,29 @@ func (p *nativeProcessor) release(spans []sdktrace.ReadOnlySpan) {
 	p.mirrorEnded(spans, &final)
 }
 
-// finish applies the Datadog mapping to m's span and finishes it.
+// finish ends m's span; once its local trace is complete, the wire path
+// queues the chunk (dd-trace-go sends its own).
 func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
-	dd := m.dd
+	if p.wire == nil {
+		mirrorFinish(m.dd, s)
+	}
+	chunk, ids, recs := m.local.finish(m.idx, s)
+	if chunk == 0 {
+		return
+	}
+	p.completed.Add(int64(chunk))
+	for _, id := range ids {
+		if _, ok := p.live.LoadAndDelete(id); ok {
+			p.nlive.Add(-1)
+		}
+	}
+	if p.wire != nil {
+		p.wire.enqueue(&wireChunk{spans: recs, pc: m.local.pc})
+	}
+}
+
+// mirrorFinish applies the Datadog mapping to dd and finishes it.
+func mirrorFinish(dd *tracer.Span, s sdktrace.ReadOnlySpan) {
 	kind := s.SpanKind()
 	a := withRoute(s.Name(), kind, attrs(s.Attributes()))
 	n := namingAttrs(a, s.Resource())
@@ -433,8 +556,8 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, n))
 	dd.SetTag(ext.SpanType, spanType(kind, n))
 	dd.SetTag(ext.SpanKind, spanKindName(kind))
-	setAttributeTags(dd, a)
-	setErrorTags(dd, s, a)
+	setAttributeTags(ddSink{dd}, a)
+	setErrorTags(ddSink{dd}, s, a)
 	for _, ev := range s.Events() {
 		evAttrs := make(map[string]any, len(ev.Attributes))
 		for _, kv := range ev.Attributes {
@@ -446,17 +569,14 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 		dd.AddLink(spanLink(l))
 	}
 	dd.Finish(tracer.FinishTime(s.EndTime()))
-
-	chunk, ids := m.local.finish()
-	if chunk > 0 {
-		p.completed.Add(int64(chunk))
-		for _, id := range ids {
-			if _, ok := p.live.LoadAndDelete(id); ok {
-				p.nlive.Add(-1)
-			}
-		}
-	}
 }
+
+// ddSink sets the mapping's tags on a dd-trace-go span.
+type ddSink struct{ dd *tracer.Span }
+
+func (d ddSink) setValue(k string, v attribute.Value) { d.dd.SetTag(k, v.AsInterface()) }
+func (d ddSink) setString(k, v string)                { d.dd.SetTag(k, v) }
+func (d ddSink) setError()                            { d.dd.SetTag(ext.Error, true) }
 
 // namingAttrs are what the names are read from: the span's attributes,
 // then its resource's, as the Agent's OTLP mapping reads them (its
@@ -473,7 +593,7 @@ func namingAttrs(a attrs, res *resource.Resource) attrs {
 // Agent gives them (ddTagKey); an attribute already mapped to Datadog's
 // name does not overwrite one the span carries itself. db.namespace is also
 // db.name, as the Agent adds it.
-func setAttributeTags(dd *tracer.Span, a attrs) {
+func setAttributeTags(dd tagSink, a attrs) {
 	for _, kv := range a {
 		k := string(kv.Key)
 		switch k {
@@ -481,7 +601,7 @@ func setAttributeTags(dd *tracer.Span, a attrs) {
 			continue // applied by finish
 		case attrHTTPStatus:
 			if a.str(tagHTTPCode) == "" {
-				dd.SetTag(ext.HTTPCode, httpStatusTag(kv.Value))
+				dd.setString(ext.HTTPCode, httpStatusTag(kv.Value))
 			}
 			continue
 		}
@@ -489,27 +609,27 @@ func setAttributeTags(dd *tracer.Span, a attrs) {
 		if key != k && a.str(key) != "" {
 			continue
 		}
-		dd.SetTag(key, kv.Value.AsInterface())
+		dd.setValue(key, kv.Value)
 	}
 	if ns := a.str(attrDBNamespace); ns != "" && a.str("db.name") == "" {
-		dd.SetTag("db.name", ns)
+		dd.setString("db.name", ns)
 	}
 }
 
 // setErrorTags marks dd as an error when s ended in one, with its message,
 // type and stack.
-func setErrorTags(dd *tracer.Span, s sdktrace.ReadOnlySpan, a attrs) {
+func setErrorTags(dd tagSink, s sdktrace.ReadOnlySpan, a attrs) {
 	e, ok := errorOf(s)
 	if !ok {
 		return
 	}
-	dd.SetTag(ext.Error, true)
+	dd.setError()
 	for _, f := range []struct{ key, value string }{
 		{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
 	} {
 		// An attribute the application set itself wins, as in dd-trace-go.
 		if f.value != "" && a.str(f.key) == "" {
-			dd.SetTag(f.key, f.value)
+			dd.setString(f.key, f.value)
 		}
 	}
 }
@@ -592,7 +712,7 @@ func (p *nativeProcessor) ForceFlush(ctx context.Context) error {
 		if i%reflush == 0 {
 			// dd-trace-go's worker may take a completed trace off its queue
 			// after a flush request, so ask again now and then.
-			flushAsync()
+			p.flushAsync()
 		}
 		select {
 		case <-ctx.Done():
@@ -610,9 +730,15 @@ func (p *nativeProcessor) ForceFlush(ctx context.Context) error {
 	return nil
 }
 
-// flushAsync asks dd-trace-go to send what it holds without waiting on the
+// flushAsync asks the sender to send what it holds without waiting on the
 // caller's goroutine: tracer.Flush blocks until its worker takes the request.
-func flushAsync() { go tracer.Flush() }
+func (p *nativeProcessor) flushAsync() {
+	if p.wire != nil {
+		p.wire.kick(true)
+		return
+	}
+	go tracer.Flush()
+}
 
 // Shutdown stops dd-trace-go, which sends what it holds, and waits for it
 // or for ctx: against an Agent that never answers tracer.Stop takes as long
