@@ -76,7 +76,12 @@ type seqIDs struct {
 	n  uint64
 }
 
-func (g *seqIDs) next() uint64 { g.mu.Lock(); defer g.mu.Unlock(); g.n++; return g.n*0x9e3779b97f4a7c15 | 1 }
+func (g *seqIDs) next() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n++
+	return g.n*0x9e3779b97f4a7c15 | 1
+}
 
 func (g *seqIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
 	var tid trace.TraceID
@@ -93,7 +98,9 @@ func (g *seqIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-func at(ms int) trace.SpanStartEventOption { return trace.WithTimestamp(t0.Add(time.Duration(ms) * time.Millisecond)) }
+func at(ms int) trace.SpanStartEventOption {
+	return trace.WithTimestamp(t0.Add(time.Duration(ms) * time.Millisecond))
+}
 
 // diffWorkload records the same spans on every run: every kind, errors
 // with exception events, links, events with attributes of every type,
