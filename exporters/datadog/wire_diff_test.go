@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -181,7 +182,13 @@ func record(t *testing.T, mirror bool, env map[string]string, info string) *capt
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(s.Resource), sdktrace.WithIDGenerator(&seqIDs{})}
+	// A resource attribute that names spans (network.protocol.name names
+	// servers and clients without a method) and one that does not.
+	res, err := resource.Merge(s.Resource, resource.NewSchemaless(attribute.String("network.protocol.name", "amqp"), attribute.String("host.name", "h1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(res), sdktrace.WithIDGenerator(&seqIDs{})}
 	if b.Sampler != nil {
 		opts = append(opts, sdktrace.WithSampler(b.Sampler))
 	}

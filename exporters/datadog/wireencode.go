@@ -12,6 +12,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/tinylib/msgp/msgp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -74,9 +75,15 @@ type wireChunk struct {
 
 // wireEncoder builds and encodes spans; one per sending goroutine.
 type wireEncoder struct {
-	cfg  *wireConfig
-	span wireSpan
-	json []byte
+	cfg    *wireConfig
+	span   wireSpan
+	json   []byte
+	routed attrs // scratch: a span's attributes with http.route added
+	naming attrs // scratch: the attributes the names are read from
+	// res and resNaming cache, for the last resource seen, its attributes
+	// the mapping reads names from (namingKeys).
+	res       *resource.Resource
+	resNaming attrs
 }
 
 // appendChunk appends c as one trace of the payload.
@@ -134,8 +141,12 @@ func (e *wireEncoder) startTags(r *wireRecord, pc *parentContext, root bool) {
 func (e *wireEncoder) mapping(s sdktrace.ReadOnlySpan) {
 	w := &e.span
 	kind := s.SpanKind()
-	a := withRoute(s.Name(), kind, attrs(s.Attributes()))
-	n := namingAttrs(a, s.Resource())
+	a := attrs(s.Attributes())
+	if route := routeFromName(s.Name(), kind, a); route != "" {
+		e.routed = append(append(e.routed[:0], a...), attribute.String(attrHTTPRoute, route))
+		a = e.routed
+	}
+	n := e.namingAttrs(a, s.Resource())
 	w.name = operationName(kind, n)
 	w.setString(ext.ResourceName, resourceName(s.Name(), kind, n))
 	w.setString(ext.SpanType, spanType(kind, n))
@@ -150,6 +161,26 @@ func (e *wireEncoder) mapping(s sdktrace.ReadOnlySpan) {
 	if evs := s.Events(); len(evs) > 0 && !e.cfg.spanEvents.Load() {
 		w.putMeta(keyEvents, eventsJSON(evs))
 	}
+}
+
+// namingAttrs is namingAttrs without copying: the resource's attributes
+// that can name a span are kept per resource, and usually there are none.
+func (e *wireEncoder) namingAttrs(a attrs, res *resource.Resource) attrs {
+	if res != e.res {
+		e.res, e.resNaming = res, nil
+		if res != nil {
+			for _, kv := range res.Attributes() {
+				if namingKeys[string(kv.Key)] {
+					e.resNaming = append(e.resNaming, kv)
+				}
+			}
+		}
+	}
+	if len(e.resNaming) == 0 {
+		return a
+	}
+	e.naming = append(append(e.naming[:0], a...), e.resNaming...)
+	return e.naming
 }
 
 // finishTags are the tags dd-trace-go sets when a span finishes, and on
