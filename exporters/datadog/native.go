@@ -75,7 +75,7 @@ type nativeProcessor struct {
 	stopOnce sync.Once
 	startErr error // set before started is closed
 
-	live  sync.Map // trace.SpanID -> *mirrored, until its local trace completes
+	live  liveSpans // until its local trace completes
 	nlive atomic.Int64
 
 	// rules and holds are set when the Datadog sampling variables decide
@@ -123,18 +123,38 @@ type localTrace struct {
 	ids      []trace.SpanID
 	recs     []wireRecord   // wire path: the spans in start order
 	pc       *parentContext // wire path: the context the chunk started under
+
+	// The first spans' records live in the local trace itself: a request's
+	// few spans cost one allocation, not one per span and slice.
+	idsBuf  [localSpans]trace.SpanID
+	recsBuf [localSpans]wireRecord
+	msBuf   [localSpans]mirrored
+	nms     int
+	spent   bool // a chunk was sent: the inline records are the sender's
 }
 
-// start records a started span and returns its index in the chunk.
-func (lt *localTrace) start(id trace.SpanID, rec wireRecord) int {
+// localSpans is how many spans' records a localTrace holds inline.
+const localSpans = 2
+
+// add records a started span and returns its record.
+func (lt *localTrace) add(id trace.SpanID, rec wireRecord) *mirrored {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	lt.open++
+	if lt.ids == nil && !lt.spent {
+		lt.ids, lt.recs = lt.idsBuf[:0], lt.recsBuf[:0]
+	}
 	lt.ids = append(lt.ids, id)
 	if lt.pc != nil {
 		lt.recs = append(lt.recs, rec)
 	}
-	return len(lt.ids) - 1
+	m := &mirrored{}
+	if lt.nms < localSpans {
+		m = &lt.msBuf[lt.nms]
+		lt.nms++
+	}
+	m.local, m.idx, m.rec = lt, len(lt.ids)-1, rec
+	return m
 }
 
 // finish records the span at idx as finished (s, in the wire path); when
@@ -152,7 +172,7 @@ func (lt *localTrace) finish(idx int, s sdktrace.ReadOnlySpan) (chunk int, ids [
 		return 0, nil, nil
 	}
 	chunk, ids, recs = lt.finished, lt.ids, lt.recs
-	lt.finished, lt.ids, lt.recs = 0, nil, nil
+	lt.finished, lt.ids, lt.recs, lt.spent = 0, nil, nil, true
 	return chunk, ids, recs
 }
 
@@ -303,18 +323,17 @@ func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 // when set, is the decision a root s was finally given (release).
 func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) *mirrored {
 	pm, pc := p.parentOf(s, extra, final)
+	id := s.SpanContext().SpanID()
 	var m *mirrored
 	if p.wire != nil {
 		m = p.wireStart(s, pm, pc)
 	} else if m = mirrorStart(s, pm, pc); m == nil {
 		return nil // tracing disabled in dd-trace-go
 	}
-	id := s.SpanContext().SpanID()
-	m.idx = m.local.start(id, m.rec)
 	if extra != nil {
 		extra[id] = m
 	} else {
-		p.live.Store(id, m)
+		p.live.store(id, m)
 		p.nlive.Add(1)
 	}
 	return m
@@ -344,7 +363,9 @@ func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirr
 	if dd == nil {
 		return nil
 	}
-	return &mirrored{dd: dd, local: local}
+	m := local.add(s.SpanContext().SpanID(), wireRecord{})
+	m.dd = dd
+	return m
 }
 
 // wireStart records what dd-trace-go decides when a span starts: its
@@ -357,18 +378,19 @@ func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *p
 	if svc != "" {
 		rec.svcSource = "m"
 	}
+	id := s.SpanContext().SpanID()
 	if pm == nil {
 		if svc == "" {
 			rec.service = p.wireCfg.service
 		}
 		rec.top = true
-		return &mirrored{local: &localTrace{pc: pc}, rec: rec}
+		return (&localTrace{pc: pc}).add(id, rec)
 	}
 	if svc == "" {
 		rec.service, rec.svcSource = pm.rec.service, pm.rec.svcSource
 	}
 	rec.top = rec.service != pm.rec.service
-	return &mirrored{local: pm.local, rec: rec}
+	return pm.local.add(id, rec)
 }
 
 // parentOf returns the parent s starts under: its record when the parent
@@ -381,9 +403,7 @@ func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.Span
 	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
 		pm := extra[parent.SpanID()]
 		if pm == nil {
-			if v, ok := p.live.Load(parent.SpanID()); ok {
-				pm = v.(*mirrored)
-			}
+			pm = p.live.load(parent.SpanID())
 		}
 		if pm != nil {
 			return pm, nil
@@ -415,9 +435,7 @@ func (p *nativeProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		return
 	}
 	var m *mirrored
-	if v, ok := p.live.Load(s.SpanContext().SpanID()); ok {
-		m = v.(*mirrored)
-	} else {
+	if m = p.live.load(s.SpanContext().SpanID()); m == nil {
 		if !p.ready.Load() && p.addPending(s) {
 			return
 		}
@@ -538,7 +556,7 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	}
 	p.completed.Add(int64(chunk))
 	for _, id := range ids {
-		if _, ok := p.live.LoadAndDelete(id); ok {
+		if p.live.remove(id) {
 			p.nlive.Add(-1)
 		}
 	}
@@ -863,4 +881,42 @@ func (d ddLogger) Log(msg string) {
 	default:
 		d.l.Debug("dd-trace-go: " + msg)
 	}
+}
+
+// liveSpans maps the span IDs of open local traces to their records,
+// sharded so that concurrent requests rarely wait on one another.
+type liveSpans struct {
+	shards [16]struct {
+		mu sync.Mutex
+		m  map[trace.SpanID]*mirrored
+	}
+}
+
+func (l *liveSpans) shard(id trace.SpanID) int { return int(id[7] & 15) }
+
+func (l *liveSpans) load(id trace.SpanID) *mirrored {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.m[id]
+}
+
+func (l *liveSpans) store(id trace.SpanID, m *mirrored) {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m == nil {
+		sh.m = map[trace.SpanID]*mirrored{}
+	}
+	sh.m[id] = m
+}
+
+// remove forgets id and reports whether it was there.
+func (l *liveSpans) remove(id trace.SpanID) bool {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	_, ok := sh.m[id]
+	delete(sh.m, id)
+	return ok
 }
