@@ -19,6 +19,17 @@ type wireSpan struct {
 	errFlag                      int32
 	meta                         []strTag
 	metrics                      []numTag
+	// metaKeys and metricKeys have keyBit set for every key added: a key
+	// whose bit is clear is not there, and is added without a search.
+	metaKeys, metricKeys uint64
+}
+
+// keyBit is one of 64 bits chosen by k's length and first and last bytes.
+func keyBit(k string) uint64 {
+	if k == "" {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[0])*31 + uint(k[len(k)-1])) & 63)
 }
 
 type strTag struct{ k, v string }
@@ -63,28 +74,39 @@ func (w *wireSpan) setMeta(k, v string) {
 // putMeta sets meta k without dd-trace-go's special keys, as its
 // meta.Set.
 func (w *wireSpan) putMeta(k, v string) {
-	for i := range w.meta {
-		if w.meta[i].k == k {
-			w.meta[i].v = v
-			return
+	bit := keyBit(k)
+	if w.metaKeys&bit != 0 {
+		for i := range w.meta {
+			if w.meta[i].k == k {
+				w.meta[i].v = v
+				return
+			}
 		}
 	}
+	w.metaKeys |= bit
 	w.meta = append(w.meta, strTag{k, v})
 }
 
 // setMetric is dd-trace-go's setMetricLocked.
 func (w *wireSpan) setMetric(k string, v float64) {
 	w.delMeta(k)
-	for i := range w.metrics {
-		if w.metrics[i].k == k {
-			w.metrics[i].v = v
-			return
+	bit := keyBit(k)
+	if w.metricKeys&bit != 0 {
+		for i := range w.metrics {
+			if w.metrics[i].k == k {
+				w.metrics[i].v = v
+				return
+			}
 		}
 	}
+	w.metricKeys |= bit
 	w.metrics = append(w.metrics, numTag{k, v})
 }
 
 func (w *wireSpan) delMeta(k string) {
+	if w.metaKeys&keyBit(k) == 0 {
+		return
+	}
 	for i := range w.meta {
 		if w.meta[i].k == k {
 			w.meta = append(w.meta[:i], w.meta[i+1:]...)
@@ -94,6 +116,9 @@ func (w *wireSpan) delMeta(k string) {
 }
 
 func (w *wireSpan) delMetric(k string) {
+	if w.metricKeys&keyBit(k) == 0 {
+		return
+	}
 	for i := range w.metrics {
 		if w.metrics[i].k == k {
 			w.metrics = append(w.metrics[:i], w.metrics[i+1:]...)
@@ -103,6 +128,9 @@ func (w *wireSpan) delMetric(k string) {
 }
 
 func (w *wireSpan) hasMeta(k string) bool {
+	if w.metaKeys&keyBit(k) == 0 {
+		return false
+	}
 	for i := range w.meta {
 		if w.meta[i].k == k {
 			return true
