@@ -3,6 +3,7 @@ package datadog
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,15 +13,16 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/tinylib/msgp/msgp"
 )
 
 // wireSender queues completed local traces and sends them to the Agent's
 // /v0.4/traces, as dd-trace-go's writer does: a payload when MaxExport
-// spans are waiting, every Delay, and on a flush. Its queue holds at most
-// MaxQueue spans; a chunk beyond that is dropped and counted. One goroutine
-// (run) encodes and sends, so the encoder and buffer need no lock.
+// spans are waiting, every Delay, and on a flush. The spans are encoded
+// soon after their chunk completes (every encodeEvery spans), so what waits
+// for the payload is bytes, not spans the garbage collector must scan. At
+// most MaxQueue spans are held, queued or encoded; a chunk beyond that is
+// dropped and counted. One goroutine (run) encodes and sends, so the
+// encoder and payload buffer need no lock.
 type wireSender struct {
 	client             *http.Client
 	tracesURL, infoURL string
@@ -32,15 +34,22 @@ type wireSender struct {
 	maxSpans           int
 
 	enc     wireEncoder
-	buf     []byte
 	headers http.Header
+	// The payload being built: the chunks encoded after a 5-byte array
+	// header written when it is sent.
+	body                  []byte
+	bodyTraces, bodySpans int
 
-	mu     sync.Mutex
-	queue  []*wireChunk
-	queued int  // spans in queue
-	flush  bool // a flush is asked for
-	wake   chan struct{}
+	mu      sync.Mutex
+	queue   []*wireChunk
+	waiting int  // spans in queue
+	held    int  // spans queued or encoded, not yet sent
+	flush   bool // a flush is asked for
+	wake    chan struct{}
 }
+
+// encodeEvery is how many queued spans wake the sender to encode them.
+const encodeEvery = 64
 
 func newWireSender(client *http.Client, agentURL string, cfg *wireConfig, acc accountant, dropped func(int), b batchLimits) *wireSender {
 	h := http.Header{}
@@ -106,20 +115,21 @@ func (w *wireSender) probe(ctx context.Context) {
 	}
 }
 
-// enqueue queues c, or drops it when the queue is full.
+// enqueue queues c, or drops it when MaxQueue spans are held.
 func (w *wireSender) enqueue(c *wireChunk) {
 	n := len(c.spans)
 	w.mu.Lock()
-	if w.queued+n > w.maxQueue {
+	if w.held+n > w.maxQueue {
 		w.mu.Unlock()
 		w.dropped(n)
 		return
 	}
 	w.queue = append(w.queue, c)
-	w.queued += n
-	full := w.queued >= w.maxSpans
+	w.held += n
+	w.waiting += n
+	wake := w.waiting >= encodeEvery
 	w.mu.Unlock()
-	if full {
+	if wake {
 		w.kick(false)
 	}
 }
@@ -137,7 +147,7 @@ func (w *wireSender) kick(flush bool) {
 	}
 }
 
-// run sends until stop is closed, then sends what is queued and returns;
+// run sends until stop is closed, then sends what is held and returns;
 // ctx is cancelled when Shutdown gives up, which ends a send in flight.
 func (w *wireSender) run(ctx context.Context, stop <-chan struct{}) {
 	tick := time.NewTicker(w.delay)
@@ -145,65 +155,62 @@ func (w *wireSender) run(ctx context.Context, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			w.sendQueued(ctx, true)
+			w.encodeQueued(ctx, true)
 			return
 		case <-tick.C:
-			w.sendQueued(ctx, true)
+			w.encodeQueued(ctx, true)
 		case <-w.wake:
-			w.sendQueued(ctx, false)
+			w.encodeQueued(ctx, false)
 		}
 	}
 }
 
-// sendQueued sends payloads of at most maxSpans spans while enough wait,
-// or everything when all is set or a flush was asked for.
-func (w *wireSender) sendQueued(ctx context.Context, all bool) {
-	for ctx.Err() == nil {
-		chunks, spans := w.take(all)
-		if len(chunks) == 0 {
-			return
-		}
-		w.send(ctx, chunks, spans)
-	}
-}
-
-// take removes the chunks of the next payload from the queue.
-func (w *wireSender) take(all bool) ([]*wireChunk, int) {
+// encodeQueued encodes the queued chunks, sending a payload whenever the
+// next chunk would take it past MaxExport spans; the last payload is sent
+// too when all is set or a flush was asked for.
+func (w *wireSender) encodeQueued(ctx context.Context, all bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	chunks := w.queue
+	w.queue, w.waiting = nil, 0
 	if w.flush {
 		all, w.flush = true, false
 	}
-	if !all && w.queued < w.maxSpans {
-		return nil, 0
+	w.mu.Unlock()
+	for i, c := range chunks {
+		if w.bodySpans > 0 && w.bodySpans+len(c.spans) > w.maxSpans {
+			w.send(ctx)
+		}
+		if len(w.body) == 0 {
+			w.body = append(w.body, 0xdd, 0, 0, 0, 0) // array32 header, count set by send
+		}
+		w.body = w.enc.appendChunk(w.body, c)
+		w.bodyTraces++
+		w.bodySpans += len(c.spans)
+		chunks[i] = nil
 	}
-	n, spans := 0, 0
-	for n < len(w.queue) && (n == 0 || spans+len(w.queue[n].spans) <= w.maxSpans) {
-		spans += len(w.queue[n].spans)
-		n++
+	if all || w.bodySpans >= w.maxSpans {
+		w.send(ctx)
 	}
-	chunks := append([]*wireChunk(nil), w.queue[:n]...)
-	clear(w.queue[:n])
-	w.queue = w.queue[n:]
-	w.queued -= spans
-	return chunks, spans
 }
 
-// send encodes chunks into one payload and posts it; the accountant hears
-// the outcome.
-func (w *wireSender) send(ctx context.Context, chunks []*wireChunk, spans int) {
-	b := msgp.AppendArrayHeader(w.buf[:0], uint32(len(chunks)))
-	for _, c := range chunks {
-		b = w.enc.appendChunk(b, c)
+// send posts the payload built so far; the accountant hears the outcome.
+func (w *wireSender) send(ctx context.Context) {
+	if w.bodySpans == 0 || ctx.Err() != nil {
+		return // after Shutdown gave up, Shutdown counts what is held
 	}
-	w.buf = b
+	b := w.body
+	binary.BigEndian.PutUint32(b[1:5], uint32(w.bodyTraces))
 	w.acc.sending(1)
 	defer w.acc.sending(-1)
 	start := time.Now()
-	err := w.post(ctx, b, len(chunks))
-	w.acc.payload(spans, int64(len(b)), time.Since(start), err, true)
-	if cap(w.buf) > maxKeptBuffer {
-		w.buf = nil // one huge payload does not pin its buffer
+	err := w.post(ctx, b, w.bodyTraces)
+	w.acc.payload(w.bodySpans, int64(len(b)), time.Since(start), err, true)
+	w.mu.Lock()
+	w.held -= w.bodySpans
+	w.mu.Unlock()
+	w.body, w.bodyTraces, w.bodySpans = b[:0], 0, 0
+	if cap(w.body) > maxKeptBuffer {
+		w.body = nil // one huge payload does not pin its buffer
 	}
 }
 
