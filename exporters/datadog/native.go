@@ -121,8 +121,10 @@ type localTrace struct {
 	open     int
 	finished int
 	ids      []trace.SpanID
-	recs     []wireRecord   // wire path: the spans in start order
-	pc       *parentContext // wire path: the context the chunk started under
+	recs     []wireRecord // wire path: the spans in start order
+	wire     bool
+	final    Decision // wire path: the root's final decision, when hasFinal
+	hasFinal bool
 
 	// The first spans' records live in the local trace itself: a request's
 	// few spans cost one allocation, not one per span and slice.
@@ -145,7 +147,7 @@ func (lt *localTrace) add(id trace.SpanID, rec wireRecord) *mirrored {
 		lt.ids, lt.recs = lt.idsBuf[:0], lt.recsBuf[:0]
 	}
 	lt.ids = append(lt.ids, id)
-	if lt.pc != nil {
+	if lt.wire {
 		lt.recs = append(lt.recs, rec)
 	}
 	m := &mirrored{}
@@ -163,7 +165,7 @@ func (lt *localTrace) add(id trace.SpanID, rec wireRecord) *mirrored {
 func (lt *localTrace) finish(idx int, s sdktrace.ReadOnlySpan) (chunk int, ids []trace.SpanID, recs []wireRecord) {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	if lt.pc != nil {
+	if lt.wire {
 		lt.recs[idx].span = s
 	}
 	lt.open--
@@ -322,12 +324,12 @@ func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 // parent before the live spans (replayed spans' parents are there). final,
 // when set, is the decision a root s was finally given (release).
 func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) *mirrored {
-	pm, pc := p.parentOf(s, extra, final)
+	pm := p.parentOf(s, extra)
 	id := s.SpanContext().SpanID()
 	var m *mirrored
 	if p.wire != nil {
-		m = p.wireStart(s, pm, pc)
-	} else if m = mirrorStart(s, pm, pc); m == nil {
+		m = p.wireStart(s, pm, final)
+	} else if m = mirrorStart(s, pm, final); m == nil {
 		return nil // tracing disabled in dd-trace-go
 	}
 	if extra != nil {
@@ -340,8 +342,8 @@ func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]
 }
 
 // mirrorStart starts s's dd-trace-go span under its mirrored parent pm,
-// else under pc in a new local trace.
-func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirrored {
+// else in a new local trace (chunkContext).
+func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirrored {
 	sid := s.SpanContext().SpanID()
 	cfg := tracer.StartSpanConfig{
 		SpanID:    binary.BigEndian.Uint64(sid[:]),
@@ -351,7 +353,7 @@ func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirr
 	if pm != nil {
 		cfg.Parent, local = pm.dd.Context(), pm.local
 	} else {
-		cfg.Parent = tracer.FromGenericCtx(pc)
+		cfg.Parent = tracer.FromGenericCtx(chunkContext(s, final))
 	}
 	if svc := attrs(s.Attributes()).str(tagServiceName); svc != "" {
 		// dd-trace-go decides top-level spans when they start, by service.
@@ -371,8 +373,9 @@ func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirr
 // wireStart records what dd-trace-go decides when a span starts: its
 // service, named by the span or inherited from its local parent pm, and
 // whether it is top-level (a local root, or another service than its
-// parent's). Without pm, s starts a local trace under pc.
-func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *parentContext) *mirrored {
+// parent's). Without pm, s starts a local trace, with final as its
+// decision when set; its context is read when the chunk is encoded.
+func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirrored {
 	svc := attrs(s.Attributes()).str(tagServiceName)
 	rec := wireRecord{service: svc}
 	if svc != "" {
@@ -384,7 +387,11 @@ func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *p
 			rec.service = p.wireCfg.service
 		}
 		rec.top = true
-		return (&localTrace{pc: pc}).add(id, rec)
+		lt := &localTrace{wire: true}
+		if final != nil {
+			lt.final, lt.hasFinal = *final, true
+		}
+		return lt.add(id, rec)
 	}
 	if svc == "" {
 		rec.service, rec.svcSource = pm.rec.service, pm.rec.svcSource
@@ -393,27 +400,30 @@ func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, pc *p
 	return pm.local.add(id, rec)
 }
 
-// parentOf returns the parent s starts under: its record when the parent
-// is mirrored (s joins its local trace), else the context of a new local
-// trace carrying the OTel trace ID and sampling decision (final, when set,
-// replacing it), as dd-trace-go starts one for a context it extracted from
-// headers: a root, a remote parent, or a local one that is not mirrored.
-func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) (*mirrored, *parentContext) {
+// parentOf returns the record of s's parent when the parent is mirrored
+// (s joins its local trace), else nil: s starts a new local trace, as
+// dd-trace-go starts one for a context it extracted from headers (a root,
+// a remote parent, or a local one that is not mirrored).
+func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored) *mirrored {
 	sc, parent := s.SpanContext(), s.Parent()
 	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
 		pm := extra[parent.SpanID()]
 		if pm == nil {
 			pm = p.live.load(parent.SpanID())
 		}
-		if pm != nil {
-			return pm, nil
-		}
+		return pm
 	}
-	pc := newParentContext(sc, parent)
+	return nil
+}
+
+// chunkContext is the context a local trace starting with s starts under:
+// the OTel trace ID and sampling decision (final, when set, replacing it).
+func chunkContext(s sdktrace.ReadOnlySpan, final *Decision) *parentContext {
+	pc := newParentContext(s.SpanContext(), s.Parent())
 	if final != nil {
 		pc.decide(*final)
 	}
-	return nil, pc
+	return pc
 }
 
 // OnEnd implements sdktrace.SpanProcessor.
@@ -561,7 +571,11 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 		}
 	}
 	if p.wire != nil {
-		p.wire.enqueue(&wireChunk{spans: recs, pc: m.local.pc})
+		c := &wireChunk{spans: recs}
+		if m.local.hasFinal {
+			c.final = &m.local.final
+		}
+		p.wire.enqueue(c)
 	}
 }
 

@@ -67,10 +67,11 @@ type wireRecord struct {
 }
 
 // wireChunk is a completed local trace: its spans in start order (the
-// first is the local root) and the context it started under.
+// first is the local root, whose context the chunk's is: chunkContext)
+// and the root's final decision, when the rules looked again.
 type wireChunk struct {
 	spans []wireRecord
-	pc    *parentContext
+	final *Decision
 }
 
 // wireEncoder builds and encodes spans; one per sending goroutine.
@@ -89,8 +90,9 @@ type wireEncoder struct {
 // appendChunk appends c as one trace of the payload.
 func (e *wireEncoder) appendChunk(b []byte, c *wireChunk) []byte {
 	b = msgp.AppendArrayHeader(b, uint32(len(c.spans)))
+	pc := chunkContext(c.spans[0].span, c.final)
 	for i := range c.spans {
-		e.build(&c.spans[i], c.pc, i == 0)
+		e.build(&c.spans[i], pc, i == 0)
 		b = e.appendSpan(b, c.spans[i].span)
 	}
 	return b

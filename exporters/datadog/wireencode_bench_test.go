@@ -33,10 +33,8 @@ func BenchmarkWireEncode(b *testing.B) {
 	srv.End()
 	spans := rec.Ended()
 	cfg := &wireConfig{service: "books", env: "dev", version: "1.0", globalTags: []strTag{{"runtime-id", runtimeID}}, processTags: "entrypoint.name:x", pid: 1}
-	var tid trace.TraceID = spans[1].SpanContext().TraceID()
 	chunk := &wireChunk{
 		spans: []wireRecord{{span: spans[1], service: "books", top: true}, {span: spans[0], service: "books"}},
-		pc:    &parentContext{traceID: tid, priority: 1},
 	}
 	e := &wireEncoder{cfg: cfg}
 	var buf []byte
