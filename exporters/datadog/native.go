@@ -106,12 +106,11 @@ type nativeProcessor struct {
 
 // mirrored is one OTel span's record while its local trace is open: its
 // dd-trace-go span in the mirroring path, its index among the local
-// trace's records and what was decided when it started in the wire path.
+// trace's records in the wire path.
 type mirrored struct {
 	dd    *tracer.Span
 	local *localTrace
 	idx   int
-	rec   wireRecord
 }
 
 // localTrace is the part of a trace that runs in this process, sent as one
@@ -139,7 +138,7 @@ type localTrace struct {
 const localSpans = 2
 
 // add records a started span and returns its record.
-func (lt *localTrace) add(id trace.SpanID, rec wireRecord) *mirrored {
+func (lt *localTrace) add(id trace.SpanID) *mirrored {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
 	lt.open++
@@ -148,14 +147,14 @@ func (lt *localTrace) add(id trace.SpanID, rec wireRecord) *mirrored {
 	}
 	lt.ids = append(lt.ids, id)
 	if lt.wire {
-		lt.recs = append(lt.recs, rec)
+		lt.recs = append(lt.recs, wireRecord{})
 	}
 	m := &mirrored{}
 	if lt.nms < localSpans {
 		m = &lt.msBuf[lt.nms]
 		lt.nms++
 	}
-	m.local, m.idx, m.rec = lt, len(lt.ids)-1, rec
+	m.local, m.idx = lt, len(lt.ids)-1
 	return m
 }
 
@@ -365,39 +364,26 @@ func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirror
 	if dd == nil {
 		return nil
 	}
-	m := local.add(s.SpanContext().SpanID(), wireRecord{})
+	m := local.add(s.SpanContext().SpanID())
 	m.dd = dd
 	return m
 }
 
-// wireStart records what dd-trace-go decides when a span starts: its
-// service, named by the span or inherited from its local parent pm, and
-// whether it is top-level (a local root, or another service than its
-// parent's). Without pm, s starts a local trace, with final as its
-// decision when set; its context is read when the chunk is encoded.
+// wireStart records s in its parent's local trace, or, without pm, in a
+// new one with final as its decision when set. What dd-trace-go decides
+// when a span starts (its service, whether it is top-level) is worked out
+// when the chunk is encoded (wireEncoder.services), from the final
+// attributes.
 func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirrored {
-	svc := attrs(s.Attributes()).str(tagServiceName)
-	rec := wireRecord{service: svc}
-	if svc != "" {
-		rec.svcSource = "m"
-	}
 	id := s.SpanContext().SpanID()
-	if pm == nil {
-		if svc == "" {
-			rec.service = p.wireCfg.service
-		}
-		rec.top = true
-		lt := &localTrace{wire: true}
-		if final != nil {
-			lt.final, lt.hasFinal = *final, true
-		}
-		return lt.add(id, rec)
+	if pm != nil {
+		return pm.local.add(id)
 	}
-	if svc == "" {
-		rec.service, rec.svcSource = pm.rec.service, pm.rec.svcSource
+	lt := &localTrace{wire: true}
+	if final != nil {
+		lt.final, lt.hasFinal = *final, true
 	}
-	rec.top = rec.service != pm.rec.service
-	return pm.local.add(id, rec)
+	return lt.add(id)
 }
 
 // parentOf returns the record of s's parent when the parent is mirrored

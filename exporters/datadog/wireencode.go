@@ -56,9 +56,10 @@ type wireConfig struct {
 	spanEvents atomic.Bool
 }
 
-// wireRecord is what is known of a span when it starts, as dd-trace-go
-// decides it then: its service (inherited from its local parent unless
-// the span names its own) and whether it is top-level.
+// wireRecord is one span of a chunk: the span once it ended, and what
+// dd-trace-go decides when a span starts, worked out by services: its
+// service (inherited from its local parent unless the span names its own)
+// and whether it is top-level.
 type wireRecord struct {
 	span      sdktrace.ReadOnlySpan // set when the span ends
 	service   string
@@ -91,11 +92,56 @@ type wireEncoder struct {
 func (e *wireEncoder) appendChunk(b []byte, c *wireChunk) []byte {
 	b = msgp.AppendArrayHeader(b, uint32(len(c.spans)))
 	pc := chunkContext(c.spans[0].span, c.final)
+	e.services(c.spans)
 	for i := range c.spans {
 		e.build(&c.spans[i], pc, i == 0)
 		b = e.appendSpan(b, c.spans[i].span)
 	}
 	return b
+}
+
+// services works out each span's service and whether it is top-level, as
+// dd-trace-go does when the span starts: a span names its service with
+// service.name, else inherits its local parent's (the chunk's root: the
+// backend's); it is top-level when it is the local root or its service
+// differs from its parent's. Parents start, so come, before their
+// children.
+func (e *wireEncoder) services(recs []wireRecord) {
+	for i := range recs {
+		r := &recs[i]
+		own := attrs(r.span.Attributes()).str(tagServiceName)
+		r.service, r.svcSource, r.top = own, "", true
+		if own != "" {
+			r.svcSource = "m"
+		}
+		p := parentIndex(recs, i)
+		switch {
+		case p >= 0 && own == "":
+			r.service, r.svcSource, r.top = recs[p].service, recs[p].svcSource, false
+		case p >= 0:
+			r.top = own != recs[p].service
+		case own == "":
+			r.service = e.cfg.service
+		}
+	}
+}
+
+// parentIndex is the index of recs[i]'s parent among the spans before it,
+// or -1: the previous span and the root first, the likeliest.
+func parentIndex(recs []wireRecord, i int) int {
+	if i == 0 {
+		return -1
+	}
+	pid := recs[i].span.Parent().SpanID()
+	if recs[i-1].span.SpanContext().SpanID() == pid {
+		return i - 1
+	}
+	for j := 0; j < i-1; j++ {
+		if recs[j].span.SpanContext().SpanID() == pid {
+			return j
+		}
+	}
+	return -1
 }
 
 // build sets e.span to r's span as dd-trace-go would send it.

@@ -34,7 +34,7 @@ func BenchmarkWireEncode(b *testing.B) {
 	spans := rec.Ended()
 	cfg := &wireConfig{service: "books", env: "dev", version: "1.0", globalTags: []strTag{{"runtime-id", runtimeID}}, processTags: "entrypoint.name:x", pid: 1}
 	chunk := &wireChunk{
-		spans: []wireRecord{{span: spans[1], service: "books", top: true}, {span: spans[0], service: "books"}},
+		spans: []wireRecord{{span: spans[1]}, {span: spans[0]}},
 	}
 	e := &wireEncoder{cfg: cfg}
 	var buf []byte
