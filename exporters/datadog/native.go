@@ -149,10 +149,12 @@ func (lt *localTrace) add(id trace.SpanID) *mirrored {
 	if lt.wire {
 		lt.recs = append(lt.recs, wireRecord{})
 	}
-	m := &mirrored{}
+	var m *mirrored
 	if lt.nms < localSpans {
 		m = &lt.msBuf[lt.nms]
 		lt.nms++
+	} else {
+		m = &mirrored{}
 	}
 	m.local, m.idx = lt, len(lt.ids)-1
 	return m
@@ -405,11 +407,17 @@ func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.Span
 // chunkContext is the context a local trace starting with s starts under:
 // the OTel trace ID and sampling decision (final, when set, replacing it).
 func chunkContext(s sdktrace.ReadOnlySpan, final *Decision) *parentContext {
-	pc := newParentContext(s.SpanContext(), s.Parent())
-	if final != nil {
-		pc.decide(*final)
-	}
+	pc := &parentContext{}
+	pc.setChunk(s, final)
 	return pc
+}
+
+// setChunk makes c chunkContext(s, final) in place.
+func (c *parentContext) setChunk(s sdktrace.ReadOnlySpan, final *Decision) {
+	c.set(s.SpanContext(), s.Parent())
+	if final != nil {
+		c.decide(*final)
+	}
 }
 
 // OnEnd implements sdktrace.SpanProcessor.
@@ -800,6 +808,13 @@ func (p *nativeProcessor) settle() {
 // root), the sampling decision as a priority, and what the Datadog
 // propagator kept in the dd tracestate member.
 func newParentContext(sc, parent trace.SpanContext) *parentContext {
+	pc := &parentContext{}
+	pc.set(sc, parent)
+	return pc
+}
+
+// set makes c newParentContext(sc, parent) in place.
+func (c *parentContext) set(sc, parent trace.SpanContext) {
 	state := sc.TraceState()
 	var pid uint64
 	if parent.IsValid() {
@@ -808,19 +823,18 @@ func newParentContext(sc, parent trace.SpanContext) *parentContext {
 		state = parent.TraceState()
 	}
 	st := parseState(state.Get(traceStateKey), sc.IsSampled())
-	pc := &parentContext{
+	*c = parentContext{
 		traceID:  sc.TraceID(),
 		spanID:   pid,
 		priority: float64(st.priority),
 		origin:   st.origin,
 	}
 	if len(st.tags) > 0 {
-		pc.tags = make(map[string]string, len(st.tags))
+		c.tags = make(map[string]string, len(st.tags))
 		for _, t := range st.tags {
-			pc.tags[t.key] = t.value
+			c.tags[t.key] = t.value
 		}
 	}
-	return pc
 }
 
 // parentContext implements the interfaces tracer.FromGenericCtx reads a

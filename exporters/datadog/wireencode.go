@@ -86,15 +86,16 @@ type wireEncoder struct {
 	// the mapping reads names from (namingKeys).
 	res       *resource.Resource
 	resNaming attrs
+	pc        parentContext // the chunk's context
 }
 
 // appendChunk appends c as one trace of the payload.
 func (e *wireEncoder) appendChunk(b []byte, c *wireChunk) []byte {
 	b = msgp.AppendArrayHeader(b, uint32(len(c.spans)))
-	pc := chunkContext(c.spans[0].span, c.final)
+	e.pc.setChunk(c.spans[0].span, c.final)
 	e.services(c.spans)
 	for i := range c.spans {
-		e.build(&c.spans[i], pc, i == 0)
+		e.build(&c.spans[i], &e.pc, i == 0)
 		b = e.appendSpan(b, c.spans[i].span)
 	}
 	return b
@@ -253,7 +254,10 @@ func (e *wireEncoder) finishTags(pc *parentContext, first bool) {
 			w.setMeta(t.k, t.v)
 		}
 		if hi := pc.traceID[:8]; binary.BigEndian.Uint64(hi) != 0 {
-			w.setMeta(keyTraceID128, hex.EncodeToString(hi))
+			// Encoded by appendTags from the ID, without a string.
+			w.delMetric(keyTraceID128)
+			w.delMeta(keyTraceID128)
+			w.tidHigh = hi
 		}
 		if c.processTags != "" {
 			w.setMeta(keyProcessTags, c.processTags)
@@ -299,9 +303,18 @@ func appendStr(b []byte, k, v string) []byte { return msgp.AppendString(msgp.App
 // appendTags encodes meta, an empty meta_struct, and metrics.
 func (e *wireEncoder) appendTags(b []byte) []byte {
 	w := &e.span
-	b = msgp.AppendMapHeader(msgp.AppendString(b, "meta"), uint32(len(w.meta)))
+	n := len(w.meta)
+	if w.tidHigh != nil {
+		n++
+	}
+	b = msgp.AppendMapHeader(msgp.AppendString(b, "meta"), uint32(n))
 	for _, t := range w.meta {
 		b = appendStr(b, t.k, t.v)
+	}
+	if w.tidHigh != nil {
+		var hx [16]byte
+		hex.Encode(hx[:], w.tidHigh)
+		b = msgp.AppendStringFromBytes(msgp.AppendString(b, keyTraceID128), hx[:])
 	}
 	b = msgp.AppendMapHeader(msgp.AppendString(b, "meta_struct"), 0)
 	b = msgp.AppendMapHeader(msgp.AppendString(b, "metrics"), uint32(len(w.metrics)))

@@ -22,6 +22,9 @@ type wireSpan struct {
 	// metaKeys and metricKeys have keyBit set for every key added: a key
 	// whose bit is clear is not there, and is added without a search.
 	metaKeys, metricKeys uint64
+	// tidHigh, when set, is the upper half of the trace ID, sent as
+	// _dd.p.tid in hex.
+	tidHigh []byte
 }
 
 // keyBit is one of 64 bits chosen by k's length and first and last bytes.
