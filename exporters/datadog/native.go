@@ -803,17 +803,10 @@ func (p *nativeProcessor) settle() {
 	}
 }
 
-// newParentContext describes the parent dd-trace-go gives a span that
-// starts a local trace: the OTel trace ID, the parent's span ID (zero for a
-// root), the sampling decision as a priority, and what the Datadog
-// propagator kept in the dd tracestate member.
-func newParentContext(sc, parent trace.SpanContext) *parentContext {
-	pc := &parentContext{}
-	pc.set(sc, parent)
-	return pc
-}
-
-// set makes c newParentContext(sc, parent) in place.
+// set makes c the parent dd-trace-go gives a span that starts a local
+// trace: the OTel trace ID, the parent's span ID (zero for a root), the
+// sampling decision as a priority, and what the Datadog propagator kept in
+// the dd tracestate member.
 func (c *parentContext) set(sc, parent trace.SpanContext) {
 	state := sc.TraceState()
 	var pid uint64

@@ -453,7 +453,7 @@ func appendEventValue(b []byte, v attribute.Value) []byte {
 		f := v.AsFloat64()
 		return appendScalar(b, 3, "double_value", f != 0, func(b []byte) []byte { return msgp.AppendFloat64(b, f) })
 	}
-	s := v.Emit()
+	s := v.String()
 	return appendScalar(b, 0, "string_value", s != "", func(b []byte) []byte { return msgp.AppendString(b, s) })
 }
 

@@ -216,7 +216,7 @@ func (w *wireSpan) setSlice(k string, v attribute.Value) {
 			w.setMeta(key(i), s)
 		}
 	default:
-		w.setMeta(k, v.Emit())
+		w.setMeta(k, v.String())
 	}
 }
 
