@@ -303,11 +303,6 @@ func BenchmarkRequest(b *testing.B) {
 			"DATADOG_OTLP_ENDPOINT": "http://" + l.CollectorOTLPGRPC})
 		serve(b, otelHandler(b, tel.TracerProvider(), tel.MeterProvider(), tel.Propagator(), tel.Logger()), switchSink(tel))
 	})
-	b.Run("otelswitch-datadog-nometrics", func(b *testing.B) {
-		l := sharedLab(b)
-		tel := initSwitch(b, env{"TELEMETRY_BACKEND": "datadog", "DD_TRACE_AGENT_URL": "http://" + l.DatadogAgent, "TELEMETRY_METRICS": "false"})
-		serve(b, otelHandler(b, tel.TracerProvider(), tel.MeterProvider(), tel.Propagator(), tel.Logger()), switchSink(tel))
-	})
 	b.Run("ddtrace", func(b *testing.B) {
 		l := sharedLab(b)
 		before, err := l.CollectorFileSize(lab.SourceDatadog)
