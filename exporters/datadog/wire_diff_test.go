@@ -381,3 +381,50 @@ func checkCovered(t *testing.T, chunks map[string][]map[string]any, nativeEvents
 		}
 	}
 }
+
+// TestWireQueueIsBounded: with the Agent slow to answer, the sender holds
+// at most OTEL_BSP_MAX_QUEUE_SIZE spans; the chunks beyond are dropped and
+// counted at once (OnEnd never waits), and every span ends up exported or
+// dropped.
+func TestWireQueueIsBounded(t *testing.T) {
+	release := make(chan struct{})
+	var posts sync.WaitGroup
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v0.4/traces" {
+			posts.Add(1)
+			defer posts.Done()
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-release
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer agent.Close()
+	s := settings(t, map[string]string{"DD_TRACE_AGENT_URL": agent.URL})
+	s.Batch.MaxQueue, s.Batch.MaxExport = 8, 4
+	b, err := datadog.Factory{}.New(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(b.SpanProcessor))
+	waitStarted(t, b)
+	start := time.Now()
+	for range 100 {
+		_, sp := tp.Tracer("t").Start(context.Background(), "op")
+		sp.End()
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("ending 100 spans took %v against a stuck Agent", took)
+	}
+	st := b.Stats.Snapshot()
+	if st.SpansDropped == 0 || st.SpansQueued > 8 {
+		t.Errorf("stats %+v; want drops and at most 8 spans held", st)
+	}
+	close(release)
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	posts.Wait()
+	if st := b.Stats.Snapshot(); st.SpansExported+st.SpansDropped != 100 || st.SpansQueued != 0 || st.SpansExported == 0 {
+		t.Errorf("after shutdown: %+v; want all 100 exported or dropped, some exported", st)
+	}
+}

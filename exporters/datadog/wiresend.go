@@ -48,7 +48,8 @@ type wireSender struct {
 	wake    chan struct{}
 }
 
-// encodeEvery is how many queued spans wake the sender to encode them.
+// encodeEvery is how many queued spans wake the sender to encode them
+// (fewer when a payload takes fewer).
 const encodeEvery = 64
 
 func newWireSender(client *http.Client, agentURL string, cfg *wireConfig, acc accountant, dropped func(int), b batchLimits) *wireSender {
@@ -127,7 +128,7 @@ func (w *wireSender) enqueue(c *wireChunk) {
 	w.queue = append(w.queue, c)
 	w.held += n
 	w.waiting += n
-	wake := w.waiting >= encodeEvery
+	wake := w.waiting >= min(encodeEvery, w.maxSpans)
 	w.mu.Unlock()
 	if wake {
 		w.kick(false)
