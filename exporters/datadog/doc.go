@@ -1,13 +1,17 @@
 // Package datadog sends spans to Datadog through the Datadog Agent, in one
 // of two modes chosen by DATADOG_MODE:
 //
-//   - native (the default): every span is mirrored into dd-trace-go v2,
-//     which sends it to the Agent's trace intake at DD_TRACE_AGENT_URL, or
-//     DD_AGENT_HOST and DD_TRACE_AGENT_PORT (default localhost:8126). The
-//     processor starts a dd-trace-go span when the OTel span starts, with the
-//     same 128-bit trace ID, span ID, parent and start time, and finishes it
-//     when the OTel span ends, so the trace tree, local roots and top-level
-//     spans are the ones dd-trace-go makes for its own spans.
+//   - native (the default): the SDK's spans are encoded straight into the
+//     Agent's v0.4 trace payload (wireencode.go) and sent to its trace
+//     intake at DD_TRACE_AGENT_URL, or DD_AGENT_HOST and
+//     DD_TRACE_AGENT_PORT (default localhost:8126), as dd-trace-go v2
+//     sends its own spans: the same chunks (a local trace, sent once all
+//     its spans ended), local roots, top-level spans, sampling priority,
+//     128-bit trace IDs and tags. TestWireMatchesMirror compares the payload
+//     field by field with what dd-trace-go sends when every span is mirrored
+//     into it (the path before, kept for that test). dd-trace-go itself
+//     runs beside the spans, not on their path: for runtime metrics and its
+//     own health metrics through DogStatsD.
 //   - otlp: OTLP to the Agent's OTLP ingest (DATADOG_OTLP_ENDPOINT, default
 //     DD_AGENT_HOST or localhost on 4317, gRPC, plaintext), traces and
 //     metrics with delta temporality.
@@ -23,9 +27,9 @@
 //
 // dd-trace-go's tracer is process-wide: one Telemetry at a time may run
 // native mode (ErrTracerInUse), and the application must not call
-// tracer.Start itself. Init never waits on the Agent: dd-trace-go starts in
-// the background, and Shutdown keeps its deadline even when tracer.Stop
-// would wait on an Agent that does not answer.
+// tracer.Start itself. Init never waits on the Agent: the sender asks the
+// Agent's /info and dd-trace-go starts in the background, and Shutdown
+// keeps its deadline even when the Agent does not answer.
 //
 // docs/datadog.md describes both modes, the Agent settings, the variables
 // and the mapping of OTel spans onto Datadog's fields.

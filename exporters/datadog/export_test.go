@@ -21,3 +21,7 @@ func WaitStarted(ctx context.Context, b *exporters.Backend) error {
 		return ctx.Err()
 	}
 }
+
+// UseMirror makes the next native backends mirror every span into
+// dd-trace-go, the path before the wire encoder, for the differential test.
+func UseMirror(on bool) { mirrorPath.Store(on) }

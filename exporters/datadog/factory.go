@@ -83,12 +83,18 @@ func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporter
 	endpoints = append(endpoints, mep...)
 	p := newNativeProcessor(s, stats)
 	rules := p.useRules(r.Sampler, id)
-	opts := tracerOptions(agent, id, nativeTags(c, id, s.Lookup), s.ExportTimeout, p, containerIDOf(s.Resource), r.Sampler)
+	tags, containerID := nativeTags(c, id, s.Lookup), containerIDOf(s.Resource)
+	opts := tracerOptions(agent, id, tags, s.ExportTimeout, p, containerID, r.Sampler)
 	// Runtime metrics follow dd-trace-go's DD_RUNTIME_METRICS_ENABLED, and
 	// TELEMETRY_RUNTIME_METRICS when it is unset, through DogStatsD at the
 	// address tracerOptions resolved with the Agent's.
 	if cmpOrBool(c.RuntimeMetrics, s.RuntimeMetrics) {
 		opts = append(opts, tracer.WithRuntimeMetrics())
+	}
+	if !mirrorPath.Load() {
+		// The spans go to the Agent straight from the SDK; dd-trace-go
+		// runs beside them for its runtime and health metrics only.
+		p.useWire(agent, id, tags, s, containerID, r.Sampler)
 	}
 	if err := p.launch(opts); err != nil {
 		if reader != nil {

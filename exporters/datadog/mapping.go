@@ -66,6 +66,18 @@ const (
 	attrExceptionStack = "exception.stacktrace"
 )
 
+// namingKeys are the attributes operationName, resourceName and spanType
+// read: the only ones of a resource that can change a span's names.
+var namingKeys = map[string]bool{
+	tagOperationName: true, tagResourceName: true, tagSpanType: true,
+	attrHTTPRequestMethod: true, attrHTTPMethodOld: true, attrHTTPRoute: true,
+	attrDBSystem: true, attrDBStatement: true, attrDBQueryText: true,
+	attrMsgSystem: true, attrMsgOperation: true, attrMsgDestination: true, attrMsgDestName: true,
+	attrRPCSystem: true, attrRPCService: true, attrRPCMethod: true,
+	attrFaaSProvider: true, attrFaaSInvokedName: true, attrFaaSTrigger: true,
+	attrGraphQLOpType: true, attrGraphQLOpName: true, attrNetProtocolName: true,
+}
+
 // attrs looks attributes up by key. Spans carry a few dozen attributes at
 // most, so a linear scan beats building a map.
 type attrs []attribute.KeyValue

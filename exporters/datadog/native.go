@@ -15,6 +15,7 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -56,6 +57,14 @@ type nativeProcessor struct {
 	logger *slog.Logger
 	opts   []tracer.StartOption
 
+	// wire, when set, sends the spans itself (wireencode.go, wiresend.go):
+	// dd-trace-go is then off the span path, and runs beside it for what
+	// it still does: runtime metrics and its own health metrics through
+	// DogStatsD.
+	wire     *wireSender
+	wireCfg  *wireConfig
+	ddFailed bool // tracer.Start failed in the wire path
+
 	ready    atomic.Bool // tracer.Start has returned and the tracer is ours
 	failed   atomic.Bool // tracer.Start failed or never ran: spans are dropped
 	stopping atomic.Bool // Shutdown has begun: nothing more goes to dd-trace-go
@@ -66,7 +75,7 @@ type nativeProcessor struct {
 	stopOnce sync.Once
 	startErr error // set before started is closed
 
-	live  sync.Map // trace.SpanID -> *mirrored, until its local trace completes
+	live  liveSpans // until its local trace completes
 	nlive atomic.Int64
 
 	// rules and holds are set when the Datadog sampling variables decide
@@ -91,44 +100,83 @@ type nativeProcessor struct {
 	resolved  atomic.Int64 // spans in payloads with a final outcome
 	inflight  atomic.Int64 // payloads being sent
 	failing   bool
+
+	sendStop, sendDone chan struct{} // the wire sender's
 }
 
-// mirrored is one OTel span's dd-trace-go span.
+// mirrored is one OTel span's record while its local trace is open: its
+// dd-trace-go span in the mirroring path, its index among the local
+// trace's records in the wire path.
 type mirrored struct {
 	dd    *tracer.Span
 	local *localTrace
+	idx   int
 }
 
-// localTrace is the part of a trace that runs in this process, what
-// dd-trace-go sends as one chunk once every span in it has finished.
+// localTrace is the part of a trace that runs in this process, sent as one
+// chunk once every span in it has finished.
 type localTrace struct {
 	mu       sync.Mutex
 	open     int
 	finished int
 	ids      []trace.SpanID
+	recs     []wireRecord // wire path: the spans in start order
+	wire     bool
+	final    Decision // wire path: the root's final decision, when hasFinal
+	hasFinal bool
+
+	// The first spans' records live in the local trace itself: a request's
+	// few spans cost one allocation, not one per span and slice.
+	idsBuf  [localSpans]trace.SpanID
+	recsBuf [localSpans]wireRecord
+	msBuf   [localSpans]mirrored
+	nms     int
+	spent   bool // a chunk was sent: the inline records are the sender's
 }
 
-func (lt *localTrace) start(id trace.SpanID) {
-	lt.mu.Lock()
-	lt.open++
-	lt.ids = append(lt.ids, id)
-	lt.mu.Unlock()
-}
+// localSpans is how many spans' records a localTrace holds inline.
+const localSpans = 2
 
-// finish records one finished span; when it was the last open one, it
-// returns the size of the chunk dd-trace-go now sends and the spans to
-// forget.
-func (lt *localTrace) finish() (chunk int, ids []trace.SpanID) {
+// add records a started span and returns its record.
+func (lt *localTrace) add(id trace.SpanID) *mirrored {
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
+	lt.open++
+	if lt.ids == nil && !lt.spent {
+		lt.ids, lt.recs = lt.idsBuf[:0], lt.recsBuf[:0]
+	}
+	lt.ids = append(lt.ids, id)
+	if lt.wire {
+		lt.recs = append(lt.recs, wireRecord{})
+	}
+	var m *mirrored
+	if lt.nms < localSpans {
+		m = &lt.msBuf[lt.nms]
+		lt.nms++
+	} else {
+		m = &mirrored{}
+	}
+	m.local, m.idx = lt, len(lt.ids)-1
+	return m
+}
+
+// finish records the span at idx as finished (s, in the wire path); when
+// it was the last open one, it returns the size of the chunk now sent, the
+// spans to forget and, in the wire path, the chunk's records.
+func (lt *localTrace) finish(idx int, s sdktrace.ReadOnlySpan) (chunk int, ids []trace.SpanID, recs []wireRecord) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if lt.wire {
+		lt.recs[idx].span = s
+	}
 	lt.open--
 	lt.finished++
 	if lt.open > 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
-	chunk, ids = lt.finished, lt.ids
-	lt.finished, lt.ids = 0, nil
-	return chunk, ids
+	chunk, ids, recs = lt.finished, lt.ids, lt.recs
+	lt.finished, lt.ids, lt.recs, lt.spent = 0, nil, nil, true
+	return chunk, ids, recs
 }
 
 func newNativeProcessor(s exporters.Settings, stats *exporters.Counters) *nativeProcessor {
@@ -202,7 +250,7 @@ func (p *nativeProcessor) run(prev <-chan struct{}) {
 		close(p.started)
 		return
 	}
-	if err := tracer.Start(p.opts...); err != nil {
+	if err := p.begin(); err != nil {
 		p.startErr = err
 		p.fail()
 		close(p.started)
@@ -213,7 +261,47 @@ func (p *nativeProcessor) run(prev <-chan struct{}) {
 	p.replayPending()
 	close(p.started)
 	<-p.stopReq
-	tracer.Stop()
+	p.end()
+}
+
+// begin starts what sends the spans: dd-trace-go in the mirroring path;
+// in the wire path the sender, after asking the Agent's /info what it
+// takes, then dd-trace-go for its metrics (a failure there leaves the
+// spans flowing).
+func (p *nativeProcessor) begin() error {
+	if p.wire == nil {
+		return tracer.Start(p.opts...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.sendStop, p.sendDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer cancel()
+		select {
+		case <-p.abandon: // Shutdown gave up: end the send in flight
+		case <-p.sendDone:
+		}
+	}()
+	p.wire.probe(ctx)
+	go func() {
+		defer close(p.sendDone)
+		p.wire.run(ctx, p.sendStop)
+	}()
+	if err := tracer.Start(p.opts...); err != nil {
+		p.ddFailed = true
+		p.logger.Warn("datadog: dd-trace-go did not start; no runtime metrics", "error", err.Error())
+	}
+	return nil
+}
+
+// end stops what begin started; the sender sends what is queued first.
+func (p *nativeProcessor) end() {
+	if p.wire != nil {
+		close(p.sendStop)
+		<-p.sendDone
+	}
+	if !p.ddFailed {
+		tracer.Stop()
+	}
 }
 
 func (p *nativeProcessor) hasPending() bool {
@@ -237,16 +325,38 @@ func (p *nativeProcessor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 // parent before the live spans (replayed spans' parents are there). final,
 // when set, is the decision a root s was finally given (release).
 func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) *mirrored {
-	sc := s.SpanContext()
-	sid := sc.SpanID()
+	pm := p.parentOf(s, extra)
+	id := s.SpanContext().SpanID()
+	var m *mirrored
+	if p.wire != nil {
+		m = p.wireStart(s, pm, final)
+	} else if m = mirrorStart(s, pm, final); m == nil {
+		return nil // tracing disabled in dd-trace-go
+	}
+	if extra != nil {
+		extra[id] = m
+	} else {
+		p.live.store(id, m)
+		p.nlive.Add(1)
+	}
+	return m
+}
+
+// mirrorStart starts s's dd-trace-go span under its mirrored parent pm,
+// else in a new local trace (chunkContext).
+func mirrorStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirrored {
+	sid := s.SpanContext().SpanID()
 	cfg := tracer.StartSpanConfig{
 		SpanID:    binary.BigEndian.Uint64(sid[:]),
 		StartTime: s.StartTime(),
 	}
-	var local *localTrace
-	cfg.Parent, local = p.parentOf(s, extra, final)
-	a := attrs(s.Attributes())
-	if svc := a.str(tagServiceName); svc != "" {
+	local := &localTrace{}
+	if pm != nil {
+		cfg.Parent, local = pm.dd.Context(), pm.local
+	} else {
+		cfg.Parent = tracer.FromGenericCtx(chunkContext(s, final))
+	}
+	if svc := attrs(s.Attributes()).str(tagServiceName); svc != "" {
 		// dd-trace-go decides top-level spans when they start, by service.
 		cfg.Tags = map[string]any{ext.ServiceName: svc}
 	}
@@ -254,43 +364,60 @@ func (p *nativeProcessor) start(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]
 	// attributes.
 	dd := tracer.StartSpan(s.Name(), tracer.WithStartSpanConfig(&cfg))
 	if dd == nil {
-		return nil // tracing disabled in dd-trace-go
+		return nil
 	}
-	m := &mirrored{dd: dd, local: local}
-	local.start(sc.SpanID())
-	if extra != nil {
-		extra[sc.SpanID()] = m
-	} else {
-		p.live.Store(sc.SpanID(), m)
-		p.nlive.Add(1)
-	}
+	m := local.add(s.SpanContext().SpanID())
+	m.dd = dd
 	return m
 }
 
-// parentOf returns the dd-trace-go context s starts under and the local
-// trace it joins: its parent's when the parent is mirrored, else a new
-// local trace under a context carrying the OTel trace ID and sampling
-// decision (final, when set, replacing it), as dd-trace-go starts one for a
-// context it extracted from headers: a root, a remote parent, or a local
-// one that is not mirrored.
-func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored, final *Decision) (*tracer.SpanContext, *localTrace) {
+// wireStart records s in its parent's local trace, or, without pm, in a
+// new one with final as its decision when set. What dd-trace-go decides
+// when a span starts (its service, whether it is top-level) is worked out
+// when the chunk is encoded (wireEncoder.services), from the final
+// attributes.
+func (p *nativeProcessor) wireStart(s sdktrace.ReadOnlySpan, pm *mirrored, final *Decision) *mirrored {
+	id := s.SpanContext().SpanID()
+	if pm != nil {
+		return pm.local.add(id)
+	}
+	lt := &localTrace{wire: true}
+	if final != nil {
+		lt.final, lt.hasFinal = *final, true
+	}
+	return lt.add(id)
+}
+
+// parentOf returns the record of s's parent when the parent is mirrored
+// (s joins its local trace), else nil: s starts a new local trace, as
+// dd-trace-go starts one for a context it extracted from headers (a root,
+// a remote parent, or a local one that is not mirrored).
+func (p *nativeProcessor) parentOf(s sdktrace.ReadOnlySpan, extra map[trace.SpanID]*mirrored) *mirrored {
 	sc, parent := s.SpanContext(), s.Parent()
 	if parent.IsValid() && !parent.IsRemote() && parent.TraceID() == sc.TraceID() {
 		pm := extra[parent.SpanID()]
 		if pm == nil {
-			if v, ok := p.live.Load(parent.SpanID()); ok {
-				pm = v.(*mirrored)
-			}
+			pm = p.live.load(parent.SpanID())
 		}
-		if pm != nil {
-			return pm.dd.Context(), pm.local
-		}
+		return pm
 	}
-	pc := newParentContext(sc, parent)
+	return nil
+}
+
+// chunkContext is the context a local trace starting with s starts under:
+// the OTel trace ID and sampling decision (final, when set, replacing it).
+func chunkContext(s sdktrace.ReadOnlySpan, final *Decision) *parentContext {
+	pc := &parentContext{}
+	pc.setChunk(s, final)
+	return pc
+}
+
+// setChunk makes c chunkContext(s, final) in place.
+func (c *parentContext) setChunk(s sdktrace.ReadOnlySpan, final *Decision) {
+	c.set(s.SpanContext(), s.Parent())
 	if final != nil {
-		pc.decide(*final)
+		c.decide(*final)
 	}
-	return tracer.FromGenericCtx(pc), &localTrace{}
 }
 
 // OnEnd implements sdktrace.SpanProcessor.
@@ -312,9 +439,7 @@ func (p *nativeProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		return
 	}
 	var m *mirrored
-	if v, ok := p.live.Load(s.SpanContext().SpanID()); ok {
-		m = v.(*mirrored)
-	} else {
+	if m = p.live.load(s.SpanContext().SpanID()); m == nil {
 		if !p.ready.Load() && p.addPending(s) {
 			return
 		}
@@ -423,9 +548,33 @@ func (p *nativeProcessor) release(spans []sdktrace.ReadOnlySpan) {
 	p.mirrorEnded(spans, &final)
 }
 
-// finish applies the Datadog mapping to m's span and finishes it.
+// finish ends m's span; once its local trace is complete, the wire path
+// queues the chunk (dd-trace-go sends its own).
 func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
-	dd := m.dd
+	if p.wire == nil {
+		mirrorFinish(m.dd, s)
+	}
+	chunk, ids, recs := m.local.finish(m.idx, s)
+	if chunk == 0 {
+		return
+	}
+	p.completed.Add(int64(chunk))
+	for _, id := range ids {
+		if p.live.remove(id) {
+			p.nlive.Add(-1)
+		}
+	}
+	if p.wire != nil {
+		c := &wireChunk{spans: recs}
+		if m.local.hasFinal {
+			c.final = &m.local.final
+		}
+		p.wire.enqueue(c)
+	}
+}
+
+// mirrorFinish applies the Datadog mapping to dd and finishes it.
+func mirrorFinish(dd *tracer.Span, s sdktrace.ReadOnlySpan) {
 	kind := s.SpanKind()
 	a := withRoute(s.Name(), kind, attrs(s.Attributes()))
 	n := namingAttrs(a, s.Resource())
@@ -433,8 +582,8 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 	dd.SetTag(ext.ResourceName, resourceName(s.Name(), kind, n))
 	dd.SetTag(ext.SpanType, spanType(kind, n))
 	dd.SetTag(ext.SpanKind, spanKindName(kind))
-	setAttributeTags(dd, a)
-	setErrorTags(dd, s, a)
+	setAttributeTags(ddSink{dd}, a)
+	setErrorTags(ddSink{dd}, s, a)
 	for _, ev := range s.Events() {
 		evAttrs := make(map[string]any, len(ev.Attributes))
 		for _, kv := range ev.Attributes {
@@ -446,17 +595,14 @@ func (p *nativeProcessor) finish(m *mirrored, s sdktrace.ReadOnlySpan) {
 		dd.AddLink(spanLink(l))
 	}
 	dd.Finish(tracer.FinishTime(s.EndTime()))
-
-	chunk, ids := m.local.finish()
-	if chunk > 0 {
-		p.completed.Add(int64(chunk))
-		for _, id := range ids {
-			if _, ok := p.live.LoadAndDelete(id); ok {
-				p.nlive.Add(-1)
-			}
-		}
-	}
 }
+
+// ddSink sets the mapping's tags on a dd-trace-go span.
+type ddSink struct{ dd *tracer.Span }
+
+func (d ddSink) setValue(k string, v attribute.Value) { d.dd.SetTag(k, v.AsInterface()) }
+func (d ddSink) setString(k, v string)                { d.dd.SetTag(k, v) }
+func (d ddSink) setError()                            { d.dd.SetTag(ext.Error, true) }
 
 // namingAttrs are what the names are read from: the span's attributes,
 // then its resource's, as the Agent's OTLP mapping reads them (its
@@ -473,7 +619,7 @@ func namingAttrs(a attrs, res *resource.Resource) attrs {
 // Agent gives them (ddTagKey); an attribute already mapped to Datadog's
 // name does not overwrite one the span carries itself. db.namespace is also
 // db.name, as the Agent adds it.
-func setAttributeTags(dd *tracer.Span, a attrs) {
+func setAttributeTags(dd tagSink, a attrs) {
 	for _, kv := range a {
 		k := string(kv.Key)
 		switch k {
@@ -481,7 +627,7 @@ func setAttributeTags(dd *tracer.Span, a attrs) {
 			continue // applied by finish
 		case attrHTTPStatus:
 			if a.str(tagHTTPCode) == "" {
-				dd.SetTag(ext.HTTPCode, httpStatusTag(kv.Value))
+				dd.setString(ext.HTTPCode, httpStatusTag(kv.Value))
 			}
 			continue
 		}
@@ -489,27 +635,27 @@ func setAttributeTags(dd *tracer.Span, a attrs) {
 		if key != k && a.str(key) != "" {
 			continue
 		}
-		dd.SetTag(key, kv.Value.AsInterface())
+		dd.setValue(key, kv.Value)
 	}
 	if ns := a.str(attrDBNamespace); ns != "" && a.str("db.name") == "" {
-		dd.SetTag("db.name", ns)
+		dd.setString("db.name", ns)
 	}
 }
 
 // setErrorTags marks dd as an error when s ended in one, with its message,
 // type and stack.
-func setErrorTags(dd *tracer.Span, s sdktrace.ReadOnlySpan, a attrs) {
+func setErrorTags(dd tagSink, s sdktrace.ReadOnlySpan, a attrs) {
 	e, ok := errorOf(s)
 	if !ok {
 		return
 	}
-	dd.SetTag(ext.Error, true)
+	dd.setError()
 	for _, f := range []struct{ key, value string }{
 		{tagErrorMsg, e.message}, {tagErrorType, e.typ}, {tagErrorStack, e.stack},
 	} {
 		// An attribute the application set itself wins, as in dd-trace-go.
 		if f.value != "" && a.str(f.key) == "" {
-			dd.SetTag(f.key, f.value)
+			dd.setString(f.key, f.value)
 		}
 	}
 }
@@ -592,7 +738,7 @@ func (p *nativeProcessor) ForceFlush(ctx context.Context) error {
 		if i%reflush == 0 {
 			// dd-trace-go's worker may take a completed trace off its queue
 			// after a flush request, so ask again now and then.
-			flushAsync()
+			p.flushAsync()
 		}
 		select {
 		case <-ctx.Done():
@@ -610,9 +756,15 @@ func (p *nativeProcessor) ForceFlush(ctx context.Context) error {
 	return nil
 }
 
-// flushAsync asks dd-trace-go to send what it holds without waiting on the
+// flushAsync asks the sender to send what it holds without waiting on the
 // caller's goroutine: tracer.Flush blocks until its worker takes the request.
-func flushAsync() { go tracer.Flush() }
+func (p *nativeProcessor) flushAsync() {
+	if p.wire != nil {
+		p.wire.kick(true)
+		return
+	}
+	go tracer.Flush()
+}
 
 // Shutdown stops dd-trace-go, which sends what it holds, and waits for it
 // or for ctx: against an Agent that never answers tracer.Stop takes as long
@@ -651,11 +803,11 @@ func (p *nativeProcessor) settle() {
 	}
 }
 
-// newParentContext describes the parent dd-trace-go gives a span that
-// starts a local trace: the OTel trace ID, the parent's span ID (zero for a
-// root), the sampling decision as a priority, and what the Datadog
-// propagator kept in the dd tracestate member.
-func newParentContext(sc, parent trace.SpanContext) *parentContext {
+// set makes c the parent dd-trace-go gives a span that starts a local
+// trace: the OTel trace ID, the parent's span ID (zero for a root), the
+// sampling decision as a priority, and what the Datadog propagator kept in
+// the dd tracestate member.
+func (c *parentContext) set(sc, parent trace.SpanContext) {
 	state := sc.TraceState()
 	var pid uint64
 	if parent.IsValid() {
@@ -664,19 +816,18 @@ func newParentContext(sc, parent trace.SpanContext) *parentContext {
 		state = parent.TraceState()
 	}
 	st := parseState(state.Get(traceStateKey), sc.IsSampled())
-	pc := &parentContext{
+	*c = parentContext{
 		traceID:  sc.TraceID(),
 		spanID:   pid,
 		priority: float64(st.priority),
 		origin:   st.origin,
 	}
 	if len(st.tags) > 0 {
-		pc.tags = make(map[string]string, len(st.tags))
+		c.tags = make(map[string]string, len(st.tags))
 		for _, t := range st.tags {
-			pc.tags[t.key] = t.value
+			c.tags[t.key] = t.value
 		}
 	}
-	return pc
 }
 
 // parentContext implements the interfaces tracer.FromGenericCtx reads a
@@ -737,4 +888,42 @@ func (d ddLogger) Log(msg string) {
 	default:
 		d.l.Debug("dd-trace-go: " + msg)
 	}
+}
+
+// liveSpans maps the span IDs of open local traces to their records,
+// sharded so that concurrent requests rarely wait on one another.
+type liveSpans struct {
+	shards [16]struct {
+		mu sync.Mutex
+		m  map[trace.SpanID]*mirrored
+	}
+}
+
+func (l *liveSpans) shard(id trace.SpanID) int { return int(id[7] & 15) }
+
+func (l *liveSpans) load(id trace.SpanID) *mirrored {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.m[id]
+}
+
+func (l *liveSpans) store(id trace.SpanID, m *mirrored) {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m == nil {
+		sh.m = map[trace.SpanID]*mirrored{}
+	}
+	sh.m[id] = m
+}
+
+// remove forgets id and reports whether it was there.
+func (l *liveSpans) remove(id trace.SpanID) bool {
+	sh := &l.shards[l.shard(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	_, ok := sh.m[id]
+	delete(sh.m, id)
+	return ok
 }

@@ -3,6 +3,8 @@ package datadog
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 
@@ -254,6 +256,13 @@ func isLowerHex16(s string) bool {
 // http.Header, whose names are canonical), else the exact name first and
 // other spellings only when it is absent or empty.
 func values(carrier propagation.TextMapCarrier, key string) []string {
+	if hc, ok := carrier.(propagation.HeaderCarrier); ok {
+		// http.Header.Values would canonicalise key, allocating, on every
+		// request; the Datadog headers' canonical forms are known.
+		if ck, ok := canonicalHeaders[key]; ok {
+			return http.Header(hc)[ck]
+		}
+	}
 	if vg, ok := carrier.(propagation.ValuesGetter); ok {
 		return vg.Values(key)
 	}
@@ -268,6 +277,15 @@ func values(carrier propagation.TextMapCarrier, key string) []string {
 	}
 	return out
 }
+
+// canonicalHeaders are the Datadog headers as net/http keys them.
+var canonicalHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range []string{HeaderTraceID, HeaderParentID, HeaderPriority, HeaderOrigin, HeaderTags} {
+		m[h] = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	return m
+}()
 
 // lastValue is a header's last value, "" when it is absent.
 func lastValue(carrier propagation.TextMapCarrier, key string) string {

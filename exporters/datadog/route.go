@@ -28,8 +28,10 @@ func routeFromName(name string, kind trace.SpanKind, a attrs) string {
 	if m == "" {
 		return ""
 	}
-	if rest, ok := strings.CutPrefix(name, m+" "); ok && strings.HasPrefix(rest, "/") {
-		return rest
+	// name is "METHOD /route": compared in place, without building the
+	// prefix.
+	if rest, ok := strings.CutPrefix(name, m); ok && strings.HasPrefix(rest, " /") {
+		return rest[1:]
 	}
 	return ""
 }

@@ -41,6 +41,15 @@ var hiddenEndpoints = []string{"/v1.0/traces", "/v0.7/config"}
 // bounded by timeout, and agentTransport in front to count what the Agent
 // accepts.
 func newHTTPClient(a Agent, timeout time.Duration, acc accountant) *http.Client {
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &agentTransport{next: agentRoundTripper(a, timeout), acc: acc},
+	}
+}
+
+// agentRoundTripper connects to the Agent: TLS 1.2 or later, never through
+// a proxy, its Unix socket when it is one.
+func agentRoundTripper(a Agent, timeout time.Duration) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	tr.Proxy = nil // the Agent is local or on the node; never through a proxy
@@ -50,10 +59,7 @@ func newHTTPClient(a Agent, timeout time.Duration, acc accountant) *http.Client 
 			return dialer.DialContext(ctx, "unix", sock)
 		}
 	}
-	return &http.Client{
-		Timeout:   timeout,
-		Transport: &agentTransport{next: tr, acc: acc},
-	}
+	return tr
 }
 
 // accountant receives the outcome of every trace payload.

@@ -19,7 +19,8 @@
 # then the median and range over the rounds. requests/s is shown too.
 #
 # Usage: tools/bench/wrk.sh [DURATION]   (default 10s per measurement)
-#   ROUNDS (default 3), WRK_THREADS (1), WRK_CONNECTIONS (8) tune it. Needs
+#   ROUNDS (default 3), WRK_THREADS (1), WRK_CONNECTIONS (8), VARIANTS (all
+#   five) tune it. Needs
 #   wrk (Debian: apt-get install wrk) and the lab binaries (make lab-build,
 #   or OTELSWITCH_BIN). It starts the lab on its fixed ports (Jaeger on 4317,
 #   the Datadog intake on 8126, the collector on 14317), or uses the one
@@ -33,7 +34,9 @@ duration=${1:-10s}
 rounds=${ROUNDS:-3}
 threads=${WRK_THREADS:-1}
 conns=${WRK_CONNECTIONS:-8}
-variants=(off otelswitch-jaeger handwired-jaeger otelswitch-datadog ddtrace)
+# VARIANTS picks some, e.g. VARIANTS="off otelswitch-datadog ddtrace" for
+# the Datadog pair (off is needed for the added CPU).
+read -r -a variants <<<"${VARIANTS:-off otelswitch-jaeger handwired-jaeger otelswitch-datadog ddtrace}"
 
 command -v wrk >/dev/null || { echo "wrk.sh: wrk not found; apt-get install wrk" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
