@@ -303,12 +303,12 @@ func appendStr(b []byte, k, v string) []byte { return msgp.AppendString(msgp.App
 // appendTags encodes meta, an empty meta_struct, and metrics.
 func (e *wireEncoder) appendTags(b []byte) []byte {
 	w := &e.span
-	n := len(w.meta)
+	n := len(w.meta.list)
 	if w.tidHigh != nil {
 		n++
 	}
 	b = msgp.AppendMapHeader(msgp.AppendString(b, "meta"), uint32(n))
-	for _, t := range w.meta {
+	for _, t := range w.meta.list {
 		b = appendStr(b, t.k, t.v)
 	}
 	if w.tidHigh != nil {
@@ -317,8 +317,8 @@ func (e *wireEncoder) appendTags(b []byte) []byte {
 		b = msgp.AppendStringFromBytes(msgp.AppendString(b, keyTraceID128), hx[:])
 	}
 	b = msgp.AppendMapHeader(msgp.AppendString(b, "meta_struct"), 0)
-	b = msgp.AppendMapHeader(msgp.AppendString(b, "metrics"), uint32(len(w.metrics)))
-	for _, t := range w.metrics {
+	b = msgp.AppendMapHeader(msgp.AppendString(b, "metrics"), uint32(len(w.metrics.list)))
+	for _, t := range w.metrics.list {
 		b = msgp.AppendFloat64(msgp.AppendString(b, t.k), t.v)
 	}
 	return b

@@ -17,11 +17,8 @@ type wireSpan struct {
 	name, service, resource, typ string
 	svcSource                    string // "m" once a service.name tag set the service
 	errFlag                      int32
-	meta                         []strTag
-	metrics                      []numTag
-	// metaKeys and metricKeys have keyBit set for every key added: a key
-	// whose bit is clear is not there, and is added without a search.
-	metaKeys, metricKeys uint64
+	meta                         tagSet[string]
+	metrics                      tagSet[float64]
 	// tidHigh, when set, is the upper half of the trace ID, sent as
 	// _dd.p.tid in hex.
 	tidHigh []byte
@@ -35,12 +32,53 @@ func keyBit(k string) uint64 {
 	return 1 << ((uint(len(k))*7 + uint(k[0])*31 + uint(k[len(k)-1])) & 63)
 }
 
-type strTag struct{ k, v string }
-
-type numTag struct {
+// wireTag is one meta (V string) or metric (V float64) entry.
+type wireTag[V any] struct {
 	k string
-	v float64
+	v V
 }
+
+type strTag = wireTag[string]
+
+// tagSet is a span's meta or metrics, in the order the tags were set.
+// keys has keyBit set for every key added: a key whose bit is clear is not
+// there, and is added without a search.
+type tagSet[V any] struct {
+	list []wireTag[V]
+	keys uint64
+}
+
+// index is where k is in s, or -1.
+func (s *tagSet[V]) index(k string) int {
+	if s.keys&keyBit(k) == 0 {
+		return -1
+	}
+	for i := range s.list {
+		if s.list[i].k == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// put sets k to v, in place if k is there, else at the end.
+func (s *tagSet[V]) put(k string, v V) {
+	if i := s.index(k); i >= 0 {
+		s.list[i].v = v
+		return
+	}
+	s.keys |= keyBit(k)
+	s.list = append(s.list, wireTag[V]{k, v})
+}
+
+func (s *tagSet[V]) del(k string) {
+	if i := s.index(k); i >= 0 {
+		s.list = append(s.list[:i], s.list[i+1:]...)
+	}
+}
+
+// reset empties s, keeping its capacity.
+func (s *tagSet[V]) reset() { *s = tagSet[V]{list: s.list[:0]} }
 
 // dd-trace-go's tag keys that set a span's fields or flags (ddtrace/ext).
 const (
@@ -54,7 +92,10 @@ const (
 )
 
 func (w *wireSpan) reset() {
-	*w = wireSpan{meta: w.meta[:0], metrics: w.metrics[:0]}
+	meta, metrics := w.meta, w.metrics
+	meta.reset()
+	metrics.reset()
+	*w = wireSpan{meta: meta, metrics: metrics}
 }
 
 // setMeta is dd-trace-go's setMetaInit.
@@ -76,71 +117,19 @@ func (w *wireSpan) setMeta(k, v string) {
 
 // putMeta sets meta k without dd-trace-go's special keys, as its
 // meta.Set.
-func (w *wireSpan) putMeta(k, v string) {
-	bit := keyBit(k)
-	if w.metaKeys&bit != 0 {
-		for i := range w.meta {
-			if w.meta[i].k == k {
-				w.meta[i].v = v
-				return
-			}
-		}
-	}
-	w.metaKeys |= bit
-	w.meta = append(w.meta, strTag{k, v})
-}
+func (w *wireSpan) putMeta(k, v string) { w.meta.put(k, v) }
 
 // setMetric is dd-trace-go's setMetricLocked.
 func (w *wireSpan) setMetric(k string, v float64) {
 	w.delMeta(k)
-	bit := keyBit(k)
-	if w.metricKeys&bit != 0 {
-		for i := range w.metrics {
-			if w.metrics[i].k == k {
-				w.metrics[i].v = v
-				return
-			}
-		}
-	}
-	w.metricKeys |= bit
-	w.metrics = append(w.metrics, numTag{k, v})
+	w.metrics.put(k, v)
 }
 
-func (w *wireSpan) delMeta(k string) {
-	if w.metaKeys&keyBit(k) == 0 {
-		return
-	}
-	for i := range w.meta {
-		if w.meta[i].k == k {
-			w.meta = append(w.meta[:i], w.meta[i+1:]...)
-			return
-		}
-	}
-}
+func (w *wireSpan) delMeta(k string) { w.meta.del(k) }
 
-func (w *wireSpan) delMetric(k string) {
-	if w.metricKeys&keyBit(k) == 0 {
-		return
-	}
-	for i := range w.metrics {
-		if w.metrics[i].k == k {
-			w.metrics = append(w.metrics[:i], w.metrics[i+1:]...)
-			return
-		}
-	}
-}
+func (w *wireSpan) delMetric(k string) { w.metrics.del(k) }
 
-func (w *wireSpan) hasMeta(k string) bool {
-	if w.metaKeys&keyBit(k) == 0 {
-		return false
-	}
-	for i := range w.meta {
-		if w.meta[i].k == k {
-			return true
-		}
-	}
-	return false
-}
+func (w *wireSpan) hasMeta(k string) bool { return w.meta.index(k) >= 0 }
 
 // setString implements tagSink: SetTag with a string.
 func (w *wireSpan) setString(k, v string) {
