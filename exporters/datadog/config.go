@@ -2,6 +2,7 @@ package datadog
 
 import (
 	"cmp"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,7 @@ const (
 	envDSDPort      = "DD_DOGSTATSD_PORT"
 	envOTLPProtocol = "DATADOG_OTLP_PROTOCOL"
 	envRuntime      = "DD_RUNTIME_METRICS_ENABLED"
+	envGitCommitSHA = "DD_GIT_COMMIT_SHA"
 	// envResourceAttributes is bootstrap's variable; native mode reads it
 	// only to turn it into span tags when DD_TAGS is unset, as dd-trace-go
 	// does.
@@ -103,6 +105,10 @@ type Config struct {
 	// sockets are probed by Agent; set by the Factory.
 	sockets Sockets
 
+	GitRepositoryURL string `envconfig:"DD_GIT_REPOSITORY_URL" json:"-" desc:"Native mode: the source repository sent as _dd.git.repository_url on each trace chunk, as dd-trace-go sends it (credentials in the URL are removed). Default: git.repository_url in DD_TAGS."`
+	GitCommitSHA     string `envconfig:"DD_GIT_COMMIT_SHA" json:"git_commit_sha,omitempty" desc:"Native mode: the commit sent as _dd.git.commit.sha on each trace chunk; hexadecimal. Default: git.commit.sha in DD_TAGS, else the commit the binary was built from."`
+	ProcessTags      *bool  `envconfig:"DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED" json:"process_tags,omitempty" desc:"Native mode: false leaves out _dd.tags.process (the executable's name and directories), as in dd-trace-go. Default: true."`
+
 	RuntimeMetrics *bool `envconfig:"DD_RUNTIME_METRICS_ENABLED" json:"runtime_metrics_enabled,omitempty" desc:"Native mode: dd-trace-go's Go runtime metrics (runtime.go.*) through DogStatsD (DD_DOGSTATSD_URL). Default: TELEMETRY_RUNTIME_METRICS."`
 }
 
@@ -157,7 +163,7 @@ func (c Config) Resolve(strict bool) (Resolved, error) {
 	default:
 		err = fmt.Errorf("%s=%q: unknown mode; want %s or %s", envMode, c.Mode, ModeNative, ModeOTLP)
 	}
-	if err := errors.Join(err, c.checkAddresses(), validateTags(c.Tags)); err != nil {
+	if err := errors.Join(err, c.checkAddresses(), validateTags(c.Tags), validateCommitSHA(c.GitCommitSHA)); err != nil {
 		return Resolved{}, err
 	}
 	return r, nil
@@ -416,6 +422,18 @@ func parseTags(s string) []tag {
 		tags = append(tags, tag{k, v})
 	}
 	return tags
+}
+
+// validateCommitSHA checks DD_GIT_COMMIT_SHA: a git commit hash, whole
+// or abbreviated.
+func validateCommitSHA(s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, err := hex.DecodeString(strings.Repeat("0", len(s)%2) + s); err != nil {
+		return fmt.Errorf("%s=%q: not a git commit hash; want hexadecimal digits", envGitCommitSHA, s)
+	}
+	return nil
 }
 
 func validateTags(s string) error {

@@ -42,6 +42,10 @@ func TestConfigFromEnvRejectsBadInput(t *testing.T) {
 			[]string{`DD_TAGS="team:books,:web": entry ":web" has no key; want key:value`}},
 		{"CR LF in tags", map[string]string{"DD_TAGS": "team:books\r\nX-Evil: 1"},
 			[]string{`DD_TAGS: holds a control character`}},
+		{"commit that is not a hash", map[string]string{"DD_GIT_COMMIT_SHA": "main"},
+			[]string{`DD_GIT_COMMIT_SHA="main": not a git commit hash; want hexadecimal digits`}},
+		{"process tags not a bool", map[string]string{"DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED": "maybe"},
+			[]string{`DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED="maybe"`}},
 		{"several problems together", map[string]string{"DATADOG_MODE": "nope", "DD_TRACE_AGENT_PORT": "0", "DD_TAGS": ":x"},
 			[]string{`DATADOG_MODE="nope"`, `DD_TRACE_AGENT_PORT=0`, `DD_TAGS=":x"`}},
 	}

@@ -94,7 +94,7 @@ func newNative(ctx context.Context, r Resolved, s exporters.Settings) (*exporter
 	if !mirrorPath.Load() {
 		// The spans go to the Agent straight from the SDK; dd-trace-go
 		// runs beside them for its runtime and health metrics only.
-		p.useWire(agent, id, tags, s, containerID, r.Sampler)
+		p.useWire(c, agent, id, tags, s, containerID, r.Sampler)
 	}
 	if err := p.launch(opts); err != nil {
 		if reader != nil {

@@ -35,12 +35,12 @@ func newUUID() string {
 
 // useWire makes p send its spans itself, to a, with the identity, tags and
 // bounds of the backend.
-func (p *nativeProcessor) useWire(a Agent, id Identity, tags []Tag, s exporters.Settings, containerID string, rates *Sampler) {
+func (p *nativeProcessor) useWire(c Config, a Agent, id Identity, tags []Tag, s exporters.Settings, containerID string, rates *Sampler) {
 	cfg := &wireConfig{
 		service: id.Service, env: id.Env, version: id.Version,
 		globalTags:  []strTag{{"runtime-id", runtimeID}},
-		gitTags:     gitTags(s.Lookup, buildVCS),
-		processTags: processTags(s.Lookup),
+		gitTags:     gitTags(c, buildVCS),
+		processTags: processTags(c.ProcessTags == nil || *c.ProcessTags),
 		pid:         float64(os.Getpid()),
 	}
 	for _, t := range tags {
@@ -93,12 +93,10 @@ func buildVCS() (sha, path string, ok bool) {
 
 // processTags is dd-trace-go's _dd.tags.process: the executable's name and
 // directory, the working directory, and that the service was named by the
-// user; "" when DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED is false.
-func processTags(lookup func(string) (string, bool)) string {
-	if lookup != nil {
-		if v, ok := lookup("DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED"); ok && strings.EqualFold(strings.TrimSpace(v), "false") {
-			return ""
-		}
+// user; "" when not enabled (DD_EXPERIMENTAL_PROPAGATE_PROCESS_TAGS_ENABLED).
+func processTags(enabled bool) string {
+	if !enabled {
+		return ""
 	}
 	tags := map[string]string{"svc.user": "true"}
 	if exe, err := os.Executable(); err == nil {

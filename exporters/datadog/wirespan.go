@@ -220,16 +220,9 @@ type tagSink interface {
 // gitTags are the source code tags dd-trace-go puts on the first span of
 // a chunk: DD_GIT_REPOSITORY_URL and DD_GIT_COMMIT_SHA, else the same keys
 // in DD_TAGS, else the commit and module path the binary was built from.
-func gitTags(lookup func(string) (string, bool), build func() (string, string, bool)) []strTag {
-	get := func(k string) string {
-		if lookup == nil {
-			return ""
-		}
-		v, _ := lookup(k)
-		return v
-	}
+func gitTags(c Config, build func() (string, string, bool)) []strTag {
 	ddTags := map[string]string{}
-	for _, f := range strings.FieldsFunc(get("DD_TAGS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+	for _, f := range strings.FieldsFunc(c.Tags, func(r rune) bool { return r == ',' || r == ' ' }) {
 		if k, v, ok := strings.Cut(f, ":"); ok {
 			ddTags[k] = v
 		}
@@ -240,8 +233,8 @@ func gitTags(lookup func(string) (string, bool), build func() (string, string, b
 	}
 	var out []strTag
 	for _, t := range []struct{ key, v1, v2, v3 string }{
-		{"_dd.git.repository_url", withoutCredentials(get("DD_GIT_REPOSITORY_URL")), withoutCredentials(ddTags["git.repository_url"]), ""},
-		{"_dd.git.commit.sha", get("DD_GIT_COMMIT_SHA"), ddTags["git.commit.sha"], sha},
+		{"_dd.git.repository_url", withoutCredentials(c.GitRepositoryURL), withoutCredentials(ddTags["git.repository_url"]), ""},
+		{"_dd.git.commit.sha", c.GitCommitSHA, ddTags["git.commit.sha"], sha},
 		{"_dd.go_path", "", ddTags["go_path"], path},
 	} {
 		if v := firstNonEmpty(t.v1, t.v2, t.v3); v != "" {
