@@ -53,7 +53,6 @@ func (f Factory) New(ctx context.Context, s exporters.Settings) (*exporters.Back
 		Logs:        &r.Logs,
 		Wrap:        newLimitExporter,
 		WrapMetrics: newLimitMetricExporter,
-		WrapLogs:    newLimitLogExporter,
 		LogLimits:   logLimits,
 		Resource:    rewriteResource(c.ServiceName()),
 	}, s)

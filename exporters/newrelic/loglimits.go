@@ -1,50 +1,12 @@
 package newrelic
 
 import (
-	"context"
-	"errors"
-
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/exporters/otlp"
 )
-
-// limitLogExporter keeps New Relic's limits on log records as limitExporter
-// does on spans: each attribute is limited as a span's is, a record that
-// alone would exceed the payload budget has its body cut, and each export is
-// split so that no request exceeds 1 MB.
-type limitLogExporter struct {
-	sdklog.Exporter
-	budget int
-}
-
-func newLimitLogExporter(next sdklog.Exporter) sdklog.Exporter {
-	return limitLogExporter{Exporter: next, budget: payloadBudget}
-}
-
-// Export limits records in place (the batch processor hands over copies it
-// owns) and sends them in as many requests as the payload limit needs.
-func (e limitLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	for i := range records {
-		limitRecord(&records[i], e.budget)
-	}
-	var errs []error
-	start, size := 0, requestOverhead+resourceOverheadLogs(records)
-	for i := range records {
-		c := recordSize(&records[i])
-		if i > start && size+c > e.budget {
-			errs = append(errs, e.Exporter.Export(ctx, records[start:i]))
-			start, size = i, requestOverhead+resourceOverheadLogs(records[i:i+1])
-		}
-		size += c
-	}
-	if start < len(records) {
-		errs = append(errs, e.Exporter.Export(ctx, records[start:]))
-	}
-	return errors.Join(errs...)
-}
 
 // logLimits are New Relic's limits for the wire log processor. Records it
 // takes encoded (from bootstrap's slog handler, which encodes only strings,
@@ -79,16 +41,6 @@ func keepsLimits(r *sdklog.Record, budget int) bool {
 		return ok
 	})
 	return ok && recordSize(r)+requestOverhead+4096 <= budget
-}
-
-// resourceOverheadLogs bounds the resource and scope wrapping of records'
-// first record; every record of one provider shares them.
-func resourceOverheadLogs(records []sdklog.Record) int {
-	if len(records) == 0 {
-		return 0
-	}
-	r := &records[0]
-	return resourceOverhead(r.Resource()) + scopeOverhead(r.InstrumentationScope())
 }
 
 // recordSize bounds one LogRecord as a repeated field of its ScopeLogs.

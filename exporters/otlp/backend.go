@@ -24,12 +24,10 @@ type Pipeline struct {
 	Logs *Target
 	// Wrap, when set, wraps the span exporter, for a vendor's own limits.
 	Wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter
-	// WrapMetrics and WrapLogs, when set, wrap the metric and log exporters,
-	// for the same. (Three fields: the SDK's exporter types differ by signal.)
-	// WrapLogs wraps the SDK's log exporter, which only tests comparing it
-	// with the wire log processor use.
+	// WrapMetrics, when set, wraps the metric exporter, for the same. (Two
+	// fields: the SDK's exporter types differ by signal. Logs have
+	// LogLimits instead.)
 	WrapMetrics func(sdkmetric.Exporter) sdkmetric.Exporter
-	WrapLogs    func(sdklog.Exporter) sdklog.Exporter
 	// LogLimits, when set, are the vendor's limits on log records, which
 	// the wire log processor keeps.
 	LogLimits *LogLimits
@@ -147,7 +145,7 @@ func addLogs(ctx context.Context, b *exporters.Backend, p Pipeline, res *resourc
 }
 
 // newLogProcessor is the wire log processor over t, with p's LogLimits, or,
-// for tests comparing the two, the SDK's exporter wrapped by p.WrapLogs.
+// for tests comparing the two, the SDK's exporter.
 func newLogProcessor(ctx context.Context, t Target, timeout time.Duration, p Pipeline, counters *exporters.Counters, batch exporters.Batch, opts []exporters.BatchOption) (sdklog.Processor, error) {
 	if !sdkLogExporter {
 		tr, err := newTransport(t, timeout)
@@ -159,9 +157,6 @@ func newLogProcessor(ctx context.Context, t Target, timeout time.Duration, p Pip
 	lexp, err := NewLogExporter(ctx, t, timeout, counters)
 	if err != nil {
 		return nil, err
-	}
-	if p.WrapLogs != nil {
-		lexp = p.WrapLogs(lexp)
 	}
 	return exporters.NewLogProcessor(lexp, opts...), nil
 }
