@@ -16,6 +16,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/otelswitch/otelswitch/exporters"
+	"github.com/otelswitch/otelswitch/internal/tracer"
 	"github.com/otelswitch/otelswitch/profiles"
 )
 
@@ -261,8 +262,8 @@ func newTracerProvider(t *Telemetry, p *Plan, backends []*exporters.Backend) {
 	sampler, name, ratio, stop := chooseSampler(p, backends)
 	t.stopSampler = stop
 	t.config.Sampler, t.config.SamplerRatio = name, ratio
-	topts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(sampler), sdktrace.WithResource(p.settings.Resource), sdktrace.WithRawSpanLimits(p.limits),
+	topts := []tracer.Option{
+		tracer.WithSampler(sampler), tracer.WithResource(p.settings.Resource), tracer.WithRawSpanLimits(p.limits),
 	}
 	for _, b := range backends {
 		if b.SpanProcessor != nil {
@@ -275,10 +276,10 @@ func newTracerProvider(t *Telemetry, p *Plan, backends []*exporters.Backend) {
 	}
 	t.processors = append(t.processors, p.cfg.processors...)
 	for _, sp := range t.processors {
-		topts = append(topts, sdktrace.WithSpanProcessor(sp))
+		topts = append(topts, tracer.WithSpanProcessor(sp))
 	}
-	t.sdkTracer = sdktrace.NewTracerProvider(topts...)
-	t.tracerProvider = t.sdkTracer
+	t.tracer = tracer.NewProvider(topts...)
+	t.tracerProvider = t.tracer
 }
 
 // chooseSampler is the sampler a backend brings when its vendor's sampling

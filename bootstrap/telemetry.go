@@ -22,6 +22,7 @@ import (
 
 	"github.com/otelswitch/otelswitch/exporters"
 	"github.com/otelswitch/otelswitch/internal/detect"
+	"github.com/otelswitch/otelswitch/internal/tracer"
 )
 
 // Telemetry is the handle Init returns.
@@ -36,7 +37,7 @@ type Telemetry struct {
 	stopSampler    func() // stops a remote sampler's polling
 	recorder       *tracetest.SpanRecorder
 
-	sdkTracer  *sdktrace.TracerProvider // nil when the SDK is disabled
+	tracer     *tracer.Provider         // nil when the SDK is disabled
 	sdkMeter   *sdkmetric.MeterProvider // nil when metrics are off
 	sdkLoggers []*sdklog.LoggerProvider // empty when logs are not exported
 	backends   []*exporters.Backend
@@ -159,12 +160,13 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.shutdownTimeout)
 	defer cancel()
-	// The SDK shuts processors down one after another with one deadline, so
-	// a dead backend would leave the others none. Shut them down side by
-	// side first; the SDK's own pass then finds them stopped.
+	// The tracer provider, as the SDK's, shuts processors down one after
+	// another with one deadline, so a dead backend would leave the others
+	// none. Shut them down side by side first; its own pass then finds
+	// them stopped.
 	err := t.everyComponent(ctx, (*logQueue).Close, component.Shutdown)
-	if t.sdkTracer != nil {
-		err = errors.Join(err, t.sdkTracer.Shutdown(ctx))
+	if t.tracer != nil {
+		err = errors.Join(err, t.tracer.Shutdown(ctx))
 	}
 	if t.stopSampler != nil {
 		t.stopSampler()
