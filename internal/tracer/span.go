@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"runtime"
 	rt "runtime/trace"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,16 +187,8 @@ func (s *span) SetAttributes(attrs ...attribute.KeyValue) {
 		s.droppedAttrs += len(attrs)
 		return
 	}
-	if s.shared {
-		s.attrs = slices.Clone(s.attrs)
-		s.shared = false
-	}
-	if s.attrs == nil {
-		n := len(attrs)
-		if limit > 0 {
-			n = min(n, limit)
-		}
-		s.attrs = make([]attribute.KeyValue, 0, n)
+	if need := len(s.attrs) + len(attrs); s.shared || need > cap(s.attrs) {
+		s.grow(need, limit)
 	}
 	for _, a := range attrs {
 		if !a.Valid() {
@@ -206,6 +197,24 @@ func (s *span) SetAttributes(attrs ...attribute.KeyValue) {
 		}
 		s.put(a, limit)
 	}
+}
+
+// attrSlack is room left for attributes set after the start: an HTTP
+// server span gets its response's status code and size when it ends.
+// Without it, the slice of a span that started with many attributes would
+// double (the SDK's does).
+const attrSlack = 2
+
+// grow gives attrs room for need attributes (at most limit) and slack, in
+// a slice of its own.
+func (s *span) grow(need, limit int) {
+	n := need + attrSlack
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	attrs := make([]attribute.KeyValue, len(s.attrs), max(n, len(s.attrs)))
+	copy(attrs, s.attrs)
+	s.attrs, s.shared = attrs, false
 }
 
 // put sets one valid attribute.
