@@ -144,15 +144,6 @@ const indexAt = 16
 
 func (s *span) limits() *sdktrace.SpanLimits { return &s.tracer.provider.limits }
 
-// lock locks s unless it has ended; the returned func undoes it.
-func (s *span) lock() func() {
-	if s.ended.Load() {
-		return func() {}
-	}
-	s.mu.Lock()
-	return s.mu.Unlock
-}
-
 func (s *span) SpanContext() trace.SpanContext { return s.sc }
 
 func (s *span) IsRecording() bool { return !s.ended.Load() }
@@ -408,7 +399,10 @@ func (s *span) addChild() {
 // an ended one hands out its own slices, which no longer change.
 
 func (s *span) Name() string {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.name
 }
 
@@ -419,7 +413,10 @@ func (s *span) SpanKind() trace.SpanKind { return s.kind }
 func (s *span) StartTime() time.Time { return s.start }
 
 func (s *span) EndTime() time.Time {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.end
 }
 
@@ -452,7 +449,10 @@ func (s *span) Events() []sdktrace.Event {
 }
 
 func (s *span) Status() sdktrace.Status {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.status
 }
 
@@ -464,22 +464,34 @@ func (s *span) InstrumentationLibrary() instrumentation.Library { return s.trace
 func (s *span) Resource() *resource.Resource { return s.tracer.provider.resource }
 
 func (s *span) DroppedAttributes() int {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.droppedAttrs
 }
 
 func (s *span) DroppedLinks() int {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.droppedLinks
 }
 
 func (s *span) DroppedEvents() int {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.droppedEvents
 }
 
 func (s *span) ChildSpanCount() int {
-	defer s.lock()()
+	if !s.ended.Load() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	return s.children
 }
 
