@@ -5,9 +5,10 @@
 // The SDK's recording span is copied into a snapshot when it ends, and its
 // attributes are deduplicated then through a map made for the purpose; a
 // request through otelhttp pays both for its server span and for every
-// child (docs/performance.md, "Per request with otelswitch's tracer"). Here a span keeps its
-// attributes unique as they are set, and once ended it is immutable, so it
-// is its own sdktrace.ReadOnlySpan: the processors get the span itself.
+// child (docs/performance.md, "Per request with otelswitch's tracer").
+// Here a span keeps its attributes unique as they are set, and once ended
+// it is immutable, so it is its own sdktrace.ReadOnlySpan: the processors
+// get the span itself.
 //
 // Everything else is the SDK's, on purpose:
 //
