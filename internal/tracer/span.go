@@ -416,6 +416,11 @@ func (s *span) EndTime() time.Time {
 
 func (s *span) Attributes() []attribute.KeyValue {
 	if s.ended.Load() {
+		// The SDK's snapshot holds nil, not the empty slice that invalid
+		// attributes leave: a JSON exporter prints null, not [].
+		if len(s.attrs) == 0 {
+			return nil
+		}
 		return s.attrs
 	}
 	s.mu.Lock()
