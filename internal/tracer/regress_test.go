@@ -42,3 +42,14 @@ func TestOnlyInvalidAttributesEndAsNil(t *testing.T) {
 		)
 	}
 }
+
+// With an event or link limit of zero, the SDK's snapshot reports no
+// event or link dropped (it copies the counts only with a non-empty
+// queue); an ended span reports the same.
+func TestZeroEventAndLinkLimitsEndWithNoDropCount(t *testing.T) {
+	link := trace.Link{Attributes: []attribute.KeyValue{attribute.Int("n", 1)}}
+	mustMatch(t, limitSets["zero"],
+		startSpan("s", trace.WithLinks(link)),
+		onSpan(0, func(s trace.Span) { s.AddEvent("e", trace.WithTimestamp(base)); s.AddLink(link) }),
+	)
+}

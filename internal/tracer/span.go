@@ -464,12 +464,23 @@ func (s *span) DroppedAttributes() int {
 	return s.droppedAttrs
 }
 
+// DroppedLinks and DroppedEvents of an ended span are the SDK snapshot's:
+// it copies a count only with the links or events it counts, so a span
+// whose limit is zero reports none dropped once ended (while live, as the
+// SDK's live span, it reports them).
+
 func (s *span) DroppedLinks() int {
+	if s.ended.Load() && len(s.links) == 0 {
+		return 0
+	}
 	defer s.lock()()
 	return s.droppedLinks
 }
 
 func (s *span) DroppedEvents() int {
+	if s.ended.Load() && len(s.events) == 0 {
+		return 0
+	}
 	defer s.lock()()
 	return s.droppedEvents
 }
