@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -65,10 +66,20 @@ func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config { c.sampler = s; return c })
 }
 
-// WithResource sets the resource every span carries, like
-// sdktrace.WithResource. Default: resource.Default().
+// WithResource sets the resource every span carries, as
+// sdktrace.WithResource does: r over the environment's resource
+// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME), r winning where both set
+// an attribute. Default: resource.Default().
 func WithResource(r *resource.Resource) Option {
-	return optionFunc(func(c config) config { c.resource = r; return c })
+	return optionFunc(func(c config) config {
+		var err error
+		// On conflicting schema URLs Merge still returns the merged
+		// attributes, schemaless; the SDK reports the error the same way.
+		if c.resource, err = resource.Merge(resource.Environment(), r); err != nil {
+			otel.Handle(err)
+		}
+		return c
+	})
 }
 
 // WithRawSpanLimits sets the span limits as given, like
