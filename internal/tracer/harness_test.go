@@ -209,6 +209,7 @@ type startView struct {
 	Start     time.Time
 	End       time.Time
 	Attrs     []attribute.KeyValue
+	Handed    []attribute.KeyValue // Attributes() as handed out, read again at the end
 	Links     []sdktrace.Link
 	Events    []sdktrace.Event
 	Status    sdktrace.Status
@@ -224,8 +225,9 @@ func (p *probe) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		Events: s.Events(), Status: s.Status(), Children: s.ChildSpanCount(), Recording: s.IsRecording(),
 		Dropped: [3]int{s.DroppedAttributes(), s.DroppedEvents(), s.DroppedLinks()},
 	}
-	// The view must not change when the span does: copy what it read.
-	v.Attrs = append([]attribute.KeyValue(nil), v.Attrs...)
+	// The view must not change when the span does: copy what it read,
+	// and keep what the span handed out, which must not change either.
+	v.Attrs, v.Handed = append([]attribute.KeyValue(nil), v.Attrs...), v.Attrs
 	if strings.Contains(v.Name, "annotate") {
 		s.SetAttributes(attribute.Bool("annotated", true), attribute.String("a", "from OnStart"))
 		s.AddEvent("annotated", trace.WithTimestamp(v.Start))
@@ -504,11 +506,21 @@ var strs = []string{
 
 func (g *gen) str() string { return strs[g.c.intn(len(strs))] }
 
+// attrs makes a few attributes over a few keys, so they repeat, or now
+// and then many over many keys, past the count limits and the size where
+// a span indexes its keys.
 func (g *gen) attrs() []attribute.KeyValue {
-	n := g.c.intn(7)
+	n, many := g.c.intn(7), g.c.intn(8) == 0
+	if many {
+		n = 10 + g.c.intn(60)
+	}
 	attrs := make([]attribute.KeyValue, n)
 	for i := range attrs {
-		attrs[i] = attribute.KeyValue{Key: attribute.Key(keys[g.c.intn(len(keys))]), Value: g.value(3)}
+		k := keys[g.c.intn(len(keys))]
+		if many && g.c.intn(4) != 0 {
+			k = fmt.Sprintf("k%d", g.c.intn(150))
+		}
+		attrs[i] = attribute.KeyValue{Key: attribute.Key(k), Value: g.value(3)}
 	}
 	return attrs
 }
@@ -584,8 +596,8 @@ func (s *side) outcome() outcome {
 	return o
 }
 
-// normalize blanks what cannot be equal: a stack trace past its first
-// line (the frames differ), and the time of an event a span timed itself
+// normalize blanks what cannot be equal: a stack trace past its
+// goroutine's number (the frames differ), and the time of an event a span timed itself
 // (a panic's).
 func normalize(st tracetest.SpanStub) tracetest.SpanStub {
 	st.Events = slices.Clone(st.Events)
@@ -598,7 +610,9 @@ func normalize(st tracetest.SpanStub) tracetest.SpanStub {
 		}
 		for j, a := range e.Attributes {
 			if a.Key == "exception.stacktrace" {
-				first, _, _ := strings.Cut(a.Value.AsString(), "\n")
+				// "goroutine N [running]:", or "[running (scan)]" while
+				// the GC looks at it: keep "goroutine N".
+				first, _, _ := strings.Cut(a.Value.AsString(), " [")
 				e.Attributes[j] = attribute.String(string(a.Key), first)
 			}
 		}
