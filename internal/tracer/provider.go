@@ -31,7 +31,8 @@ type Provider struct {
 	processors atomic.Pointer[[]sdktrace.SpanProcessor]
 
 	mu       sync.Mutex
-	tracers  map[scopeKey]*tracer
+	tracers  map[scopeKey]*tracer              // by Tracer's arguments
+	byScope  map[instrumentation.Scope]*tracer // by the scope they make
 	shutdown atomic.Bool
 
 	// norm normalizes what the SDK keeps the rules of to itself (see
@@ -122,6 +123,7 @@ func NewProvider(opts ...Option) *Provider {
 		limits:   c.limits,
 		ids:      c.ids,
 		tracers:  map[scopeKey]*tracer{},
+		byScope:  map[instrumentation.Scope]*tracer{},
 		norm:     newNormalizer(c.limits),
 	}
 	processors := append([]sdktrace.SpanProcessor(nil), c.processors...)
@@ -145,7 +147,14 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 	}
 	t, ok := p.tracers[key]
 	if !ok {
-		t = &tracer{provider: p, scope: p.scope(name, opts)}
+		// Arguments that make the same scope (an empty name and the
+		// SDK's default one; attributes equal once normalized) get the
+		// same tracer, as from the SDK's provider.
+		scope := p.scope(name, opts)
+		if t, ok = p.byScope[scope]; !ok {
+			t = &tracer{provider: p, scope: scope}
+			p.byScope[scope] = t
+		}
 		p.tracers[key] = t
 	}
 	return t
