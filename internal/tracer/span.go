@@ -42,8 +42,9 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		sp.OnStart(ctx, rs)
 	}
 	if rt.IsEnabled() {
+		// Named after OnStart, as the SDK's: a processor may rename it.
 		var task *rt.Task
-		newCtx, task = rt.NewTask(newCtx, name)
+		newCtx, task = rt.NewTask(newCtx, rs.Name())
 		rs.mu.Lock()
 		rs.taskEnd = task.End
 		rs.mu.Unlock()
