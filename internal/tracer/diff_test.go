@@ -2,7 +2,9 @@ package tracer_test
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
+	rt "runtime/trace"
 	"strings"
 	"testing"
 
@@ -170,5 +172,23 @@ func TestSamplerDecisions(t *testing.T) {
 	_, dropped := s.tp.Tracer("t").Start(context.Background(), "drop again")
 	if dropped.IsRecording() || !dropped.SpanContext().IsValid() || dropped.SpanContext().TraceFlags() != trace.TraceFlags(0) {
 		t.Errorf("a dropped span: recording %v, span context %v; want not recording, valid, unsampled", dropped.IsRecording(), dropped.SpanContext())
+	}
+}
+
+// TestMatchesTheSDKUnderRuntimeTrace: with an execution trace running,
+// both start a runtime/trace task per recording span and end it in End
+// (unlocking the span around it); nothing observable changes.
+func TestMatchesTheSDKUnderRuntimeTrace(t *testing.T) {
+	if err := rt.Start(io.Discard); err != nil {
+		t.Skipf("an execution trace is already running: %v", err)
+	}
+	defer rt.Stop()
+	for _, ln := range []string{"default", "small"} {
+		for seed := range uint64(5) {
+			steps := program(&randChooser{r: rand.New(rand.NewPCG(seed, 15)), left: 150}, 150)
+			if d := compare(limitSets[ln], samplers["name"](), steps); d != "" {
+				t.Fatalf("%s seed %d: tracer.Provider differs from the SDK:\n%s", ln, seed, d)
+			}
+		}
 	}
 }
