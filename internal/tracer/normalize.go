@@ -39,8 +39,9 @@ func newNormalizer(l sdktrace.SpanLimits) normalizer {
 	}
 }
 
-// span starts a span of the SDK provider; it is never ended, and with no
-// processor nothing sees it.
+// span starts a span of the SDK provider; with no processor nothing sees
+// it. The caller ends it once read: with OTEL_GO_X_OBSERVABILITY set, the
+// SDK counts it as a live span until then (and as a started one anyway).
 func (n normalizer) span(opts ...trace.SpanStartOption) sdktrace.ReadWriteSpan {
 	_, s := n.sdk.Tracer("").Start(context.Background(), "", opts...)
 	return s.(sdktrace.ReadWriteSpan)
@@ -51,7 +52,9 @@ func (p *Provider) normalize(a attribute.KeyValue) attribute.KeyValue {
 	if !p.norm.needed(a, true) {
 		return a
 	}
-	return p.norm.span(trace.WithAttributes(a)).Attributes()[0]
+	s := p.norm.span(trace.WithAttributes(a))
+	defer s.End()
+	return s.Attributes()[0]
 }
 
 // needed reports whether the SDK changes a. Event and link attributes
@@ -87,6 +90,7 @@ func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute
 		return attrs
 	}
 	s := p.norm.span()
+	defer s.End()
 	if l == listEvent {
 		s.AddEvent("", trace.WithAttributes(attrs...))
 		return s.Events()[0].Attributes
@@ -99,6 +103,7 @@ func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute
 // arguments: its default name, its attributes normalized.
 func (p *Provider) scope(name string, opts []trace.TracerOption) instrumentation.Scope {
 	_, s := p.norm.sdk.Tracer(name, opts...).Start(context.Background(), "")
+	defer s.End()
 	return s.(sdktrace.ReadOnlySpan).InstrumentationScope()
 }
 
