@@ -28,7 +28,7 @@ func read(s sdktrace.ReadOnlySpan) int {
 	n := len(s.Name()) + len(s.Attributes()) + len(s.Events()) + len(s.Links()) + s.DroppedAttributes() +
 		s.DroppedEvents() + s.DroppedLinks() + s.ChildSpanCount() + int(s.Status().Code) + s.EndTime().Nanosecond()
 	for _, a := range s.Attributes() {
-		n += len(a.Value.Emit())
+		n += len(a.Value.String())
 	}
 	return n
 }

@@ -455,7 +455,10 @@ func (s *span) Status() sdktrace.Status {
 
 func (s *span) InstrumentationScope() instrumentation.Scope { return s.tracer.scope }
 
-//nolint:staticcheck // part of sdktrace.ReadOnlySpan
+// InstrumentationLibrary is deprecated but still part of
+// sdktrace.ReadOnlySpan.
+//
+//lint:ignore SA1019 the interface requires it
 func (s *span) InstrumentationLibrary() instrumentation.Library { return s.tracer.scope }
 
 func (s *span) Resource() *resource.Resource { return s.tracer.provider.resource }
