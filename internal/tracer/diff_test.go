@@ -132,7 +132,7 @@ func FuzzMatchesTheSDK(f *testing.F) {
 			return
 		}
 		ln, sn := lns[int(data[0])%len(lns)], sns[int(data[1])%len(sns)]
-		steps := program(&byteChooser{b: data[2:]}, 300)
+		steps := program(&byteChooser{b: data[2:]}, 100)
 		if d := compare(limitSets[ln], samplers[sn](), steps); d != "" {
 			t.Fatalf("%s/%s: tracer.Provider differs from the SDK:\n%s", ln, sn, d)
 		}
