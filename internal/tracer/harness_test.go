@@ -387,15 +387,14 @@ func (g *gen) start() {
 		}
 		ctx, sp := s.tracer(tr).Start(ctx, name, opts...)
 		s.spans, s.ctxs = append(s.spans, sp), append(s.ctxs, ctx)
-		s.log = append(s.log, startResult{sp.IsRecording(), sp.SpanContext(), trace.SpanContextFromContext(ctx),
-			trace.SpanFromContext(ctx) == sp, sp.TracerProvider() == s.tp})
+		s.log = append(s.log, startResult{sp.IsRecording(), sp.SpanContext(), trace.SpanContextFromContext(ctx), sp.TracerProvider() == s.tp})
 	})
 }
 
 type startResult struct {
-	Recording     bool
-	SC, CtxSC     trace.SpanContext
-	InCtx, OwnsTP bool // the span is the ctx's; its TracerProvider is the side's
+	Recording bool
+	SC, CtxSC trace.SpanContext
+	OwnsTP    bool // the span's TracerProvider is the side's
 }
 
 // spanContext is a remote span context: valid or not, sampled or not,
