@@ -62,7 +62,9 @@ type config struct {
 }
 
 // WithSampler sets the sampler, like sdktrace.WithSampler. Default:
-// parent-based, always on.
+// parent-based, always on. Unlike sdktrace.NewTracerProvider, NewProvider
+// does not read OTEL_TRACES_SAMPLER for its default (bootstrap reads it and
+// always passes a sampler).
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config { c.sampler = s; return c })
 }
