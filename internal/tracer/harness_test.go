@@ -164,27 +164,26 @@ func newSide(sdk bool, limits sdktrace.SpanLimits, sampler sdktrace.Sampler, ext
 	s := &side{rec: tracetest.NewSpanRecorder(), probe: &probe{}, limits: limits}
 	procs := append([]sdktrace.SpanProcessor{s.probe, s.rec}, extra...)
 	if sdk {
-		opts := []sdktrace.TracerProviderOption{
+		tp := sdktrace.NewTracerProvider(withProcessors(sdktrace.WithSpanProcessor, procs,
 			sdktrace.WithSampler(sampler), sdktrace.WithResource(testResource),
-			sdktrace.WithRawSpanLimits(limits), sdktrace.WithIDGenerator(&countingIDs{}),
-		}
-		for _, p := range procs {
-			opts = append(opts, sdktrace.WithSpanProcessor(p))
-		}
-		tp := sdktrace.NewTracerProvider(opts...)
+			sdktrace.WithRawSpanLimits(limits), sdktrace.WithIDGenerator(&countingIDs{}))...)
 		s.tp, s.flush, s.stop = tp, tp.ForceFlush, tp.Shutdown
 		return s
 	}
-	opts := []tracer.Option{
+	tp := tracer.NewProvider(withProcessors(tracer.WithSpanProcessor, procs,
 		tracer.WithSampler(sampler), tracer.WithResource(testResource),
-		tracer.WithRawSpanLimits(limits), tracer.WithIDGenerator(&countingIDs{}),
-	}
-	for _, p := range procs {
-		opts = append(opts, tracer.WithSpanProcessor(p))
-	}
-	tp := tracer.NewProvider(opts...)
+		tracer.WithRawSpanLimits(limits), tracer.WithIDGenerator(&countingIDs{}))...)
 	s.tp, s.flush, s.stop = tp, tp.ForceFlush, tp.Shutdown
 	return s
+}
+
+// withProcessors appends an option per processor to opts, for either
+// provider.
+func withProcessors[O any](with func(sdktrace.SpanProcessor) O, procs []sdktrace.SpanProcessor, opts ...O) []O {
+	for _, p := range procs {
+		opts = append(opts, with(p))
+	}
+	return opts
 }
 
 func (s *side) tracer(i int) trace.Tracer {

@@ -118,9 +118,7 @@ func TestProcessorLifecycle(t *testing.T) {
 	sdk, ours, sdkJ, ourJ := bothProviders(func() *journal { return &journal{} })
 	lifecycle(sdk, sdkJ)
 	lifecycle(ours, ourJ)
-	if !reflect.DeepEqual(sdkJ.calls, ourJ.calls) {
-		t.Fatalf("calls differ from the SDK's:\nsdk:\n  %s\nours:\n  %s", strings.Join(sdkJ.calls, "\n  "), strings.Join(ourJ.calls, "\n  "))
-	}
+	sameCalls(t, sdkJ, ourJ)
 	// The SDK's own sequence, as the test expects it: were both wrong
 	// alike, this says so.
 	want := []string{
@@ -148,6 +146,14 @@ func TestProcessorLifecycle(t *testing.T) {
 	}
 	if n := count(ourJ.calls, "OnEnd child"); n != 2 {
 		t.Errorf("child ended twice reached OnEnd %d times, want once per processor", n)
+	}
+}
+
+// sameCalls fails unless the processors of both providers saw the same.
+func sameCalls(t *testing.T, sdk, ours *journal) {
+	t.Helper()
+	if !reflect.DeepEqual(sdk.calls, ours.calls) {
+		t.Fatalf("calls differ from the SDK's:\nsdk:\n  %s\nours:\n  %s", strings.Join(sdk.calls, "\n  "), strings.Join(ours.calls, "\n  "))
 	}
 }
 
@@ -182,9 +188,7 @@ func TestShutdownOnce(t *testing.T) {
 		c.j.add("new tracer: recording %v", noop.IsRecording())
 		noop.End()
 	}
-	if !reflect.DeepEqual(sdkJ.calls, ourJ.calls) {
-		t.Fatalf("calls differ from the SDK's:\nsdk:\n  %s\nours:\n  %s", strings.Join(sdkJ.calls, "\n  "), strings.Join(ourJ.calls, "\n  "))
-	}
+	sameCalls(t, sdkJ, ourJ)
 	want := []string{
 		"A OnStart ended after shutdown ctx=<nil> parent=false",
 		"B OnStart ended after shutdown ctx=<nil> parent=false",
