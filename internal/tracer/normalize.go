@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -64,12 +65,17 @@ func (n normalizer) needed(a attribute.KeyValue, truncate bool) bool {
 	case attribute.SLICE, attribute.MAP:
 		return true
 	case attribute.STRING, attribute.BYTESLICE:
-		return truncate && n.lengthLimit >= 0 && len(a.Value.AsString()) > n.lengthLimit
+		return truncate && n.lengthLimit >= 0 && n.tooLong(a.Value.AsString())
 	case attribute.STRINGSLICE:
-		return truncate && n.lengthLimit >= 0
+		// The SDK leaves a string of at most the limit's bytes as it is.
+		return truncate && n.lengthLimit >= 0 && slices.ContainsFunc(a.Value.AsStringSlice(), n.tooLong)
 	}
 	return false
 }
+
+// tooLong reports whether the SDK cuts s: it has more bytes than the
+// length limit (a non-negative one).
+func (n normalizer) tooLong(s string) bool { return len(s) > n.lengthLimit }
 
 // list says whose attributes normalizeList normalizes.
 type list int
