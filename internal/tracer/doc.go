@@ -24,5 +24,8 @@
 // What it leaves out: the SDK's experimental self-observability metrics
 // (OTEL_GO_X_OBSERVABILITY) and its once-per-span warnings about dropped
 // attributes, events and links (the drops are counted on the span as in
-// the SDK).
+// the SDK). With OTEL_GO_X_OBSERVABILITY set, the SDK's
+// otel.sdk.span.started does count the spans the normalizer borrows (one
+// per new tracer and per value it normalizes); they end at once, so
+// otel.sdk.span.live stays at zero.
 package tracer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -39,8 +40,9 @@ func newNormalizer(l sdktrace.SpanLimits) normalizer {
 	}
 }
 
-// span starts a span of the SDK provider; it is never ended, and with no
-// processor nothing sees it.
+// span starts a span of the SDK provider; with no processor nothing sees
+// it. The caller ends it once read: with OTEL_GO_X_OBSERVABILITY set, the
+// SDK counts it as a live span until then (and as a started one anyway).
 func (n normalizer) span(opts ...trace.SpanStartOption) sdktrace.ReadWriteSpan {
 	_, s := n.sdk.Tracer("").Start(context.Background(), "", opts...)
 	return s.(sdktrace.ReadWriteSpan)
@@ -51,7 +53,9 @@ func (p *Provider) normalize(a attribute.KeyValue) attribute.KeyValue {
 	if !p.norm.needed(a, true) {
 		return a
 	}
-	return p.norm.span(trace.WithAttributes(a)).Attributes()[0]
+	s := p.norm.span(trace.WithAttributes(a))
+	defer s.End()
+	return s.Attributes()[0]
 }
 
 // needed reports whether the SDK changes a. Event and link attributes
@@ -61,12 +65,17 @@ func (n normalizer) needed(a attribute.KeyValue, truncate bool) bool {
 	case attribute.SLICE, attribute.MAP:
 		return true
 	case attribute.STRING, attribute.BYTESLICE:
-		return truncate && n.lengthLimit >= 0 && len(a.Value.AsString()) > n.lengthLimit
+		return truncate && n.lengthLimit >= 0 && n.tooLong(a.Value.AsString())
 	case attribute.STRINGSLICE:
-		return truncate && n.lengthLimit >= 0
+		// The SDK leaves a string of at most the limit's bytes as it is.
+		return truncate && n.lengthLimit >= 0 && slices.ContainsFunc(a.Value.AsStringSlice(), n.tooLong)
 	}
 	return false
 }
+
+// tooLong reports whether the SDK cuts s: it has more bytes than the
+// length limit (a non-negative one).
+func (n normalizer) tooLong(s string) bool { return len(s) > n.lengthLimit }
 
 // list says whose attributes normalizeList normalizes.
 type list int
@@ -87,6 +96,7 @@ func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute
 		return attrs
 	}
 	s := p.norm.span()
+	defer s.End()
 	if l == listEvent {
 		s.AddEvent("", trace.WithAttributes(attrs...))
 		return s.Events()[0].Attributes
@@ -99,6 +109,7 @@ func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute
 // arguments: its default name, its attributes normalized.
 func (p *Provider) scope(name string, opts []trace.TracerOption) instrumentation.Scope {
 	_, s := p.norm.sdk.Tracer(name, opts...).Start(context.Background(), "")
+	defer s.End()
 	return s.(sdktrace.ReadOnlySpan).InstrumentationScope()
 }
 

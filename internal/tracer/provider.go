@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -30,7 +31,8 @@ type Provider struct {
 	processors atomic.Pointer[[]sdktrace.SpanProcessor]
 
 	mu       sync.Mutex
-	tracers  map[scopeKey]*tracer
+	tracers  map[scopeKey]*tracer              // by Tracer's arguments
+	byScope  map[instrumentation.Scope]*tracer // by the scope they make
 	shutdown atomic.Bool
 
 	// norm normalizes what the SDK keeps the rules of to itself (see
@@ -60,15 +62,27 @@ type config struct {
 }
 
 // WithSampler sets the sampler, like sdktrace.WithSampler. Default:
-// parent-based, always on.
+// parent-based, always on. Unlike sdktrace.NewTracerProvider, NewProvider
+// does not read OTEL_TRACES_SAMPLER for its default (bootstrap reads it and
+// always passes a sampler).
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config { c.sampler = s; return c })
 }
 
-// WithResource sets the resource every span carries, like
-// sdktrace.WithResource. Default: resource.Default().
+// WithResource sets the resource every span carries, as
+// sdktrace.WithResource does: r over the environment's resource
+// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME), r winning where both set
+// an attribute. Default: resource.Default().
 func WithResource(r *resource.Resource) Option {
-	return optionFunc(func(c config) config { c.resource = r; return c })
+	return optionFunc(func(c config) config {
+		var err error
+		// On conflicting schema URLs Merge still returns the merged
+		// attributes, schemaless; the SDK reports the error the same way.
+		if c.resource, err = resource.Merge(resource.Environment(), r); err != nil {
+			otel.Handle(err)
+		}
+		return c
+	})
 }
 
 // WithRawSpanLimits sets the span limits as given, like
@@ -111,6 +125,7 @@ func NewProvider(opts ...Option) *Provider {
 		limits:   c.limits,
 		ids:      c.ids,
 		tracers:  map[scopeKey]*tracer{},
+		byScope:  map[instrumentation.Scope]*tracer{},
 		norm:     newNormalizer(c.limits),
 	}
 	processors := append([]sdktrace.SpanProcessor(nil), c.processors...)
@@ -134,7 +149,14 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 	}
 	t, ok := p.tracers[key]
 	if !ok {
-		t = &tracer{provider: p, scope: p.scope(name, opts)}
+		// Arguments that make the same scope (an empty name and the
+		// SDK's default one; attributes equal once normalized) get the
+		// same tracer, as from the SDK's provider.
+		scope := p.scope(name, opts)
+		if t, ok = p.byScope[scope]; !ok {
+			t = &tracer{provider: p, scope: scope}
+			p.byScope[scope] = t
+		}
 		p.tracers[key] = t
 	}
 	return t

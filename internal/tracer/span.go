@@ -41,8 +41,9 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		sp.OnStart(ctx, rs)
 	}
 	if rt.IsEnabled() {
+		// Named after OnStart, as the SDK's: a processor may rename it.
 		var task *rt.Task
-		newCtx, task = rt.NewTask(newCtx, name)
+		newCtx, task = rt.NewTask(newCtx, rs.Name())
 		rs.mu.Lock()
 		rs.taskEnd = task.End
 		rs.mu.Unlock()
@@ -422,6 +423,11 @@ func (s *span) EndTime() time.Time {
 
 func (s *span) Attributes() []attribute.KeyValue {
 	if s.ended.Load() {
+		// The SDK's snapshot holds nil, not the empty slice that invalid
+		// attributes leave: a JSON exporter prints null, not [].
+		if len(s.attrs) == 0 {
+			return nil
+		}
 		return s.attrs
 	}
 	s.mu.Lock()
@@ -458,7 +464,10 @@ func (s *span) Status() sdktrace.Status {
 
 func (s *span) InstrumentationScope() instrumentation.Scope { return s.tracer.scope }
 
-//nolint:staticcheck // part of sdktrace.ReadOnlySpan
+// InstrumentationLibrary is deprecated but still part of
+// sdktrace.ReadOnlySpan.
+//
+//lint:ignore SA1019 the interface requires it
 func (s *span) InstrumentationLibrary() instrumentation.Library { return s.tracer.scope }
 
 func (s *span) Resource() *resource.Resource { return s.tracer.provider.resource }
@@ -471,7 +480,15 @@ func (s *span) DroppedAttributes() int {
 	return s.droppedAttrs
 }
 
+// DroppedLinks and DroppedEvents of an ended span are the SDK snapshot's:
+// it copies a count only with the links or events it counts, so a span
+// whose limit is zero reports none dropped once ended (while live, as the
+// SDK's live span, it reports them).
+
 func (s *span) DroppedLinks() int {
+	if s.ended.Load() && len(s.links) == 0 {
+		return 0
+	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -480,6 +497,9 @@ func (s *span) DroppedLinks() int {
 }
 
 func (s *span) DroppedEvents() int {
+	if s.ended.Load() && len(s.events) == 0 {
+		return 0
+	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
