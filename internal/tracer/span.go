@@ -28,10 +28,11 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if parent, ok := trace.SpanFromContext(ctx).(*span); ok {
-		parent.addChild()
+	parent := trace.SpanFromContext(ctx)
+	if p, ok := parent.(*span); ok {
+		p.addChild()
 	}
-	s := t.newSpan(ctx, name, &c)
+	s := t.newSpan(ctx, parent.SpanContext(), name, &c)
 	newCtx := trace.ContextWithSpan(ctx, s)
 	rs, ok := s.(*span)
 	if !ok {
@@ -51,13 +52,12 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	return newCtx, s
 }
 
-func (t *tracer) newSpan(ctx context.Context, name string, c *trace.SpanConfig) trace.Span {
+// newSpan makes the span; psc is the span context of the span in ctx.
+func (t *tracer) newSpan(ctx context.Context, psc trace.SpanContext, name string, c *trace.SpanConfig) trace.Span {
 	p := t.provider
-	var psc trace.SpanContext
 	if c.NewRoot() {
+		psc = trace.SpanContext{}
 		ctx = trace.ContextWithSpanContext(ctx, psc)
-	} else {
-		psc = trace.SpanContextFromContext(ctx)
 	}
 	var tid trace.TraceID
 	var sid trace.SpanID
