@@ -46,7 +46,7 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		var task *rt.Task
 		newCtx, task = rt.NewTask(newCtx, rs.Name())
 		rs.mu.Lock()
-		rs.taskEnd = task.End
+		rs.more().taskEnd = task.End
 		rs.mu.Unlock()
 	}
 	return newCtx, s
@@ -90,7 +90,7 @@ func (t *tracer) newSpan(ctx context.Context, psc trace.SpanContext, name string
 		tracer: t,
 		parent: psc,
 		sc:     sc,
-		kind:   trace.ValidateSpanKind(c.SpanKind()),
+		kind:   uint8(trace.ValidateSpanKind(c.SpanKind())),
 		name:   name,
 		start:  start,
 	}
@@ -116,25 +116,41 @@ type span struct {
 	tracer *tracer
 	parent trace.SpanContext
 	sc     trace.SpanContext
-	kind   trace.SpanKind
 	start  time.Time
 
-	ended atomic.Bool
+	ended  atomic.Bool
+	kind   uint8 // a trace.SpanKind; small, so the span fits a smaller size class
+	shared bool  // attrs was handed out while live: copy before writing
 
-	mu            sync.Mutex
-	name          string
-	end           time.Time
-	status        sdktrace.Status
-	children      int
-	attrs         []attribute.KeyValue
+	mu           sync.Mutex
+	name         string
+	end          time.Time
+	status       sdktrace.Status
+	children     int
+	attrs        []attribute.KeyValue
+	droppedAttrs int
+	extra        *spanExtra // what most spans never have
+}
+
+// spanExtra holds what a span gets only now and then, out of line: a
+// request's spans are allocated by the thousand, and every byte of them
+// is garbage the collector goes through (docs/performance.md, "Per
+// request with otelswitch's tracer").
+type spanExtra struct {
 	index         map[attribute.Key]int // attrs' positions, once there are many
-	shared        bool                  // attrs was handed out while live: copy before writing
-	droppedAttrs  int
 	events        []sdktrace.Event
 	droppedEvents int
 	links         []sdktrace.Link
 	droppedLinks  int
 	taskEnd       func()
+}
+
+// more returns s.extra, making it on first use; s.mu is held.
+func (s *span) more() *spanExtra {
+	if s.extra == nil {
+		s.extra = &spanExtra{}
+	}
+	return s.extra
 }
 
 var _ sdktrace.ReadWriteSpan = (*span)(nil)
@@ -219,22 +235,23 @@ func (s *span) put(a attribute.KeyValue, limit int) {
 		s.droppedAttrs++
 	default:
 		s.attrs = append(s.attrs, s.tracer.provider.normalize(a))
-		if s.index != nil {
-			s.index[a.Key] = len(s.attrs) - 1
+		if s.extra != nil && s.extra.index != nil {
+			s.extra.index[a.Key] = len(s.attrs) - 1
 		}
 	}
 }
 
 // find returns the position of k in attrs, or -1.
 func (s *span) find(k attribute.Key) int {
-	if s.index == nil && len(s.attrs) >= indexAt {
-		s.index = make(map[attribute.Key]int, 2*len(s.attrs))
+	if len(s.attrs) >= indexAt && (s.extra == nil || s.extra.index == nil) {
+		index := make(map[attribute.Key]int, 2*len(s.attrs))
 		for i, a := range s.attrs {
-			s.index[a.Key] = i
+			index[a.Key] = i
 		}
+		s.more().index = index
 	}
-	if s.index != nil {
-		if i, ok := s.index[k]; ok {
+	if s.extra != nil && s.extra.index != nil {
+		if i, ok := s.extra.index[k]; ok {
 			return i
 		}
 		return -1
@@ -270,9 +287,9 @@ func (s *span) End(opts ...trace.SpanEndOption) {
 		}
 		s.addEvent(semconv.ExceptionEventName, trace.WithAttributes(attrs...))
 	}
-	if s.taskEnd != nil {
+	if s.extra != nil && s.extra.taskEnd != nil {
 		s.mu.Unlock()
-		s.taskEnd()
+		s.extra.taskEnd()
 		s.mu.Lock()
 	}
 	if ts := c.Timestamp(); !ts.IsZero() {
@@ -333,7 +350,8 @@ func (s *span) addEvent(name string, opts ...trace.EventOption) {
 	c := trace.NewEventConfig(opts...)
 	e := sdktrace.Event{Name: name, Attributes: s.tracer.provider.normalizeList(c.Attributes(), listEvent), Time: c.Timestamp()}
 	e.Attributes, e.DroppedAttributeCount = cut(e.Attributes, s.limits().AttributePerEventCountLimit)
-	s.events, s.droppedEvents = evict(s.events, e, s.droppedEvents, s.limits().EventCountLimit)
+	x := s.more()
+	x.events, x.droppedEvents = evict(x.events, e, x.droppedEvents, s.limits().EventCountLimit)
 }
 
 func (s *span) AddLink(l trace.Link) {
@@ -347,7 +365,8 @@ func (s *span) AddLink(l trace.Link) {
 	}
 	link := sdktrace.Link{SpanContext: l.SpanContext, Attributes: s.tracer.provider.normalizeList(l.Attributes, listLink)}
 	link.Attributes, link.DroppedAttributeCount = cut(link.Attributes, s.limits().AttributePerLinkCountLimit)
-	s.links, s.droppedLinks = evict(s.links, link, s.droppedLinks, s.limits().LinkCountLimit)
+	x := s.more()
+	x.links, x.droppedLinks = evict(x.links, link, x.droppedLinks, s.limits().LinkCountLimit)
 }
 
 // cut keeps the first limit attributes (all when limit is negative) and
@@ -409,7 +428,7 @@ func (s *span) Name() string {
 
 func (s *span) Parent() trace.SpanContext { return s.parent }
 
-func (s *span) SpanKind() trace.SpanKind { return s.kind }
+func (s *span) SpanKind() trace.SpanKind { return trace.SpanKind(s.kind) }
 
 func (s *span) StartTime() time.Time { return s.start }
 
@@ -438,20 +457,50 @@ func (s *span) Attributes() []attribute.KeyValue {
 
 func (s *span) Links() []sdktrace.Link {
 	if s.ended.Load() {
-		return s.links
+		return s.extra.linkList()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sdktrace.Link{}, s.links...)
+	return append([]sdktrace.Link{}, s.extra.linkList()...)
 }
 
 func (s *span) Events() []sdktrace.Event {
 	if s.ended.Load() {
-		return s.events
+		return s.extra.eventList()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sdktrace.Event{}, s.events...)
+	return append([]sdktrace.Event{}, s.extra.eventList()...)
+}
+
+// The getters of a spanExtra a span may not have (nil).
+
+func (x *spanExtra) linkList() []sdktrace.Link {
+	if x == nil {
+		return nil
+	}
+	return x.links
+}
+
+func (x *spanExtra) eventList() []sdktrace.Event {
+	if x == nil {
+		return nil
+	}
+	return x.events
+}
+
+func (x *spanExtra) linksDropped() int {
+	if x == nil {
+		return 0
+	}
+	return x.droppedLinks
+}
+
+func (x *spanExtra) eventsDropped() int {
+	if x == nil {
+		return 0
+	}
+	return x.droppedEvents
 }
 
 func (s *span) Status() sdktrace.Status {
@@ -486,25 +535,25 @@ func (s *span) DroppedAttributes() int {
 // SDK's live span, it reports them).
 
 func (s *span) DroppedLinks() int {
-	if s.ended.Load() && len(s.links) == 0 {
+	if s.ended.Load() && len(s.extra.linkList()) == 0 {
 		return 0
 	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 	}
-	return s.droppedLinks
+	return s.extra.linksDropped()
 }
 
 func (s *span) DroppedEvents() int {
-	if s.ended.Load() && len(s.events) == 0 {
+	if s.ended.Load() && len(s.extra.eventList()) == 0 {
 		return 0
 	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 	}
-	return s.droppedEvents
+	return s.extra.eventsDropped()
 }
 
 func (s *span) ChildSpanCount() int {
