@@ -207,16 +207,13 @@ func (s *span) SetAttributes(attrs ...attribute.KeyValue) {
 	}
 }
 
-// attrSlack is room left for attributes set after the start: an HTTP
-// server span gets its response's status code and size when it ends.
-// Without it, the slice of a span that started with many attributes would
-// double (the SDK's does).
-const attrSlack = 2
-
-// grow gives attrs room for need attributes (at most limit) and slack, in
-// a slice of its own.
+// grow gives attrs room for need attributes (at most limit) and a quarter
+// more, in a slice of its own. The room is for attributes set after the
+// start: an HTTP server span gets its response's status code and size
+// when it ends, and without it the slice of a span that started with many
+// attributes would double (the SDK's does).
 func (s *span) grow(need, limit int) {
-	n := need + attrSlack
+	n := need + need/4
 	if limit > 0 {
 		n = min(n, limit)
 	}
