@@ -2,7 +2,6 @@ package datadog_test
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelswitch/otelswitch/exporters/datadog"
+	"github.com/otelswitch/otelswitch/internal/testutil"
 )
 
 // capture is an Agent stand-in that keeps every trace payload as decoded
@@ -69,32 +69,6 @@ func newCapture(t *testing.T, info string) *capture {
 	}))
 	t.Cleanup(c.Close)
 	return c
-}
-
-// seqIDs hands out the same IDs run after run, 128-bit trace IDs.
-type seqIDs struct {
-	mu sync.Mutex
-	n  uint64
-}
-
-func (g *seqIDs) next() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n++
-	return g.n*0x9e3779b97f4a7c15 | 1
-}
-
-func (g *seqIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
-	var tid trace.TraceID
-	binary.BigEndian.PutUint64(tid[:8], g.next())
-	binary.BigEndian.PutUint64(tid[8:], g.next())
-	return tid, g.NewSpanID(context.Background(), tid)
-}
-
-func (g *seqIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
-	var sid trace.SpanID
-	binary.BigEndian.PutUint64(sid[:], g.next())
-	return sid
 }
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -188,7 +162,7 @@ func record(t *testing.T, mirror bool, env map[string]string, info string) *capt
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(res), sdktrace.WithIDGenerator(&seqIDs{})}
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(b.SpanProcessor), sdktrace.WithResource(res), sdktrace.WithIDGenerator(&testutil.SeqIDs{})}
 	if b.Sampler != nil {
 		opts = append(opts, sdktrace.WithSampler(b.Sampler))
 	}

@@ -1,6 +1,7 @@
 // Package testutil holds the helpers that tests across the repository's
 // modules share, so each exists once: Env, a set of environment variables
-// read through a lookup function; SyncBuffer, a log buffer that goroutines
+// read through a lookup function; SeqIDs, trace and span IDs that come out
+// the same run after run; SyncBuffer, a log buffer that goroutines
 // may write to after a test has returned; and MarkdownTable, a doc's table
 // for tests that hold it to the code.
 package testutil

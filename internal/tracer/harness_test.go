@@ -2,7 +2,6 @@ package tracer_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelswitch/otelswitch/internal/testutil"
 	"github.com/otelswitch/otelswitch/internal/tracer"
 )
 
@@ -26,33 +26,6 @@ import (
 // against an SDK TracerProvider and a tracer.Provider built from the same
 // configuration, and everything either side lets a caller or a processor
 // observe is recorded, to be compared.
-
-// countingIDs makes the same IDs in the same order for both sides: each
-// call takes the next number.
-type countingIDs struct {
-	mu sync.Mutex
-	n  uint64
-}
-
-func (g *countingIDs) next() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n++
-	return g.n
-}
-
-func (g *countingIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	var tid trace.TraceID
-	tid[0] = 0x7f
-	binary.BigEndian.PutUint64(tid[8:], g.next())
-	return tid, g.NewSpanID(ctx, tid)
-}
-
-func (g *countingIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
-	var sid trace.SpanID
-	binary.BigEndian.PutUint64(sid[:], g.next())
-	return sid
-}
 
 // nameSampler decides by the span's name, so a program chooses: "drop"
 // drops, "rec" records without sampling, anything else samples. It adds
@@ -166,13 +139,13 @@ func newSide(sdk bool, limits sdktrace.SpanLimits, sampler sdktrace.Sampler, ext
 	if sdk {
 		tp := sdktrace.NewTracerProvider(withProcessors(sdktrace.WithSpanProcessor, procs,
 			sdktrace.WithSampler(sampler), sdktrace.WithResource(testResource),
-			sdktrace.WithRawSpanLimits(limits), sdktrace.WithIDGenerator(&countingIDs{}))...)
+			sdktrace.WithRawSpanLimits(limits), sdktrace.WithIDGenerator(&testutil.SeqIDs{}))...)
 		s.tp, s.flush, s.stop = tp, tp.ForceFlush, tp.Shutdown
 		return s
 	}
 	tp := tracer.NewProvider(withProcessors(tracer.WithSpanProcessor, procs,
 		tracer.WithSampler(sampler), tracer.WithResource(testResource),
-		tracer.WithRawSpanLimits(limits), tracer.WithIDGenerator(&countingIDs{}))...)
+		tracer.WithRawSpanLimits(limits), tracer.WithIDGenerator(&testutil.SeqIDs{}))...)
 	s.tp, s.flush, s.stop = tp, tp.ForceFlush, tp.Shutdown
 	return s
 }

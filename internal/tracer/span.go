@@ -232,23 +232,23 @@ func (s *span) put(a attribute.KeyValue, limit int) {
 		s.droppedAttrs++
 	default:
 		s.attrs = append(s.attrs, s.tracer.provider.normalize(a))
-		if s.extra != nil && s.extra.index != nil {
-			s.extra.index[a.Key] = len(s.attrs) - 1
+		if index := s.extras().index; index != nil {
+			index[a.Key] = len(s.attrs) - 1
 		}
 	}
 }
 
 // find returns the position of k in attrs, or -1.
 func (s *span) find(k attribute.Key) int {
-	if len(s.attrs) >= indexAt && (s.extra == nil || s.extra.index == nil) {
+	if len(s.attrs) >= indexAt && s.extras().index == nil {
 		index := make(map[attribute.Key]int, 2*len(s.attrs))
 		for i, a := range s.attrs {
 			index[a.Key] = i
 		}
 		s.more().index = index
 	}
-	if s.extra != nil && s.extra.index != nil {
-		if i, ok := s.extra.index[k]; ok {
+	if index := s.extras().index; index != nil {
+		if i, ok := index[k]; ok {
 			return i
 		}
 		return -1
@@ -284,9 +284,9 @@ func (s *span) End(opts ...trace.SpanEndOption) {
 		}
 		s.addEvent(semconv.ExceptionEventName, trace.WithAttributes(attrs...))
 	}
-	if s.extra != nil && s.extra.taskEnd != nil {
+	if end := s.extras().taskEnd; end != nil {
 		s.mu.Unlock()
-		s.extra.taskEnd()
+		end()
 		s.mu.Lock()
 	}
 	if ts := c.Timestamp(); !ts.IsZero() {
@@ -454,50 +454,32 @@ func (s *span) Attributes() []attribute.KeyValue {
 
 func (s *span) Links() []sdktrace.Link {
 	if s.ended.Load() {
-		return s.extra.linkList()
+		return s.extras().links
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sdktrace.Link{}, s.extra.linkList()...)
+	return append([]sdktrace.Link{}, s.extras().links...)
 }
 
 func (s *span) Events() []sdktrace.Event {
 	if s.ended.Load() {
-		return s.extra.eventList()
+		return s.extras().events
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sdktrace.Event{}, s.extra.eventList()...)
+	return append([]sdktrace.Event{}, s.extras().events...)
 }
 
-// The getters of a spanExtra a span may not have (nil).
+// none is the spanExtra of a span without one, for reading only.
+var none spanExtra
 
-func (x *spanExtra) linkList() []sdktrace.Link {
-	if x == nil {
-		return nil
+// extras returns what s has out of line, or none; s is ended or s.mu is
+// held.
+func (s *span) extras() *spanExtra {
+	if s.extra == nil {
+		return &none
 	}
-	return x.links
-}
-
-func (x *spanExtra) eventList() []sdktrace.Event {
-	if x == nil {
-		return nil
-	}
-	return x.events
-}
-
-func (x *spanExtra) linksDropped() int {
-	if x == nil {
-		return 0
-	}
-	return x.droppedLinks
-}
-
-func (x *spanExtra) eventsDropped() int {
-	if x == nil {
-		return 0
-	}
-	return x.droppedEvents
+	return s.extra
 }
 
 func (s *span) Status() sdktrace.Status {
@@ -532,25 +514,25 @@ func (s *span) DroppedAttributes() int {
 // SDK's live span, it reports them).
 
 func (s *span) DroppedLinks() int {
-	if s.ended.Load() && len(s.extra.linkList()) == 0 {
+	if s.ended.Load() && len(s.extras().links) == 0 {
 		return 0
 	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 	}
-	return s.extra.linksDropped()
+	return s.extras().droppedLinks
 }
 
 func (s *span) DroppedEvents() int {
-	if s.ended.Load() && len(s.extra.eventList()) == 0 {
+	if s.ended.Load() && len(s.extras().events) == 0 {
 		return 0
 	}
 	if !s.ended.Load() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 	}
-	return s.extra.eventsDropped()
+	return s.extras().droppedEvents
 }
 
 func (s *span) ChildSpanCount() int {
