@@ -102,9 +102,9 @@ func (t *tracer) newSpan(ctx context.Context, psc trace.SpanContext, name string
 	return s
 }
 
-// span is a recording span. Until it ends, mu guards every field below
-// it; once ended is set nothing changes any more, and the getters read
-// without the lock.
+// span is a recording span. Until it ends, mu guards shared and every
+// field below mu; once ended is set nothing changes any more, and the
+// getters read without the lock.
 type span struct {
 	embedded.Span
 	// ReadOnlySpan is nil. Its unexported method keeps implementations of
@@ -133,8 +133,8 @@ type span struct {
 }
 
 // spanExtra holds what a span gets only now and then, out of line: a
-// request's spans are allocated by the thousand, and every byte of them
-// is garbage the collector goes through (docs/performance.md, "Per
+// service makes spans by the thousand a second, and every byte of them is
+// garbage the collector goes through (docs/performance.md, "Per
 // request with otelswitch's tracer").
 type spanExtra struct {
 	index         map[attribute.Key]int // attrs' positions, once there are many
