@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"strconv"
@@ -92,7 +93,8 @@ func ParseRules(s string) ([]Rule, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%s: not a JSON list of rules: %v", envSamplingRules, err)
 	}
-	if dec.More() {
+	// More is false before a stray ']' or '}', so look for the end itself.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%s: text after the JSON list", envSamplingRules)
 	}
 	var errs []error
