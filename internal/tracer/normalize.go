@@ -40,11 +40,12 @@ func newNormalizer(l sdktrace.SpanLimits) normalizer {
 	}
 }
 
-// span starts a span of the SDK provider; with no processor nothing sees
-// it. The caller ends it once read: with OTEL_GO_X_OBSERVABILITY set, the
-// SDK counts it as a live span until then (and as a started one anyway).
-func (n normalizer) span(opts ...trace.SpanStartOption) sdktrace.ReadWriteSpan {
-	_, s := n.sdk.Tracer("").Start(context.Background(), "", opts...)
+// span starts a span of the SDK provider, from the tracer of the scope
+// topts name; with no processor nothing sees it. The caller ends it once
+// read: with OTEL_GO_X_OBSERVABILITY set, the SDK counts it as a live span
+// until then (and as a started one anyway).
+func (n normalizer) span(scope string, topts []trace.TracerOption, opts ...trace.SpanStartOption) sdktrace.ReadWriteSpan {
+	_, s := n.sdk.Tracer(scope, topts...).Start(context.Background(), "", opts...)
 	return s.(sdktrace.ReadWriteSpan)
 }
 
@@ -53,7 +54,7 @@ func (p *Provider) normalize(a attribute.KeyValue) attribute.KeyValue {
 	if !p.norm.needed(a, true) {
 		return a
 	}
-	s := p.norm.span(trace.WithAttributes(a))
+	s := p.norm.span("", nil, trace.WithAttributes(a))
 	defer s.End()
 	return s.Attributes()[0]
 }
@@ -88,14 +89,10 @@ const (
 // normalizeList returns an event's or a link's attributes as the SDK
 // stores them: the values normalized, the keys left as they are.
 func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute.KeyValue {
-	needed := false
-	for _, a := range attrs {
-		needed = needed || p.norm.needed(a, false)
-	}
-	if !needed {
+	if !slices.ContainsFunc(attrs, func(a attribute.KeyValue) bool { return p.norm.needed(a, false) }) {
 		return attrs
 	}
-	s := p.norm.span()
+	s := p.norm.span("", nil)
 	defer s.End()
 	if l == listEvent {
 		s.AddEvent("", trace.WithAttributes(attrs...))
@@ -108,9 +105,9 @@ func (p *Provider) normalizeList(attrs []attribute.KeyValue, l list) []attribute
 // scope is the instrumentation scope the SDK gives a tracer of these
 // arguments: its default name, its attributes normalized.
 func (p *Provider) scope(name string, opts []trace.TracerOption) instrumentation.Scope {
-	_, s := p.norm.sdk.Tracer(name, opts...).Start(context.Background(), "")
+	s := p.norm.span(name, opts)
 	defer s.End()
-	return s.(sdktrace.ReadOnlySpan).InstrumentationScope()
+	return s.InstrumentationScope()
 }
 
 // randomIDs makes random trace and span IDs from math/rand/v2's
